@@ -1,0 +1,99 @@
+"""Settings from a TOML file (see config.example.toml) and the environment.
+
+Precedence: environment (`BRIEFBOT_DATA_DIR`, `DISCORD_TOKEN`) over the file over the defaults. Unknown
+keys are errors, so a typo in the config never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from index.library import Library
+from index.search import SearchSettings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchConfig(_Section):
+    k: int = Field(3, ge=1, le=10)
+    min_score: float = 0.35
+    unknown_penalty: float = 0.25
+    min_passage_score: float = 0.30
+    duplicate_score: float = 0.90
+
+    def to_settings(self) -> SearchSettings:
+        return SearchSettings(**self.model_dump())
+
+
+class DiscordConfig(_Section):
+    token: SecretStr | None = None
+    moderator_roles: list[str] = ["Moderator"]
+    ask_channels: list[int] = []
+    guild_ids: list[int] = []
+    shard_ids: list[int] | None = None
+    shard_count: int | None = None
+    cooldown_seconds: float = Field(10.0, ge=0)
+    cooldown_per_guild: int = Field(30, ge=1)  # questions per minute per server
+    feed_refresh_minutes: float = Field(30.0, ge=0)
+    allow_private_urls: bool = False
+
+
+class Settings(_Section):
+    data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("briefbot"))
+    sources: list[Path] = [SEEDS]
+    passage_words: int = Field(80, ge=20, le=400)
+    search: SearchConfig = SearchConfig()
+    discord: DiscordConfig = DiscordConfig()
+
+
+def load_settings(config: Path | None = None, data_dir: Path | None = None) -> Settings:
+    """Settings from `config` (or `$BRIEFBOT_CONFIG`), then the environment, then explicit arguments."""
+    path = config or (Path(os.environ["BRIEFBOT_CONFIG"]) if os.environ.get("BRIEFBOT_CONFIG") else None)
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+        # Relative paths in the file are relative to the file.
+        base = path.resolve().parent
+        if "sources" in data:
+            data["sources"] = [str(base / Path(s).expanduser()) for s in data["sources"]]
+        if "data_dir" in data:
+            data["data_dir"] = str(base / Path(data["data_dir"]).expanduser())
+    if os.environ.get("BRIEFBOT_DATA_DIR"):
+        data["data_dir"] = os.environ["BRIEFBOT_DATA_DIR"]
+    if data_dir is not None:
+        data["data_dir"] = str(data_dir)
+    if os.environ.get("DISCORD_TOKEN"):
+        data.setdefault("discord", {})["token"] = os.environ["DISCORD_TOKEN"]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid config{f' {path}' if path else ''}: {problems}") from None
+
+
+def open_library(settings: Settings) -> Library:
+    """The core `Library` configured by `settings` (the model loads on first use, not here)."""
+    return Library(
+        settings.data_dir,
+        default_sources=settings.sources,
+        settings=settings.search.to_settings(),
+        max_words=settings.passage_words,
+    )

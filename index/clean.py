@@ -1,0 +1,60 @@
+"""Strip page furniture from scraped article text.
+
+Scraped pages carry market tickers, "Advertisement" lines, promotions, image credits and copyright
+notices. None of it may ever be quoted, so it is dropped here, before passages are cut. The result is
+the document's *clean text*: paragraphs separated by one blank line. Every quote the bot shows is a
+verbatim slice of that clean text, which is stored as it is returned here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A line matching any of these (whole line, case-insensitive) is page furniture.
+_FURNITURE = [
+    r"advertisement|advertising|sponsored(?: content)?|ad feedback",
+    r"comments?(?: \(\d+\))?|share|share this(?: article| story)?|print|email",
+    r"(?:image|photo|picture|video)s?(?: via| by| credit| courtesy)?[:\s].{0,80}",
+    r"(?:©|\(c\)|copyright\b).*",
+    r".*\ball rights reserved\.?",
+    r".*\bdoes not provide investment advice\b.*",
+    r"this (?:story|article|report|content) (?:was|is|has been|originally|first) .*",
+    r"do you have questions about\b.*",
+    r"trade confidently with\b.*",
+    r"(?:sign up|subscribe|register)\b.{0,120}",
+    r"(?:read|see|watch) (?:more|also|next)\b.{0,120}",
+    r"click here\b.*|follow us\b.*|download (?:the|our) app\b.*",
+    r".*\bmarkets? (?:open|close)s? in \d.*",
+    # Ticker and table rows: no letters at all, only figures and signs.
+    r"[^A-Za-z]*",
+    # Short bullet items without a sentence ending: ticker names, menus.
+    r"[•·▪‣◦*]\s*(?:\S+\s+){0,5}\S*[^.!?:\"”’)\s]",
+]
+_FURNITURE_RE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE), re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
+
+
+def is_furniture(line: str) -> bool:
+    """Whether one stripped line is page furniture rather than article prose."""
+    return _FURNITURE_RE.fullmatch(line) is not None
+
+
+def clean(raw: str) -> str:
+    """Return the article text of a scraped page: furniture dropped, one paragraph per block.
+
+    Lines of a block are joined back into one paragraph where the text was hard-wrapped mid-sentence
+    (a line without a sentence ending followed by one starting in lower case).
+    """
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n")):
+        current: list[str] = []
+        for line in block.split("\n"):
+            line = " ".join(line.split())
+            if not line or is_furniture(line):
+                continue
+            if current and not _SENTENCE_END.search(current[-1]) and line[0].islower():
+                current[-1] = f"{current[-1]} {line}"
+            else:
+                current.append(line)
+        paragraphs.extend(current)
+    return "\n\n".join(paragraphs)

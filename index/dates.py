@@ -1,0 +1,722 @@
+"""Rule-based TimeML TIMEX3 temporal tagger for English news text.
+
+`tag(text, dct)` finds time expressions and normalizes them to TIMEX3 values relative to the document
+creation date (DCT); `calendar_date(value)` maps a value to the calendar date an event index can use.
+
+How it works: a small set of regular-expression rules (built from word tables) proposes candidate
+spans; the longest non-overlapping candidates win; each rule's handler turns its match into a
+(type, value) pair with the help of one resolver for relative expressions (`_shift`) and a cheap tense
+guess for the sentence (weekdays, month names and bare dates are placed before or after the DCT by tense).
+Earnings-report phrases that refer to "the quarter under discussion" ("the quarter", "a year earlier" in
+a text about quarterly results) are left as placeholders and filled in a final left-to-right pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Timex:
+    """One TIMEX3: character span into the tagged text, its type and normalized value."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # DATE | TIME | DURATION | SET
+    value: str
+
+
+# --------------------------------------------------------------------------------------------- word tables
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+SEASON_MONTH = {"SP": 4, "SU": 7, "FA": 10, "WI": 1}  # a month inside each season, for ordering
+DAYPARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "overnight": "NI"}
+NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
+    "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12,
+}
+VAGUE_NUMBERS = {"a few", "few", "several", "many", "the few", "a number of", "numerous"}
+ORDINALS = {
+    "first": 1, "second": 2, "last": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
+}
+# unit word -> (TIMEX3 letter, multiplier, is clock unit)
+UNITS = {
+    "second": ("S", 1, True), "minute": ("M", 1, True), "hour": ("H", 1, True), "day": ("D", 1, False),
+    "week": ("W", 1, False), "month": ("M", 1, False), "quarter": ("Q", 1, False), "year": ("Y", 1, False),
+    "decade": ("Y", 10, False), "century": ("Y", 100, False),
+}
+# relative offset of "last/next/this ..." modifiers
+OFFSETS = {
+    "last": -1, "past": -1, "previous": -1, "this past": -1, "next": 1, "coming": 1, "this coming": 1,
+    "following": 1, "this": 0, "current": 0, "the current": 0, "the same": 0, "same": 0,
+}
+REF_WORDS = {
+    "now": "PRESENT_REF", "right now": "PRESENT_REF", "currently": "PRESENT_REF", "nowadays": "PRESENT_REF",
+    "these days": "PRESENT_REF", "at present": "PRESENT_REF", "presently": "PRESENT_REF",
+    "recently": "PAST_REF", "more recently": "PAST_REF", "most recently": "PAST_REF", "the past": "PAST_REF",
+    "recent years": "PAST_REF", "the future": "FUTURE_REF", "the near future": "FUTURE_REF",
+    "the near term": "FUTURE_REF", "the short term": "FUTURE_REF", "the long term": "FUTURE_REF",
+}
+SET_WORDS = {
+    "daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y", "hourly": "PT1H",
+    "nightly": "P1D", "biweekly": "P2W", "quarterly": "P3M",
+}
+# (month, day) or a rule name for movable holidays
+HOLIDAYS: dict[str, tuple[int, int] | str] = {
+    "christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24), "new year's day": (1, 1),
+    "new year's eve": (12, 31), "independence day": (7, 4), "the fourth of july": (7, 4),
+    "halloween": (10, 31), "valentine's day": (2, 14), "veterans day": (11, 11),
+    "thanksgiving": "thanksgiving", "thanksgiving day": "thanksgiving", "labor day": "labor",
+    "memorial day": "memorial", "election day": "election",
+}
+# markers of a future reading (phrases, matched as words)
+FUTURE_MARKERS = [
+    "will", "shall", "'ll", "won't", "going to", "plan to", "plans to", "planning to", "expect to",
+    "expects to", "expected to", "scheduled", "slated", "upcoming", "intend to", "intends to", "aim to",
+    "aims to", "hope to", "hopes to", "set to", "due to", "is to", "are to", "as soon as", "would",
+    "tomorrow", "forthcoming", "next",
+]
+PAST_IRREGULAR = {
+    "said", "was", "were", "had", "did", "ago", "last", "yesterday", "met", "went", "came", "told", "made",
+    "took", "gave", "saw", "began", "won", "lost", "held", "left", "fell", "rose", "sold", "bought", "paid",
+    "spent", "became", "got", "found", "thought", "brought", "struck", "kept", "led", "ran", "sent", "shot",
+    "spoke", "stood", "wrote", "knew", "felt", "heard", "meant", "grew", "drew", "broke", "chose", "flew",
+    "fought", "hid", "hung", "laid", "lay", "read", "rode", "sang", "sank", "sat", "slept", "stole", "swore",
+    "taught", "threw", "tore", "wore", "woke", "earlier", "been",
+}
+NOT_PAST = {
+    "need", "speed", "indeed", "red", "bed", "feed", "seed", "hundred", "united", "limited", "based",
+    "related", "interested", "so-called", "proposed", "expected", "planned", "scheduled", "exceed", "proceed",
+    "succeed", "breed", "weed", "shed", "wed", "bled", "sled", "greed", "deed", "reed", "creed", "steed",
+}
+
+# ------------------------------------------------------------------------------------------- regex pieces
+
+
+def _alt(words: object) -> str:
+    """Regex alternation of words (longest first, spaces match any whitespace)."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+MON = r"(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|Mar(?:ch|\.)|Apr(?:il|\.)|May|June?|July?|Aug(?:ust|\.)" \
+      r"|Sept?(?:ember|\.)|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.))(?![a-z])"
+WDAY = r"(?:" + _alt(WEEKDAYS) + r")"
+YEAR = r"(?:1[6-9]\d\d|20\d\d)(?![\d%])"
+DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+_TENS = _alt(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+_UNITS_W = _alt(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+NUM = (r"(?:\d+(?:\.\d+)?|(?:" + _TENS + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt(
+    [w for w in NUMBERS if w not in ("a", "an")]) + r"|" + _alt(VAGUE_NUMBERS) + r"|an?)")
+UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|century|centuries)s?"
+# modifiers kept inside the extent but not changing the value
+PRE = r"(?:(?:early|late|mid|the\s+middle\s+of|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of)" \
+      r"(?:\s+|-))?"
+DURMOD = r"(?:(?:about|nearly|almost|more\s+than|less\s+than|at\s+least|over|up\s+to|roughly|only|just" \
+         r"|approximately|some|within|another|an\s+additional|the\s+last|the\s+past|the\s+next|the\s+first" \
+         r"|the\s+previous|the\s+following|the\s+coming|the|last|past|next|first|coming)\s+)*"
+CLOCK = r"(?:(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)(?:\s+(?:[ECMP][SD]T|GMT)\b)?" \
+        r"|noon|midday|midnight)"
+
+# ------------------------------------------------------------------------------------------- date helpers
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _week(d: dt.date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _month_add(y: int, m: int, n: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + n
+    return k // 12, k % 12 + 1
+
+
+def _shift(dct: dt.date, unit: str, n: int) -> str:
+    """The resolver for relative expressions: the `unit` period `n` steps from the DCT, at its granularity."""
+    unit = unit.rstrip("s")
+    if unit == "day":
+        return _iso(dct + dt.timedelta(days=n))
+    if unit == "week":
+        return _week(dct + dt.timedelta(weeks=n))
+    if unit == "weekend":
+        return _week(dct + dt.timedelta(weeks=n)) + "-WE"
+    if unit == "month":
+        y, mo = _month_add(dct.year, dct.month, n)
+        return f"{y:04d}-{mo:02d}"
+    if unit == "quarter":
+        y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 + n, 4)
+        return f"{y}-Q{q + 1}"
+    if unit == "year":
+        return str(dct.year + n)
+    if unit == "decade":
+        return str(dct.year // 10 + n)
+    if unit in ("century", "centurie"):
+        return str(dct.year // 100 + n)
+    raise ValueError(unit)
+
+
+def _pick(cands: list[dt.date], dct: dt.date, tense: str | None, bias: int = 90) -> dt.date:
+    """Choose the candidate nearest the DCT, where a candidate on the side the tense argues against (after the
+    DCT in a past-tense sentence, before it in a future one) counts `bias` days farther; ties go to the past,
+    as news mostly reports the past."""
+    def cost(c: dt.date) -> tuple[int, bool]:
+        days = (c - dct).days
+        against = (tense == "past" and days > 0) or (tense == "future" and days < 0)
+        return abs(days) + (bias if against else 0), days > 0
+
+    return min(cands, key=cost)
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _month_num(tok: str) -> int:
+    return MONTHS[tok.lower().rstrip(".")]
+
+
+def _num(tok: str) -> int | None:
+    """Number word or digits -> int; vague quantity ('several') -> None."""
+    tok = re.sub(r"\s+", " ", tok.lower()).replace("-", " ")
+    if tok in VAGUE_NUMBERS:
+        return None
+    if re.fullmatch(r"\d+", tok):
+        return int(tok)
+    if re.fullmatch(r"\d+\.\d+", tok):
+        return None
+    if tok in NUMBERS:
+        return NUMBERS[tok]
+    parts = tok.split(" ")
+    if len(parts) == 2 and parts[0] in NUMBERS and parts[1] in NUMBERS:  # "twenty four"
+        return NUMBERS[parts[0]] + NUMBERS[parts[1]]
+    return NUMBERS.get(tok)
+
+
+def _nth_weekday(y: int, m: int, wd: int, nth: int) -> dt.date:
+    """nth weekday of a month (nth=-1: the last one)."""
+    if nth > 0:
+        d = dt.date(y, m, 1)
+        return d + dt.timedelta(days=(wd - d.weekday()) % 7 + 7 * (nth - 1))
+    d = dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    return d - dt.timedelta(days=(d.weekday() - wd) % 7)
+
+
+# ----------------------------------------------------------------------------------------------- context
+
+
+_SENT = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'(]?[A-Z])|\n\s*\n|\n(?=\s)")
+_WORD = re.compile(r"(?<![\w'])(?:" + _alt(FUTURE_MARKERS) + r")(?!\w)|[A-Za-z]+(?:'[a-z]+)?", re.IGNORECASE)
+_FUTURE = {re.sub(r"\s+", " ", w) for w in FUTURE_MARKERS}
+
+
+class _Ctx:
+    """Per-document state: the text, DCT and sentence boundaries for tense guesses."""
+
+    def __init__(self, text: str, dct: dt.date) -> None:
+        self.text, self.dct = text, dct
+
+    @cached_property
+    def bounds(self) -> list[int]:
+        return [0] + [m.end() for m in _SENT.finditer(self.text)] + [len(self.text) + 1]
+
+    def tense(self, start: int, end: int) -> str | None:
+        """Guess the tense governing the span: the nearest tense marker in its sentence wins."""
+        i = bisect.bisect_right(self.bounds, start) - 1
+        lo, hi = self.bounds[i], self.bounds[min(i + 1, len(self.bounds) - 1)]
+        best: tuple[int, str] | None = None
+        for w in _WORD.finditer(self.text, lo, min(hi, len(self.text))):
+            if start <= w.start() < end:
+                continue
+            word = re.sub(r"\s+", " ", w.group().lower())
+            if word in _FUTURE or word.endswith("'ll"):
+                kind = "future"
+            elif word in PAST_IRREGULAR or (word.endswith("ed") and len(word) > 4 and word not in NOT_PAST
+                                            and w.group()[0].islower()):
+                kind = "past"
+            else:
+                continue
+            # markers after the expression count double: the governing verb usually comes first
+            dist = start - w.end() if w.end() <= start else 2 * (w.start() - end) + 2
+            if best is None or dist < best[0]:
+                best = (dist, kind)
+        return best[1] if best else None
+
+
+# ----------------------------------------------------------------------------------------------- handlers
+
+Result = tuple[str, str] | None
+Handler = Callable[[re.Match[str], _Ctx], Result]
+
+
+def _g(m: re.Match[str], name: str) -> str | None:
+    return m.groupdict().get(name)
+
+
+def _year_of(m: re.Match[str]) -> int | None:
+    y = _g(m, "year")
+    return int(y) if y else None
+
+
+def h_iso(m: re.Match[str], ctx: _Ctx) -> Result:
+    d = _safe_date(int(m["y"]), int(m["mo"]), int(m["d"]))
+    if not d:
+        return None
+    if m["hh"]:
+        return "TIME", f"{_iso(d)}T{m['hh']}:{m['mi']}"
+    return "DATE", _iso(d)
+
+
+def h_slash(m: re.Match[str], ctx: _Ctx) -> Result:
+    y = int(m["y"])
+    y = y + (1900 if y >= 50 else 2000) if y < 100 else y
+    d = _safe_date(y, int(m["mo"]), int(m["d"]))
+    return ("DATE", _iso(d)) if d else None
+
+
+def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'June 18, 2024', '18 June', 'Sept. 30' (year from tense when absent)."""
+    mo, day = _month_num(m["mon"]), int(re.match(r"\d+", m["day"]).group())
+    year = _year_of(m)
+    if year:
+        d = _safe_date(year, mo, day)
+    else:
+        years = (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)
+        cands = [c for y in years if (c := _safe_date(y, mo, day))]
+        if _g(m, "wd"):  # "Monday, Oct. 26": the weekday tells the year
+            cands = [c for c in cands if c.weekday() == WEEKDAYS[m["wd"].lower()]] or cands
+        d = _pick(cands, ctx.dct, ctx.tense(m.start(), m.end())) if cands else None
+    return ("DATE", _iso(d)) if d else None
+
+
+MONTH_BIAS = 300  # days: a month name on the side the tense argues against is rarely meant
+
+
+def _month_value(mo: int, mod: str | None, m: re.Match[str], ctx: _Ctx) -> str:
+    """A month name without a year: by modifier, else by tense (nearest occurrence when unknown)."""
+    dct = ctx.dct
+    cands = [dt.date(y, mo, 1) for y in (dct.year - 1, dct.year, dct.year + 1)]
+    cur = dt.date(dct.year, dct.month, 1)
+    off = OFFSETS.get(mod.lower()) if mod else None
+    if off == -1:
+        d = max(c for c in cands if c < cur)
+    elif off == 1:
+        d = min(c for c in cands if c > cur)
+    elif off == 0:
+        d = dt.date(dct.year, mo, 1)
+    else:
+        d = _pick(cands, cur, ctx.tense(m.start(), m.end()), bias=MONTH_BIAS)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def h_month(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'June 2024', 'last December', 'in April', 'early March'."""
+    word = m["mon"]
+    mo = _month_num(word)
+    year = _year_of(m)
+    if year:
+        return "DATE", f"{year:04d}-{mo:02d}"
+    mod = _g(m, "mod")
+    if word in ("May", "March") and not mod and not re.search(
+            r"(?:\b(?:in|since|by|until|of|during|through|from|to|before|after|early|late|mid|end|"
+            r"beginning)\s+|-)$", ctx.text[max(0, m.start() - 20):m.start()]):
+        return None  # modal "May" / verb "March" at sentence start
+    return "DATE", _month_value(mo, mod, m, ctx)
+
+
+def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'2002', 'fiscal 1989', 'mid-1996'; rejects numbers that look like amounts."""
+    before = ctx.text[max(0, m.start() - 2):m.start()]
+    after = ctx.text[m.end():m.end() + 12]
+    if re.search(r"[$#.,/\d]\s?$", before) or re.match(r"(?:,\d|\.\d|/\d|-\d{2,}|\s*(?:%|percent|"
+                                                        r"people|shares|points|tons|troops|miles|feet|"
+                                                        r"meters|units|members|employees|workers))",
+                                                        after):
+        return None
+    return "DATE", m["year"]
+
+
+def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'nineteen ninety-seven', 'the year two thousand'."""
+    hi = 1900 if m["c"].lower() == "nineteen" else 2000
+    lo = _num(m["rest"]) if m["rest"] else 0
+    return ("DATE", str(hi + lo)) if lo is not None and lo < 100 else None
+
+
+def h_decade(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'the 1990s', 'the nineties' -> '199'."""
+    if m["dec"]:
+        return "DATE", m["dec"][:3]
+    words = ["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"]
+    return "DATE", str(190 + words.index(m["decw"].lower()) + 2)
+
+
+def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'last summer', 'this spring', 'the winter of 1994'."""
+    s = SEASONS[m["season"].lower()]
+    year = _year_of(m)
+    mod = (_g(m, "mod") or "").lower()
+    if not year and not mod and m["season"].lower() == "fall":
+        return None
+    if year:
+        return "DATE", f"{year}-{s}"
+    dct = ctx.dct
+    cur = (dct.year * 12 + dct.month) // 3  # season index: Dec-Feb, Mar-May, ...
+    tgt = [(y * 12 + SEASON_MONTH[s]) // 3 for y in (dct.year - 1, dct.year, dct.year + 1)]
+    off = OFFSETS.get(re.sub(r"\s+", " ", mod)) if mod not in ("", "the") else None
+    if off == -1:
+        k = max(t for t in tgt if t < cur)
+    elif off == 1:
+        k = min(t for t in tgt if t > cur)
+    elif off == 0 and mod != "the":
+        k = min(tgt, key=lambda t: abs(t - cur))
+    else:
+        tense = ctx.tense(m.start(), m.end())
+        ok = [t for t in tgt if (t <= cur if tense == "past" else t >= cur if tense == "future" else True)]
+        k = min(ok or tgt, key=lambda t: (abs(t - cur), t > cur))
+    y = (k * 3) // 12 if s != "WI" else (k * 3 - 1) // 12
+    return "DATE", f"{y}-{s}"
+
+
+def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'Tuesday', 'last Friday', 'next Monday', 'Wednesday night', '10 p.m. Wednesday'."""
+    wd = WEEKDAYS[m["wd"].lower()]
+    dct = ctx.dct
+    mod = re.sub(r"\s+", " ", (_g(m, "mod") or "").lower())
+    off = OFFSETS.get(mod)
+    delta = (wd - dct.weekday()) % 7  # days forward to the next such weekday (0: the DCT itself)
+    if off == -1:
+        days = delta - 7
+    elif off == 1:
+        days = delta or 7
+    elif delta == 0:
+        days = 0
+    elif ctx.text.startswith("'s", m.end()):  # "Wednesday's ruling": already happened
+        days = delta - 7
+    else:
+        tense = ctx.tense(m.start(), m.end())
+        # by tense; with no tense marker, the nearer of the two (ties to the past)
+        days = delta if tense == "future" or (tense is None and delta < 7 - delta) else delta - 7
+    d = dct + dt.timedelta(days=days)
+    if _g(m, "part") and not (_g(m, "clock") or _g(m, "clock2")):
+        return "DATE", _iso(d)  # "Friday night": annotated as the day in TimeBank/AQUAINT news
+    return _with_time(m, _iso(d))
+
+
+def _with_time(m: re.Match[str], day: str) -> tuple[str, str]:
+    """Attach a clock time or part of day from the match to a day value."""
+    part, clock = _g(m, "part"), _g(m, "clock") or _g(m, "clock2")
+    if clock:
+        return "TIME", f"{day}T{_clock(clock)}"
+    if part:
+        return "TIME", day + "T" + DAYPARTS[re.split(r"[\s-]", part.lower())[-1]]
+    return "DATE", day
+
+
+def _clock(s: str) -> str:
+    s = s.lower()
+    if s in ("noon", "midday"):
+        return "12:00"
+    if s == "midnight":
+        return "24:00"
+    h, mi, ap = re.match(r"(\d+)(?::(\d\d))?\s*([ap])", s).groups()
+    hour = int(h) % 12 + (12 if ap == "p" else 0)
+    return f"{hour:02d}:{mi or '00'}"
+
+
+def h_clock(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'10:35 a.m.', '5 p.m. EST' on the DCT."""
+    return "TIME", f"{_iso(ctx.dct)}T{_clock(m['clock'])}"
+
+
+def h_deictic(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'yesterday', 'today', 'tomorrow', 'tonight', 'last night', 'this morning', 'yesterday afternoon'."""
+    w = re.sub(r"\s+", " ", m["deic"].lower())
+    shift = {"yesterday": -1, "today": 0, "tomorrow": 1, "tonight": 0, "last night": -1, "this": 0}
+    day = _iso(ctx.dct + dt.timedelta(days=shift[w]))
+    if w in ("tonight", "last night"):
+        return "TIME", f"{day}TNI"
+    if w == "this" and not _g(m, "part"):
+        return None
+    return _with_time(m, day)
+
+
+def h_ref(m: re.Match[str], ctx: _Ctx) -> Result:
+    return "DATE", REF_WORDS[re.sub(r"\s+", " ", m["ref"].lower())]
+
+
+def h_set(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'daily', 'every month', 'each Thursday', 'each July'."""
+    if m["setw"]:
+        return "SET", SET_WORDS[m["setw"].lower()]
+    if m["wd"]:
+        return "SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}"
+    if m["mon"]:
+        return "SET", f"XXXX-{_month_num(m['mon']):02d}"
+    letter, mult, clock = UNITS[m["unit"].lower()]
+    return "SET", f"P{'T' if clock else ''}{mult}{letter}"
+
+
+def h_relunit(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'last week', 'this month', 'next year', 'the past year', 'earlier this month', 'the weekend'."""
+    mod = re.sub(r"\s+", " ", (_g(m, "mod") or "").lower())
+    unit = m["unit"].lower()
+    if unit == "weekend" and mod in ("", "the", "this"):  # the nearest weekend by tense
+        future = ctx.tense(m.start(), m.end()) == "future"
+        return "DATE", _shift(ctx.dct, "weekend", 0 if ctx.dct.weekday() >= 5 or future else -1)
+    if unit in ("decade", "century"):  # "the past decade", "this century": TimeML annotates the span
+        return "DURATION", "P10Y" if unit == "decade" else "P100Y"
+    off = OFFSETS.get(mod)
+    if off is None:
+        return None
+    return "DATE", _shift(ctx.dct, unit, off)
+
+
+def h_the_year(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'the year', 'the fiscal year', 'the end of the year' (the DCT's); 'the latest fiscal year' (last)."""
+    if re.match(r"\s+(?:ended|ending|that\s+ended|that\s+ends|through)\b", ctx.text[m.end():m.end() + 20]):
+        return "DURATION", "P1Y"  # "the year ended June 30": a fiscal period, not the calendar year
+    return "DATE", str(ctx.dct.year - (1 if _g(m, "mod") else 0))
+
+
+def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'the third quarter', 'third-quarter', 'the fourth quarter of 1990', 'the quarter', 'this quarter'."""
+    dct = ctx.dct
+    cur_q = (dct.month - 1) // 3 + 1
+    ordw = _g(m, "ord")
+    if not ordw and _g(m, "year0"):
+        return "DATE", "@Y" + m["year0"]  # "the 1988 quarter": that year's quarter under discussion
+    if not ordw:
+        mod = (_g(m, "mod") or "").lower()
+        if mod in ("current", "this"):
+            return "DATE", f"{dct.year}-Q{cur_q}"
+        return "DATE", "@Q0"  # "the quarter": the quarter under discussion
+    q = ORDINALS[ordw.lower()]
+    year = _year_of(m) or (int(m["year0"]) if _g(m, "year0") else None)
+    yrel = (_g(m, "yrel") or "").lower()
+    if yrel:
+        year = dct.year + {"this": 0, "last": -1, "next": 1}[yrel.split()[0]]
+    if not year:
+        # a quarter not yet begun is last year's, unless the sentence speaks of the future
+        year = dct.year
+        if q > cur_q and ctx.tense(m.start(), m.end()) != "future":
+            year -= 1
+    return "DATE", f"{year}-Q{q}"
+
+
+def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
+    year = _year_of(m) or ctx.dct.year
+    return "DATE", f"{year}-H{ORDINALS[m['ord'].lower()]}"
+
+
+def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'a year ago', 'a year earlier', 'year-earlier', 'the year-ago quarter': a year before the period
+    under discussion."""
+    return "DATE", "@Q-4"
+
+
+def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'three years', 'the past 12 months', 'two-day', 'several weeks'; with 'ago'/'earlier' a date."""
+    unit = m["unit"].lower()
+    unit = "century" if unit.startswith("centur") else unit.rstrip("s")
+    letter, mult, clock = UNITS[unit]
+    if re.fullmatch(YEAR, m["num"]):
+        return None  # "the 1988 quarter" is not 1988 quarters
+    n = _num(m["num"])
+    plural = m["unit"].lower().endswith(("s", "centuries"))
+    vague = m["num"].lower() in ("a", "an") and plural
+    rel = (_g(m, "rel") or "").lower()
+    if rel in ("ago", "earlier") or rel.startswith("from"):
+        if n is None or vague:
+            return "DATE", "PAST_REF" if rel != "from now" else "FUTURE_REF"
+        n = n if rel.startswith("from") else -n
+        if unit == "decade":
+            unit, n = "year", n * 10
+        if unit == "century":
+            unit, n = "year", n * 100
+        if clock:
+            return None
+        return "DATE", _shift(ctx.dct, unit, n)
+    if unit in ("quarter", "second") and m["num"].lower() in ("a", "an") and not m.group().lower().startswith(
+            ("the ", "every ")):
+        return None  # "a quarter of", "a second time": fractions and ordinals
+    if unit == "quarter" and re.search(r"-quarters\b", m.group(), re.IGNORECASE):
+        return None  # "three-quarters": a fraction
+    if n is None or vague:
+        return "DURATION", f"P{'T' if clock else ''}X{letter if mult == 1 else ('E' if mult == 10 else 'C')}"
+    return "DURATION", f"P{'T' if clock else ''}{n * mult}{letter}"
+
+
+def h_bare_units(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'for years', 'recent months', 'the coming weeks' -> vague durations."""
+    unit = m["unit"].lower()
+    letter = {"years": "Y", "months": "M", "weeks": "W", "days": "D", "decades": "E", "centuries": "C"}[unit]
+    return "DURATION", f"PX{letter}"
+
+
+MOVABLE: dict[str, Callable[[int], dt.date]] = {
+    "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),  # 4th Thursday of November
+    "labor": lambda y: _nth_weekday(y, 9, 0, 1),
+    "memorial": lambda y: _nth_weekday(y, 5, 0, -1),
+    "election": lambda y: _nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),  # Tuesday after 1st Monday
+}
+
+
+def h_holiday(m: re.Match[str], ctx: _Ctx) -> Result:
+    rule = HOLIDAYS[re.sub(r"\s+", " ", m["hol"].lower())]
+    year = _year_of(m)
+    years = [year] if year else [ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1]
+    cands = [dt.date(y, *rule) if isinstance(rule, tuple) else MOVABLE[rule](y) for y in years]
+    return "DATE", _iso(_pick(cands, ctx.dct, ctx.tense(m.start(), m.end())))
+
+
+# ------------------------------------------------------------------------------------------------- rules
+
+_MODS = r"(?P<mod>this\s+past|this\s+coming|last|next|this|coming|past|previous|following|current|the)"
+_DAYTAIL = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
+RULES: list[tuple[str, Handler]] = [
+    (r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?:T(?P<hh>[0-2]\d):(?P<mi>[0-5]\d)(?::\d\d)?)?\b",
+     h_iso),
+    (r"\b(?P<mo>1[0-2]|0?[1-9])/(?P<d>[12]\d|3[01]|0?[1-9])/(?P<y>\d{4}|\d{2})\b", h_slash),
+    (PRE + r"(?:(?P<mod>" + _alt(OFFSETS) + r")\s+)?(?:\b(?P<wd>" + WDAY + r"),?\s+)?\b(?P<mon>" + MON
+     + r")\s+(?P<day>" + DAYNUM
+     + r")(?:,?\s+(?P<year>" + YEAR + r"))?", h_month_day),
+    (r"\b(?:the\s+)?(?P<day>" + DAYNUM + r")\s+(?:of\s+)?(?P<mon>" + MON + r")(?:,?\s+(?P<year>" + YEAR
+     + r"))?", h_month_day),
+    (PRE + r"(?:(?P<mod>" + _alt(OFFSETS) + r")\s+)?\b(?P<mon>" + MON + r")(?:,?\s+(?:of\s+)?(?P<year>" + YEAR
+     + r"))?", h_month),
+    (PRE + r"(?:fiscal\s+(?:year\s+)?)?\b(?P<year>" + YEAR + r")\b", h_year),
+    (PRE + r"(?:the\s+year\s+)?\b(?P<c>nineteen|two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<rest>(?:" + _TENS
+     + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt([k for k, v in NUMBERS.items() if 10 <= v < 20]) + r"|"
+     + _UNITS_W + r"))?\b(?!\s+(?:dollars|people|percent|hundred|years))", h_spelled_year),
+    (r"(?:the\s+)?" + PRE + r"(?:(?P<dec>1[6-9]\d0|20\d0)'?s|(?P<decw>twenties|thirties|forties|fifties"
+     r"|sixties|seventies|eighties|nineties))\b", h_decade),
+    (PRE + r"(?:" + _MODS + r"\s+)?\b(?P<season>spring|summer|fall|autumn|winter)\b(?:\s+(?:of\s+)?"
+     r"(?P<year>" + YEAR + r"))?", h_season),
+    (r"(?:(?P<clock2>" + CLOCK + r"),?\s+(?:(?:on|next|last|this)\s+)?)?(?:(?:early|late)\s+)?"
+     r"(?:(?P<mod>last|next|this\s+past|this\s+coming|this|coming|past)\s+)?\b(?P<wd>" + WDAY + r")\b"
+     + _DAYTAIL + r"(?:,?\s+(?P<clock>" + CLOCK + r"))?", h_weekday),
+    (r"\b(?P<clock>" + CLOCK + r")", h_clock),
+    (r"(?:(?:early|late|mid|later|earlier)[\s-])?\b(?P<deic>yesterday|today|tomorrow|tonight|last\s+night|this)"
+     r"(?:\s+(?P<part>morning|afternoon|evening|night))?\b", h_deictic),
+    (r"(?:(?P<part>mid-?afternoon|(?:early|late)\s+(?:morning|afternoon|evening))\s+)"
+     r"(?P<deic>yesterday|today|tomorrow)\b", h_deictic),
+    (r"\b(?P<ref>" + _alt(REF_WORDS) + r")\b", h_ref),
+    (r"\b(?:(?P<setw>" + _alt(SET_WORDS) + r")|(?:every|each|per)\s+(?:(?P<wd>" + WDAY + r")|(?P<mon>" + MON
+     + r")|(?P<unit>minute|hour|day|week|month|quarter|year)))\b", h_set),
+    (r"(?:(?:early|late|mid|earlier|later)[\s-]+)?(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+)?\b"
+     r"(?P<mod>" + _alt([k for k in OFFSETS if k not in ("the same", "current")]) + r")\s+"
+     r"(?P<unit>week|month|year|quarter|weekend|decade|century)\b", h_relunit),
+    (r"\b(?P<mod>the)\s+(?P<unit>weekend)\b", h_relunit),
+    (r"\b(?:(?:the|its|that|this)\s+)?(?:(?P<year0>" + YEAR + r")(?:'s)?\s+|(?P<yrel>this\s+year's"
+     r"|last\s+year's|next\s+year's)\s+)?(?:fiscal\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter\b"
+     r"(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r"))?", h_quarter),
+    (r"\b(?:the|its|that)\s+(?P<year0>" + YEAR + r")\s+(?:fiscal\s+)?(?:quarter|period)\b", h_quarter),
+    (r"\b(?:the\s+)?(?:(?P<mod>latest|current|this|same|last|previous|most\s+recent)\s+)?quarter\b(?![\s-]"
+     r"(?:of\s+(?:a|an|the)|century|mile|point))", h_quarter),
+    (r"(?:(?:earlier|later)\s+in\s+|the\s+(?:end|beginning|start|middle)\s+of\s+)?\bthe\s+"
+     r"(?:(?P<mod>latest)\s+)?(?:(?:full|fiscal|current|current\s+fiscal|calendar)\s+)?year\b"
+     r"(?![\s-]+(?:\d|earlier|ago|two))", h_the_year),
+    (r"\b(?:the\s+)?(?:latest|most\s+recent)\s+(?:period|quarter)\b", lambda m, ctx: ("DATE", "@Q0")),
+    (r"\b(?:the\s+)?(?P<ord>first|second|last)\s+half(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r"))?",
+     h_half),
+    (r"\b(?:(?:a|one)\s+year\s+(?:ago|earlier|before)|(?:the\s+)?year[\s-](?:earlier|ago)(?:\s+(?:quarter|"
+     r"period|nine\s+months|level|results))?)", h_year_ago),
+    (r"\b" + DURMOD + r"(?P<num>" + NUM + r")[\s-]+(?:(?:more|additional|straight|consecutive|trading)\s+)?"
+     r"(?P<unit>" + UNIT + r")\b(?![\s-]+old\b)(?:[\s-]+(?P<rel>ago|earlier|from\s+now|long))?", h_duration),
+    (r"\b(?:(?:for|recent|coming|past|the\s+coming|the\s+past)\s+)(?P<unit>years|months|weeks|days|decades"
+     r"|centuries)\b", h_bare_units),
+    (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
+     r"(?:\s+(?P<year>" + YEAR + r"))?\b", h_holiday),
+]
+_COMPILED = [(re.compile(p, re.IGNORECASE), h) for p, h in RULES]
+# month and weekday names must be capitalized (the rules match case-insensitively)
+_CASED = re.compile(MON + "|" + "|".join(w.capitalize() for w in WEEKDAYS))
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """Drop leading 'the'-less whitespace and trailing punctuation/space from a span."""
+    while e > s and text[e - 1] in " \t\n,;:":
+        e -= 1
+    while s < e and text[s].isspace():
+        s += 1
+    return s, e
+
+
+def _resolve_refs(found: list[Timex], dct: dt.date) -> list[Timex]:
+    """Fill placeholders for "the quarter under discussion", taken to be the last completed quarter (news
+    reports results after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4'
+    (a year before it when the text has spoken of quarters so far, else simply last year)."""
+    out, seen = [], False
+    y, q = _shift(dct, "quarter", -1).split("-Q")
+    for t in found:
+        v = t.value
+        if v == "@Q0":
+            v = f"{y}-Q{q}"
+        elif v == "@Q-4":
+            v = f"{int(y) - 1}-Q{q}" if seen else str(dct.year - 1)
+        elif v.startswith("@Y"):
+            v = f"{v[2:]}-Q{q}"
+        seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
+        out.append(Timex(t.start, t.end, t.text, t.type, v))
+    return out
+
+
+def tag(text: str, dct: dt.date) -> list[Timex]:
+    """Find TIMEX3 expressions in `text` written on `dct`; sorted by start, non-overlapping."""
+    ctx = _Ctx(text, dct)
+    cands = []
+    for rx, handler in _COMPILED:
+        for m in rx.finditer(text):
+            s, e = _trim(text, m.start(), m.end())
+            if e > s:
+                cands.append((s, e, m, handler))
+    cands.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
+    taken = bytearray(len(text) + 1)
+    found: list[Timex] = []
+    for s, e, m, handler in cands:
+        if any(taken[s:e]):
+            continue
+        names = [m.group(k) for k in ("mon", "wd") if m.groupdict().get(k)]
+        if any(not _CASED.match(n) for n in names):
+            continue
+        res = handler(m, ctx)
+        if res is None:
+            continue
+        taken[s:e] = b"\x01" * (e - s)
+        found.append(Timex(s, e, text[s:e], res[0], res[1]))
+    found.sort(key=lambda t: t.start)
+    return _resolve_refs(found, dct)
+
+
+def calendar_date(value: str) -> tuple[str, str] | None:
+    """Event date of a TIMEX3 value: ("2024-06-18","day") | ("2024-06","month") | ("2024","year"), else None
+    (weeks, quarters, seasons, decades, durations, REF values, times -> None, except a TIME value like
+    2024-06-18T14:00 which gives its day)."""
+    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:T.*)?", value):
+        return m.group(1), "day"
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return value, "month"
+    if re.fullmatch(r"\d{4}", value):
+        return value, "year"
+    return None

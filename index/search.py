@@ -1,0 +1,235 @@
+"""Answer a question with quoted passages: dense + BM25 retrieval, fused, grouped, or an abstention.
+
+Dense search finds paraphrases, BM25 finds names and rare words; reciprocal-rank fusion combines the two
+rankings. The cosine similarity of the best passage decides whether the briefings cover the question at
+all: below `min_score` the answer is an abstention, never an unrelated quote dressed as an answer.
+Passages from different outlets that say the same thing are shown once, "also reported by" the others.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import faiss
+import numpy as np
+
+from index.embed import Embedder
+from index.lexical import terms
+from index.store import DocumentInfo, Store, StoredPassage
+
+NOT_COVERED = "The briefings do not cover this question."
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    k: int = 3
+    min_score: float = 0.35  # confidence (see `Searcher.ask`) below which the bot abstains
+    unknown_penalty: float = 0.25  # confidence lost when no question term occurs in the briefings
+    min_passage_score: float = 0.30  # further passages must reach this too
+    duplicate_score: float = 0.90  # cosine above which passages of two outlets count as one report
+    candidates: int = 50  # taken from each of dense and BM25 before fusion
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One quoted passage. `highlight` is the span of the sentence in `quote` that best answers."""
+
+    quote: str
+    score: float
+    source: DocumentInfo
+    passage_id: str
+    highlight: tuple[int, int]
+    also_reported_by: list[DocumentInfo] = field(default_factory=list)
+
+    @property
+    def sentence(self) -> str:
+        return self.quote[self.highlight[0]:self.highlight[1]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    answer: str
+    passages: list[Hit]
+    timings_ms: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.answer,
+            "passages": [
+                {
+                    "quote": h.quote,
+                    "sentence": h.sentence,
+                    "score": round(h.score, 4),
+                    "source": source_dict(h.source),
+                    "also_reported_by": [source_dict(s) for s in h.also_reported_by],
+                }
+                for h in self.passages
+            ],
+        }
+
+
+def source_dict(doc: DocumentInfo) -> dict:
+    data = asdict(doc)
+    data.pop("source")
+    return data
+
+
+def citation(doc: DocumentInfo) -> str:
+    """Publisher, title and date as one line, for plain-text answers."""
+    return ", ".join(part for part in (doc.publisher, f"“{doc.title}”", doc.published) if part)
+
+
+class Searcher:
+    """Retrieval over one store generation. Thread-safe for concurrent reads."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: SearchSettings | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings or SearchSettings()
+        self.bm25 = store.bm25()
+        self._source_rows: dict[frozenset[str], np.ndarray] = {}
+
+    def source_names(self) -> list[str]:
+        return sorted({d.source for d in self.store.documents.values()})
+
+    def ask(self, question: str, k: int | None = None, sources: set[str] | None = None) -> Answer:
+        """The top `k` passages answering `question`, optionally only from the named sources."""
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        k = self.settings.k if k is None else k
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = (now - clock) * 1000
+            clock = now
+
+        allowed = self._rows_for(sources)
+        query = self.embedder.encode_query(question)
+        lap("embed")
+        dense = self._dense(query, allowed)
+        lap("dense")
+        lexical = self._lexical(question, allowed)
+        lap("lexical")
+        # Cosine similarity alone rates "the weather in Seoul" close to any text about Seoul; a question
+        # whose words the briefings never use is less likely covered, so its confidence is lowered.
+        question_terms = terms(question)
+        unknown = sum(t not in self.bm25.vocab_dict for t in question_terms) / max(1, len(question_terms))
+        hits = self._fuse(question, query, dense, lexical, k, self.settings.unknown_penalty * unknown)
+        lap("fuse")
+        timings["total"] = sum(timings.values())
+        if not hits:
+            return Answer(question, False, NOT_COVERED, [], timings)
+        best = hits[0]
+        answer = f"“{best.sentence}” ({citation(best.source)})"
+        return Answer(question, True, answer, hits, timings)
+
+    def _rows_for(self, sources: set[str] | None) -> np.ndarray | None:
+        if not sources:
+            return None
+        key = frozenset(s.lower() for s in sources)
+        if key not in self._source_rows:
+            names = {d.source for d in self.store.documents.values()
+                     if d.source.lower() in key or d.publisher.lower() in key}
+            self._source_rows[key] = self.store.rows_of_sources(names) if names else np.empty(0, np.int64)
+        return self._source_rows[key]
+
+    def _dense(self, query: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
+        n = min(self.settings.candidates, self.store.count)
+        if n == 0 or (allowed is not None and len(allowed) == 0):
+            return {}
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)) if allowed is not None else None
+        scores, rows = self.store.vectors.search(query[None, :], n, params=params)
+        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+
+    def _lexical(self, question: str, allowed: np.ndarray | None) -> list[int]:
+        n = min(self.settings.candidates, self.store.count)
+        tokens = self._bm25_tokens(question)
+        if n == 0 or not tokens or (allowed is not None and len(allowed) == 0):
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(self.store.count, dtype=np.float32)
+            mask[allowed] = 1
+        rows, scores = self.bm25.retrieve(
+            [tokens], k=n, show_progress=False, n_threads=1, weight_mask=mask,
+        )
+        return [int(r) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    def _bm25_tokens(self, question: str) -> list[str]:
+        return [t for t in terms(question) if t in self.bm25.vocab_dict]
+
+    def _fuse(
+        self, question: str, query: np.ndarray, dense: dict[int, float], lexical: list[int], k: int,
+        penalty: float,
+    ) -> list[Hit]:
+        rrf: dict[int, float] = {}
+        for ranking in (list(dense), lexical):
+            for rank, row in enumerate(ranking):
+                rrf[row] = rrf.get(row, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+        order = sorted(rrf, key=rrf.__getitem__, reverse=True)
+        if not order:
+            return []
+        found = self.store.vectors.reconstruct_batch(np.array(order, np.int64))
+        vectors = dict(zip(order, found, strict=True))
+        by_row = {row: float(vector @ query) for row, vector in vectors.items()}
+        if max(by_row.values()) - penalty < self.settings.min_score:
+            return []
+        keep = [row for row in order if by_row[row] >= self.settings.min_passage_score]
+        passages = {p.row: p for p in self.store.passages(keep[: 4 * k + 8])}
+        chosen: list[tuple[int, StoredPassage, list[DocumentInfo]]] = []
+        for row in keep:
+            passage = passages.get(row)
+            if passage is None:
+                continue
+            twin = self._twin(passage, vectors[row], chosen, vectors)
+            if twin is not None:
+                twin[2].append(self.store.documents[passage.doc_id])
+                continue
+            if len(chosen) < k:
+                chosen.append((row, passage, []))
+        return [
+            Hit(
+                quote=p.text,
+                score=by_row[row],
+                source=self.store.documents[p.doc_id],
+                passage_id=p.id,
+                highlight=best_sentence(question, p),
+                also_reported_by=also,
+            )
+            for row, p, also in chosen
+        ]
+
+    def _twin(
+        self, passage: StoredPassage, vector: np.ndarray, chosen: list, vectors: dict[int, np.ndarray],
+    ) -> tuple | None:
+        """A chosen passage of another outlet that says the same as this one, if any."""
+        publisher = self.store.documents[passage.doc_id].publisher
+        for entry in chosen:
+            other = self.store.documents[entry[1].doc_id]
+            if other.publisher == publisher or any(d.publisher == publisher for d in entry[2]):
+                continue
+            if float(vectors[entry[0]] @ vector) >= self.settings.duplicate_score:
+                return entry
+        return None
+
+
+def best_sentence(question: str, passage: StoredPassage) -> tuple[int, int]:
+    """The passage sentence sharing the most stemmed content words with the question (first on ties)."""
+    wanted = set(terms(question))
+
+    def overlap(span: tuple[int, int]) -> int:
+        return len(wanted & set(terms(passage.text[span[0]:span[1]])))
+
+    return max(passage.sentences, key=overlap) if passage.sentences else (0, len(passage.text))

@@ -1,0 +1,285 @@
+"""The persisted index: documents and passages in SQLite, their vectors in FAISS, a BM25 index.
+
+Layout of the data directory:
+
+    CURRENT           name of the generation that answers queries (replaced atomically)
+    gen-000007/       one complete, immutable index: index.sqlite3, vectors.faiss, bm25/
+    build.lock        held while a build runs, so two builds never interleave
+
+A build writes a whole new generation into a temporary folder, renames it, then swaps CURRENT. A process
+killed at any point leaves the previous generation answering; readers keep the generation they opened
+until they reload. FAISS row `i` is the passage with `row = i`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from index.lexical import tokenize_corpus
+from index.sources import Document
+
+CURRENT = "CURRENT"
+DB = "index.sqlite3"
+VECTORS = "vectors.faiss"
+BM25 = "bm25"
+SCHEMA_VERSION = "1"
+REBUILD_HINT = "run `briefbot index --rebuild` to rebuild it from the sources"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT NOT NULL,
+    published TEXT, url TEXT, text TEXT NOT NULL, digest TEXT NOT NULL);
+CREATE TABLE passages (
+    row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id),
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL, sentences TEXT NOT NULL);
+CREATE INDEX passages_doc ON passages(doc_id);
+CREATE TABLE events (
+    doc_id TEXT NOT NULL REFERENCES documents(id), date TEXT NOT NULL, granularity TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, timex TEXT NOT NULL);
+CREATE INDEX events_doc ON events(doc_id);
+"""
+
+
+class StoreError(Exception):
+    """The index cannot be used as it is; the message says why and what to do."""
+
+
+class NoIndex(StoreError):
+    """No index has been built in this data directory yet."""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    source: str
+    title: str
+    publisher: str
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    row: int
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    doc_id: str
+    date: str
+    granularity: str
+    start: int  # the sentence, as offsets into the document's clean text
+    end: int
+    text: str
+    timex: str  # the time expression as written
+
+
+def current_generation(data_dir: Path) -> Path | None:
+    pointer = data_dir / CURRENT
+    if not pointer.exists():
+        return None
+    return data_dir / pointer.read_text().strip()
+
+
+class Store:
+    """A read-only view of one generation. Cheap queries by row; documents' metadata kept in memory."""
+
+    def __init__(self, path: Path, model: str, dim: int) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(f"file:{path / DB}?mode=ro", uri=True, check_same_thread=False)
+            meta = dict(self.db.execute("SELECT key, value FROM meta"))
+            self.documents = {
+                row[0]: DocumentInfo(*row)
+                for row in self.db.execute(
+                    "SELECT id, source, title, publisher, published, url FROM documents")
+            }
+            count = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"the index database in {path} is damaged ({exc}); {REBUILD_HINT}") from exc
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise StoreError(f"the index in {path} has an unknown format; {REBUILD_HINT}")
+        if meta.get("model") != model or int(meta.get("dim", 0)) != dim:
+            raise StoreError(
+                f"the index was built with {meta.get('model')} ({meta.get('dim')} dims) but the bot uses "
+                f"{model} ({dim} dims); {REBUILD_HINT}"
+            )
+        try:
+            self.vectors = faiss.read_index(str(path / VECTORS))
+        except RuntimeError as exc:
+            raise StoreError(f"the vector index in {path} is damaged; {REBUILD_HINT}") from exc
+        if self.vectors.ntotal != count or self.vectors.d != dim:
+            raise StoreError(f"the vector index in {path} does not match its passages; {REBUILD_HINT}")
+        self.model, self.dim, self.count, self.meta = model, dim, count, meta
+
+    @classmethod
+    def open(cls, data_dir: Path, model: str, dim: int) -> Store:
+        path = current_generation(data_dir)
+        if path is None:
+            raise NoIndex(f"no index in {data_dir} yet; run `briefbot index`")
+        if not path.is_dir():
+            raise StoreError(f"the index named in {data_dir / CURRENT} is missing; {REBUILD_HINT}")
+        return cls(path, model, dim)
+
+    def bm25(self) -> bm25s.BM25:
+        try:
+            return bm25s.BM25.load(str(self.path / BM25))
+        except (OSError, ValueError, json.JSONDecodeError) as exc:
+            raise StoreError(f"the keyword index in {self.path} is damaged; {REBUILD_HINT}") from exc
+
+    def passages(self, rows: list[int]) -> list[StoredPassage]:
+        """Passages by FAISS row, in the order asked."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {
+            r[0]: StoredPassage(r[0], r[1], r[2], r[3], r[4], r[5], tuple(map(tuple, json.loads(r[6]))))
+            for r in self.db.execute(
+                f"""SELECT p.row, p.id, p.doc_id, p.start, p."end",
+                           substr(d.text, p.start + 1, p."end" - p.start), p.sentences
+                    FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.row IN ({marks})""",
+                rows,
+            )
+        }
+        return [found[r] for r in rows if r in found]
+
+    def rows_of_sources(self, names: set[str]) -> np.ndarray:
+        """FAISS rows of every passage whose document comes from one of the named sources."""
+        marks = ",".join("?" * len(names))
+        query = f"""SELECT p.row FROM passages p JOIN documents d ON d.id = p.doc_id
+                    WHERE d.source IN ({marks})"""
+        return np.fromiter((r[0] for r in self.db.execute(query, sorted(names))), dtype=np.int64)
+
+    def source_documents(self, source: str) -> list[Document]:
+        """The stored documents of one source, as they were indexed."""
+        return [
+            Document(*row) for row in self.db.execute(
+                "SELECT id, source, title, publisher, published, url, text FROM documents WHERE source = ?",
+                (source,),
+            )
+        ]
+
+    def passage_counts(self) -> dict[str, int]:
+        """Number of passages per source name."""
+        return dict(self.db.execute(
+            "SELECT d.source, count(*) FROM passages p JOIN documents d ON d.id = p.doc_id GROUP BY d.source"
+        ))
+
+    def events(self) -> list[StoredEvent]:
+        return [
+            StoredEvent(*row)
+            for row in self.db.execute(
+                """SELECT e.doc_id, e.date, e.granularity, e.start, e."end",
+                          substr(d.text, e.start + 1, e."end" - e.start), e.timex
+                   FROM events e JOIN documents d ON d.id = e.doc_id ORDER BY e.date, e.doc_id, e.start"""
+            )
+        ]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@contextmanager
+def build_lock(data_dir: Path) -> Iterator[None]:
+    """Exclusive lock for writers; a second concurrent build fails at once instead of waiting."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError("another index build is already running in this data directory") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_generation(
+    data_dir: Path, meta: dict[str, str], documents: list[tuple], passages: list[tuple],
+    events: list[tuple], vectors: np.ndarray, passage_texts: list[str],
+) -> Path:
+    """Write a complete generation and make it current. Rows are written in the order given.
+
+    documents: (id, source, title, publisher, published, url, text, digest)
+    passages:  (id, doc_id, start, end, text_hash, sentences_json), row = position
+    events:    (doc_id, date, granularity, start, end, timex)
+    """
+    existing = sorted(p.name for p in data_dir.glob("gen-*") if p.is_dir() and not p.name.endswith(".tmp"))
+    number = int(existing[-1][4:]) + 1 if existing else 1
+    final = data_dir / f"gen-{number:06d}"
+    tmp = data_dir / f"{final.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+
+    db = sqlite3.connect(tmp / DB)
+    with db:
+        db.executescript(SCHEMA)
+        db.executemany("INSERT INTO meta VALUES (?, ?)", {**meta, "schema": SCHEMA_VERSION}.items())
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", documents)
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       ((row, *p) for row, p in enumerate(passages)))
+        db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", events)
+    db.close()
+
+    faiss.write_index(vector_index(vectors), str(tmp / VECTORS))
+    retriever = bm25s.BM25()
+    retriever.index(tokenize_corpus(passage_texts), show_progress=False)
+    retriever.save(str(tmp / BM25))
+
+    _fsync_tree(tmp)
+    os.rename(tmp, final)
+    _replace_text(data_dir / CURRENT, final.name)
+    # Keep the previous generation: a running bot may still be reading it until it reloads.
+    for old in existing[:-1]:
+        shutil.rmtree(data_dir / old, ignore_errors=True)
+    for stale in data_dir.glob("gen-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return final
+
+
+def vector_index(vectors: np.ndarray) -> faiss.Index:
+    """An exact inner-product index over normalized vectors."""
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,111 @@
+"""The `briefbot` command line: contracts, bad input, and an index that keeps answering."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from index.store import current_generation
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
+    return tmp_path / "data"
+
+
+def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def ask_json(capsys: pytest.CaptureFixture, question: str) -> dict:
+    code, out, _ = run(capsys, "ask", question, "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def test_ask_builds_the_seed_index_on_first_use(
+    data_dir: Path, capsys: pytest.CaptureFixture,
+) -> None:
+    assert not data_dir.exists()
+    answer = ask_json(capsys, "When will Putin travel to North Korea?")
+    assert answer["answered"]
+    assert "Putin will travel to North Korea on Tuesday" in answer["passages"][0]["quote"]
+    assert answer["passages"][0]["source"]["publisher"] == "South China Morning Post"
+    _, out, _ = run(capsys, "sources", "--json")
+    [seeds] = json.loads(out)
+    assert (seeds["name"], seeds["documents"], seeds["location"]) == ("seeds", 2, str(SEEDS))
+    _, out, _ = run(capsys, "index", "--json")
+    assert json.loads(out)["embedded"] == 0
+
+
+def test_bad_input_is_one_line_and_changes_nothing(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+) -> None:
+    ask_json(capsys, "What is the 2+2 dialogue?")
+    generation = current_generation(data_dir)
+    for argv, message in [
+        (["ask", "   "], "the question is empty"),
+        (["index", "--source", str(tmp_path / "missing")], "source path does not exist"),
+        (["ask", "hi", "--k", "0"], "k must be at least 1"),
+    ]:
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and err.strip().startswith("briefbot: error:") and message in err
+        assert len(err.strip().splitlines()) == 1
+    assert current_generation(data_dir) == generation
+    assert ask_json(capsys, "What is the 2+2 dialogue?")["answered"]
+
+
+def test_bad_files_in_a_new_source_warn_and_the_rest_is_indexed(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+) -> None:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "good.txt").write_text("The lighthouse on the northern cape was restored by volunteers.")
+    (folder / "empty.md").write_text("   \n")
+    (folder / "blob.html").write_bytes(bytes(range(256)))
+    (folder / "old.txt").write_bytes("Le phare du cap a été restauré par des bénévoles.".encode("latin-1"))
+    code, _, err = run(capsys, "index", "--source", str(folder))
+    assert code == 0
+    for name in ("empty.md", "blob.html", "old.txt"):
+        assert name in err
+    assert ask_json(capsys, "Who restored the lighthouse?")["answered"]
+    assert ask_json(capsys, "When will Putin travel to North Korea?")["answered"]
+
+
+def test_corrupted_index_says_how_to_rebuild(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    ask_json(capsys, "What is the 2+2 dialogue?")
+    (current_generation(data_dir) / "vectors.faiss").write_bytes(b"\0" * 64)
+    code, _, err = run(capsys, "ask", "What is the 2+2 dialogue?")
+    assert code == 1 and "briefbot index --rebuild" in err
+    assert run(capsys, "index", "--rebuild")[0] == 0
+    assert ask_json(capsys, "What is the 2+2 dialogue?")["answered"]
+
+
+def test_ask_jsonl(data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    lines = ['{"id": "q1", "question": "What is the price of bitcoin?"}', "not json", '{"id": 3}']
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    _, out, _ = run(capsys, "ask", "--jsonl")
+    first, second, third = (json.loads(line) for line in out.splitlines())
+    assert first["id"] == "q1" and first["answered"] is False and first["took_ms"] > 0
+    assert second["id"] == 2 and "error" in second
+    assert third == {"id": 3, "error": 'each line needs a "question" string'}
+
+
+def test_console_script_reports_errors_without_traceback(data_dir: Path) -> None:
+    script = Path(sys.executable).with_name("briefbot")
+    result = subprocess.run([str(script), "ask", ""], capture_output=True, text=True,
+                            env={**os.environ, "BRIEFBOT_DATA_DIR": str(data_dir)}, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "briefbot: error: the question is empty"

@@ -1,0 +1,26 @@
+from index.clean import clean, is_furniture
+from tests.conftest import FURNITURE, SEEDS
+
+
+def test_seed_furniture_is_removed_and_prose_kept() -> None:
+    for path in SEEDS.glob("*.txt"):
+        text = clean(path.read_text(encoding="utf-8"))
+        for phrase in FURNITURE:
+            assert phrase not in text, (path.name, phrase)
+    scmp = clean((SEEDS / "002_1af863bfc7ff0215.txt").read_text(encoding="utf-8"))
+    assert "All economic cooperation has been suspended" in scmp
+    assert scmp.startswith("Chinese senior officials' South Korea trip")
+
+
+def test_paragraphs_are_separated_by_one_blank_line() -> None:
+    assert clean("One.\n\n\n\nTwo.\r\nThree.") == "One.\n\nTwo.\n\nThree."
+
+
+def test_hard_wrapped_sentences_are_joined() -> None:
+    assert clean("The talks will involve\nvice ministers.") == "The talks will involve vice ministers."
+
+
+def test_short_bullets_are_furniture_but_sentences_are_not() -> None:
+    assert is_furniture("• Dow")
+    assert not is_furniture("• The ministry said talks would resume on Tuesday.")
+    assert not is_furniture("Seoul says North Korea may have sent 5 million shells to Russia.")

@@ -1,0 +1,84 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index.library import Library
+from index.search import NOT_COVERED
+from tests.conftest import FURNITURE, shared_jsonl
+
+
+@pytest.mark.parametrize("case", shared_jsonl("eval/seed_questions.jsonl"), ids=lambda c: c["question"])
+def test_seed_questions(seed_library: Library, case: dict) -> None:
+    answer = seed_library.ask(case["question"])
+    if not case["answerable"]:
+        assert (answer.answered, answer.answer, answer.passages) == (False, NOT_COVERED, [])
+        return
+    assert answer.answered
+    quotes = [hit.quote for hit in answer.passages[:3]]
+    assert any(case["answer_contains"] in quote for quote in quotes), quotes
+    for quote in quotes:
+        assert not any(phrase in quote for phrase in FURNITURE), quote
+
+
+def test_quotes_are_verbatim_slices_of_the_stored_text(seed_library: Library) -> None:
+    searcher = seed_library.searcher()
+    answer = searcher.ask("When will Putin travel to North Korea?")
+    texts = dict(searcher.store.db.execute("SELECT id, text FROM documents"))
+    for hit in answer.passages:
+        assert hit.quote in texts[hit.source.id]
+        assert hit.sentence in hit.quote
+    assert answer.passages[0].sentence.startswith("Meanwhile, Putin will travel to North Korea on Tuesday")
+    assert answer.answer.startswith("“Meanwhile, Putin will travel")
+    assert "South China Morning Post" in answer.answer
+
+
+def test_json_contract(seed_library: Library) -> None:
+    data = seed_library.ask("What have Washington and Seoul warned against?", k=2).as_dict()
+    assert set(data) == {"question", "answered", "answer", "passages"}
+    assert len(data["passages"]) == 2
+    passage = data["passages"][0]
+    assert {"quote", "score", "source", "also_reported_by"} <= set(passage)
+    assert set(passage["source"]) == {"id", "title", "publisher", "published", "url"}
+
+
+def test_source_filter(seed_library: Library) -> None:
+    answer = seed_library.ask("What are the talks about?", sources={"Benzinga"})
+    assert answer.passages and {h.source.publisher for h in answer.passages} == {"Benzinga"}
+    assert not seed_library.ask("What are the talks about?", sources={"nobody"}).answered
+
+
+def test_empty_question_is_refused(seed_library: Library) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        seed_library.ask(" \n\t")
+
+
+def test_the_same_report_from_two_outlets_is_grouped(tmp_path: Path) -> None:
+    story = ("The harbour authority said the new container terminal will open in March, doubling capacity "
+             "for cargo ships arriving from Asia.")
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "a.txt").write_text(story)
+    (folder / "b.txt").write_text(story.replace("said", "announced that"))
+    (folder / "c.txt").write_text("The city council debated a new library for the northern district.")
+    (folder / "manifest.toml").write_text(
+        '["a.txt"]\npublisher = "Daily Port"\n["b.txt"]\npublisher = "Harbour Times"\n'
+        '["c.txt"]\npublisher = "Daily Port"\n'
+    )
+    library = Library(tmp_path / "data", default_sources=[folder])
+    answer = library.ask("When will the container terminal open?")
+    first = answer.passages[0]
+    assert len([h for h in answer.passages if "terminal" in h.quote]) == 1
+    assert [s.publisher for s in first.also_reported_by] == (
+        ["Harbour Times"] if first.source.publisher == "Daily Port" else ["Daily Port"])
+
+
+def test_documents_from_jsonl_are_cited_with_their_url(tmp_path: Path) -> None:
+    url = "https://example.org/dam"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.jsonl").write_text(json.dumps({
+        "id": "1", "title": "Dam", "publisher": "River Post", "published": "2024-01-02", "url": url,
+        "text": "Engineers finished the dam on the northern river after nine years of work.",
+    }) + "\n")
+    answer = Library(tmp_path / "data", default_sources=[tmp_path / "src"]).ask("Who finished the dam?")
+    assert answer.passages[0].source.url == url
