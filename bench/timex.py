@@ -1,9 +1,10 @@
 """Benchmark the TIMEX3 tagger on TimeML gold.
 
-Runs the shared TempEval-3 style scorer with bench/timex_adapter.py, and measures one figure of its own:
-the share of gold DATE timexes with a full calendar-day value (YYYY-MM-DD) whose text does not contain the
-year ("Tuesday", "Sept. 30", "yesterday") that the tagger resolves exactly -- the dates an index must get
-right from the publication date alone. Prints a small table and one JSON object.
+Runs the shared TempEval-3 style scorer with the tagger's JSON Lines command (`briefbot timex --jsonl`,
+the console command beside this Python), and measures one figure of
+its own: the share of gold DATE timexes with a full calendar-day value (YYYY-MM-DD) whose text does not
+contain the year ("Tuesday", "Sept. 30", "yesterday") that the tagger resolves exactly -- the dates an index
+must get right from the publication date alone. Prints a small table and one JSON object.
 
 Usage: python bench/timex.py [GOLD_DIR]   (default: ../shared/eval/timeml-train beside the project)
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SCORER = SHARED / "tools" / "score_timex.py"
-ADAPTER = [sys.executable, str(ROOT / "bench" / "timex_adapter.py")]
+ADAPTER = [str(Path(sys.executable).with_name("briefbot")), "timex", "--jsonl"]
 sys.path.insert(0, str(ROOT))
 
 from index.dates import calendar_date  # noqa: E402

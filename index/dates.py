@@ -7,8 +7,15 @@ How it works: a small set of regular-expression rules (built from word tables) p
 spans; the longest non-overlapping candidates win; each rule's handler turns its match into a
 (type, value) pair with the help of one resolver for relative expressions (`_shift`) and a cheap tense
 guess for the sentence (weekdays, month names and bare dates are placed before or after the DCT by tense).
-Earnings-report phrases that refer to "the quarter under discussion" ("the quarter", "a year earlier" in
-a text about quarterly results) are left as placeholders and filled in a final left-to-right pass.
+The tense guess takes the nearest marker (auxiliaries, "will", "is due to", past forms) and refines it by
+context: passives and "had been due to" plans, present perfect, "postponed until", "planned" before or after
+the date, abbreviations that end no sentence.
+
+Expressions whose reference point is not the DCT are left as placeholders and filled in a final
+left-to-right pass (`_resolve_refs`): earnings-report phrases for "the quarter under discussion" ("the
+quarter", "a year earlier" in a text about quarterly results), and anaphoric days ("that day", "the next
+day", "the day before", "the previous Friday", "until then"), which follow the anchor -- the most recent
+full calendar date the text has mentioned, or the DCT before any.
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ NUMBERS = {
     "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12,
 }
 VAGUE_NUMBERS = {"a few", "few", "several", "many", "the few", "a number of", "numerous"}
+NTH = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+       "eleventh", "twelfth"]
 ORDINALS = {
     "first": 1, "second": 2, "last": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
 }
@@ -89,6 +98,7 @@ FUTURE_MARKERS = [
     "will", "shall", "'ll", "won't", "going to", "plan to", "plans to", "planning to", "expect to",
     "expects to", "expected to", "scheduled", "slated", "upcoming", "intend to", "intends to", "aim to",
     "aims to", "hope to", "hopes to", "set to", "due to", "is to", "are to", "as soon as", "would",
+    "likely to",
     "tomorrow", "forthcoming", "next",
 ]
 PAST_IRREGULAR = {
@@ -104,6 +114,13 @@ NOT_PAST = {
     "related", "interested", "so-called", "proposed", "expected", "planned", "scheduled", "exceed", "proceed",
     "succeed", "breed", "weed", "shed", "wed", "bled", "sled", "greed", "deed", "reed", "creed", "steed",
 }
+# plan words: the date they precede is the planned (future) event; after the date, "planned" is a past verb
+PLAN_WORDS = {"planned", "scheduled"}
+# titles, "vs." and month abbreviations (and, in the regex, initials as in "John F. Kennedy"): a period after
+# them ends no sentence
+ABBREVIATIONS = ["mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "maj", "sgt", "capt",
+                 "adm", "cmdr", "prof", "rev", "vs", "jan", "feb", "aug", "sept", "sep", "oct", "nov", "dec",
+                 "ft", "mt"]
 
 # ------------------------------------------------------------------------------------------- regex pieces
 
@@ -225,9 +242,32 @@ def _nth_weekday(y: int, m: int, wd: int, nth: int) -> dt.date:
 # ----------------------------------------------------------------------------------------------- context
 
 
+# Tense cues. Tables above; the patterns below refine single markers by their neighbours.
 _SENT = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'(]?[A-Z])|\n\s*\n|\n(?=\s)")
 _WORD = re.compile(r"(?<![\w'])(?:" + _alt(FUTURE_MARKERS) + r")(?!\w)|[A-Za-z]+(?:'[a-z]+)?", re.IGNORECASE)
 _FUTURE = {re.sub(r"\s+", " ", w) for w in FUTURE_MARKERS}
+# "next to", "due to the rain": spatial / causal uses of future markers
+_NOT_FUTURE_AFTER = {"next": re.compile(r"\s+to\b"),
+                     "due to": re.compile(r"\s+(?:the|a|an|its|their|his|her)\b")}
+# "has closed", "have been": the present perfect reports the past
+_PERFECT = re.compile(r"\s+(?:(?:not|already|also|just|since|now|never|recently)\s+)?"
+                      r"(?:been|[a-z]{2,}(?:ed|en)|" + _alt(PAST_IRREGULAR) + r")\b")
+# verbs that move an event later or set a deadline: the date after "postponed until", "given them until" is in
+# the future whatever the tense
+_POSTPONED = re.compile(r"\b(?:postponed|delayed|adjourned|deferred|put\s+off|pushed\s+back|rescheduled"
+                        r"|recessed|extended|moved|given|gave|granted|deadline)\s+(?:[\w'-]+\s+){0,4}?"
+                        r"(?:until|till|to)\s+(?:at\s+least\s+|on\s+)?$", re.IGNORECASE)
+# "were planning to", "was due to": a past auxiliary before a future marker is future-in-the-past
+_FUTURE_NEXT = re.compile(r"\s+(?:not\s+)?(?:" + _alt(FUTURE_MARKERS) + r"|planning|preparing)\b",
+                          re.IGNORECASE)
+# "is expected", "will be named", "to be held": a participle after a non-past form of "be" carries no tense
+_PASSIVE = re.compile(r"\b(?:be|is|are|am|being|'s|'re)\s+(?:(?:not|also|still|now|being)\s+)?$",
+                      re.IGNORECASE)
+# "had been due to", "had been scheduled to": a plan reported in the past perfect was for a time now past
+_PLUPERFECT = re.compile(r"\bhad\s+(?:(?:previously|originally|already)\s+)?(?:been\s+)?$", re.IGNORECASE)
+# "would buy as soon as trading opened": the verb of an "as soon as" clause follows the sequence of tenses
+_AS_SOON_AS = re.compile(r"\bas\s+soon\s+as\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+_ABBREV = re.compile(r"(?:(?<![\w.])(?:" + "|".join(ABBREVIATIONS) + r")|(?<![\w.])[A-Z])\.$", re.IGNORECASE)
 
 
 class _Ctx:
@@ -238,25 +278,49 @@ class _Ctx:
 
     @cached_property
     def bounds(self) -> list[int]:
-        return [0] + [m.end() for m in _SENT.finditer(self.text)] + [len(self.text) + 1]
+        """Sentence starts (plus the text end); a period after an abbreviation or initial ends no sentence."""
+        cuts = [m.end() for m in _SENT.finditer(self.text)
+                if not _ABBREV.search(self.text, max(0, m.start() - 8), m.start())]
+        return [0, *cuts, len(self.text) + 1]
+
+    def _marker(self, w: re.Match[str], before: bool) -> str | None:
+        """Tense a word signals ('past' | 'future' | None); `before`: the word precedes the expression."""
+        word = re.sub(r"\s+", " ", w.group().lower())
+        superseded = _PLUPERFECT.search(self.text, max(0, w.start() - 20), w.start())
+        if word in PLAN_WORDS:
+            return "future" if before and not superseded else "past"
+        if word in _FUTURE or word.endswith("'ll"):
+            rx = _NOT_FUTURE_AFTER.get(word)
+            if rx and rx.match(self.text, w.end()):
+                return None
+            return "past" if superseded else "future"
+        if word in ("has", "have", "'ve") and _PERFECT.match(self.text.lower(), w.end()):
+            return "past"
+        if word in ("was", "were") and _FUTURE_NEXT.match(self.text, w.end()):
+            return None  # "were planning to", "was due to": the future-in-past marker that follows decides
+        regular = (word.endswith("ed") and len(word) > 4 and word not in NOT_PAST and w.group()[0].islower()
+                   and not word.startswith("un"))  # "unspecified", "unexpected": adjectives
+        if ((word in PAST_IRREGULAR or regular)
+                and not _PASSIVE.search(self.text, max(0, w.start() - 14), w.start())
+                and not _AS_SOON_AS.search(self.text, max(0, w.start() - 30), w.start())):
+            return "past"  # a past form, unless a passive participle or in an "as soon as" clause
+        return None
 
     def tense(self, start: int, end: int) -> str | None:
-        """Guess the tense governing the span: the nearest tense marker in its sentence wins."""
+        """Guess the tense governing the span: the nearest tense marker in its sentence wins (markers after
+        the span count double: the governing verb usually comes first); a postponing verb right before the
+        span ("delayed until Tuesday") means the future."""
         i = bisect.bisect_right(self.bounds, start) - 1
         lo, hi = self.bounds[i], self.bounds[min(i + 1, len(self.bounds) - 1)]
+        if _POSTPONED.search(self.text, max(lo, start - 60), start):
+            return "future"
         best: tuple[int, str] | None = None
         for w in _WORD.finditer(self.text, lo, min(hi, len(self.text))):
             if start <= w.start() < end:
                 continue
-            word = re.sub(r"\s+", " ", w.group().lower())
-            if word in _FUTURE or word.endswith("'ll"):
-                kind = "future"
-            elif word in PAST_IRREGULAR or (word.endswith("ed") and len(word) > 4 and word not in NOT_PAST
-                                            and w.group()[0].islower()):
-                kind = "past"
-            else:
+            kind = self._marker(w, w.end() <= start)
+            if kind is None:
                 continue
-            # markers after the expression count double: the governing verb usually comes first
             dist = start - w.end() if w.end() <= start else 2 * (w.start() - end) + 2
             if best is None or dist < best[0]:
                 best = (dist, kind)
@@ -295,7 +359,7 @@ def h_slash(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'June 18, 2024', '18 June', 'Sept. 30' (year from tense when absent)."""
+    """'June 18, 2024', '18 June', 'Sept. 30' (year from tense when absent); '5 p.m. EST Nov. 9' (a TIME)."""
     mo, day = _month_num(m["mon"]), int(re.match(r"\d+", m["day"]).group())
     year = _year_of(m)
     if year:
@@ -305,10 +369,15 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
         cands = [c for y in years if (c := _safe_date(y, mo, day))]
         if _g(m, "wd"):  # "Monday, Oct. 26": the weekday tells the year
             cands = [c for c in cands if c.weekday() == WEEKDAYS[m["wd"].lower()]] or cands
+        if _ENDED.search(ctx.text, max(0, m.start() - 12), m.start()):
+            cands = [c for c in cands if c <= ctx.dct] or cands  # "the year ended Jan. 31": a closed period
         d = _pick(cands, ctx.dct, ctx.tense(m.start(), m.end())) if cands else None
-    return ("DATE", _iso(d)) if d else None
+    return _with_time(m, _iso(d)) if d else None
 
 
+_ENDED = re.compile(r"\bended\s+(?:on\s+)?$", re.IGNORECASE)
+# "by February", "until January": a deadline month lies ahead
+_DEADLINE = re.compile(r"\b(?:by|until|till)\s+$", re.IGNORECASE)
 MONTH_BIAS = 300  # days: a month name on the side the tense argues against is rarely meant
 
 
@@ -325,7 +394,8 @@ def _month_value(mo: int, mod: str | None, m: re.Match[str], ctx: _Ctx) -> str:
     elif off == 0:
         d = dt.date(dct.year, mo, 1)
     else:
-        d = _pick(cands, cur, ctx.tense(m.start(), m.end()), bias=MONTH_BIAS)
+        deadline = _DEADLINE.search(ctx.text, max(0, m.start() - 8), m.start())
+        d = _pick(cands, cur, "future" if deadline else ctx.tense(m.start(), m.end()), bias=MONTH_BIAS)
     return f"{d.year:04d}-{d.month:02d}"
 
 
@@ -338,9 +408,9 @@ def h_month(m: re.Match[str], ctx: _Ctx) -> Result:
         return "DATE", f"{year:04d}-{mo:02d}"
     mod = _g(m, "mod")
     if word in ("May", "March") and not mod and not re.search(
-            r"(?:\b(?:in|since|by|until|of|during|through|from|to|before|after|early|late|mid|end|"
-            r"beginning)\s+|-)$", ctx.text[max(0, m.start() - 20):m.start()]):
-        return None  # modal "May" / verb "March" at sentence start
+            r"(?:\b(?:in|since|by|until|of|during|through|from|to|for|before|after|early|late|mid|end|"
+            r"beginning|the)\s+|-)$", ctx.text[max(0, m.start() - 20):m.start()], re.IGNORECASE):
+        return None  # modal "May" / verb "March" without a preposition or determiner before it
     return "DATE", _month_value(mo, mod, m, ctx)
 
 
@@ -399,19 +469,20 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'Tuesday', 'last Friday', 'next Monday', 'Wednesday night', '10 p.m. Wednesday'."""
+    """'Tuesday', 'last Friday', 'next Monday', 'Wednesday night', '10 p.m. Wednesday', "Tuesday's talks"."""
     wd = WEEKDAYS[m["wd"].lower()]
     dct = ctx.dct
     mod = re.sub(r"\s+", " ", (_g(m, "mod") or "").lower())
     off = OFFSETS.get(mod)
     delta = (wd - dct.weekday()) % 7  # days forward to the next such weekday (0: the DCT itself)
+    possessive = ctx.text.startswith(("'s", "’s"), m.end())
     if off == -1:
         days = delta - 7
     elif off == 1:
         days = delta or 7
     elif delta == 0:
         days = 0
-    elif ctx.text.startswith("'s", m.end()):  # "Wednesday's ruling": already happened
+    elif possessive:  # "Wednesday's ruling": already happened (unless the text has placed that Wednesday)
         days = delta - 7
     else:
         tense = ctx.tense(m.start(), m.end())
@@ -419,8 +490,13 @@ def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
         days = delta if tense == "future" or (tense is None and delta < 7 - delta) else delta - 7
     d = dct + dt.timedelta(days=days)
     if _g(m, "part") and not (_g(m, "clock") or _g(m, "clock2")):
-        return "DATE", _iso(d)  # "Friday night": annotated as the day in TimeBank/AQUAINT news
-    return _with_time(m, _iso(d))
+        typ, value = "DATE", _iso(d)  # "Friday night": annotated as the day in TimeBank/AQUAINT news
+    else:
+        typ, value = _with_time(m, _iso(d))
+    # "Tuesday's dialogue" after "will be in Seoul on Tuesday" is that same Tuesday: '@W<wd>=' asks the final
+    # pass for the date of an earlier mention of the weekday; every other weekday ('@S<wd>=') only records one
+    follows = off is None and delta and possessive
+    return typ, f"@{'W' if follows else 'S'}{wd}={value}"
 
 
 def _with_time(m: re.Match[str], day: str) -> tuple[str, str]:
@@ -535,6 +611,50 @@ def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", "@Q-4"
 
 
+# Anaphoric days ("that day", "the next day", "the previous Friday") are placeholders resolved in the final
+# pass against the anchor: the most recent full calendar date mentioned before them (the DCT when there is
+# none), as the TimeML guidelines and HeidelTime do for expressions whose reference point is another time in
+# the text.
+ANAPHORIC_DAYS = {
+    "that day": 0, "that same day": 0, "the same day": 0, "that very day": 0,
+    "the next day": 1, "the following day": 1, "the day after": 1, "the next morning": 1,
+    "the following morning": 1,
+    "the previous day": -1, "the preceding day": -1, "the day before": -1, "the day earlier": -1,
+}
+
+
+def h_anaphoric_day(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'that day', 'later that same day', 'later in the day', 'the next day', 'the day before' -> '@D+n'."""
+    shift = ANAPHORIC_DAYS[re.sub(r"\s+", " ", m["ana"].lower())] if m["ana"] else 0  # "later in the day"
+    return "DATE", f"@D{shift:+d}"
+
+
+def h_anaphoric_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'the previous Friday', 'the following Monday': the weekday before/after the anchor -> '@P4' / '@N0'."""
+    side = "P" if m["dir"].lower() in ("previous", "preceding", "prior") else "N"
+    return "DATE", f"@{side}{WEEKDAYS[m['wd'].lower()]}"
+
+
+def h_then(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'until then', 'by then': the anchor date, when the text has named one (else no timex)."""
+    return "DATE", "@THEN"
+
+
+def h_nth_day_today(m: re.Match[str], ctx: _Ctx) -> Result:
+    """"It's the second day of the strike", "today is the eighth day": a present-tense count of days names the
+    DCT."""
+    return "DATE", _iso(ctx.dct)
+
+
+def h_year_end(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'by year-end' (this year's Dec. 31), 'since year-end' (last year's): after a preposition only, as
+    'year-end results' is a modifier, not a date."""
+    prep = m["prep"].lower()
+    past = prep == "since" or (prep not in ("by", "until", "till", "before") and ctx.tense(m.start(), m.end())
+                               == "past" and ctx.dct.month < 12)
+    return "DATE", f"{ctx.dct.year - past}-12-31"
+
+
 def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
     """'three years', 'the past 12 months', 'two-day', 'several weeks'; with 'ago'/'earlier' a date."""
     unit = m["unit"].lower()
@@ -598,7 +718,8 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?:T(?P<hh>[0-2]\d):(?P<mi>[0-5]\d)(?::\d\d)?)?\b",
      h_iso),
     (r"\b(?P<mo>1[0-2]|0?[1-9])/(?P<d>[12]\d|3[01]|0?[1-9])/(?P<y>\d{4}|\d{2})\b", h_slash),
-    (PRE + r"(?:(?P<mod>" + _alt(OFFSETS) + r")\s+)?(?:\b(?P<wd>" + WDAY + r"),?\s+)?\b(?P<mon>" + MON
+    (r"(?:\b(?P<clock2>" + CLOCK + r"),?\s+(?:on\s+)?)?" + PRE + r"(?:(?P<mod>" + _alt(OFFSETS) + r")\s+)?"
+     r"(?:\b(?P<wd>" + WDAY + r"),?\s+)?\b(?P<mon>" + MON
      + r")\s+(?P<day>" + DAYNUM
      + r")(?:,?\s+(?P<year>" + YEAR + r"))?", h_month_day),
     (r"\b(?:the\s+)?(?P<day>" + DAYNUM + r")\s+(?:of\s+)?(?P<mon>" + MON + r")(?:,?\s+(?P<year>" + YEAR
@@ -648,6 +769,16 @@ RULES: list[tuple[str, Handler]] = [
      r"|centuries)\b", h_bare_units),
     (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
      r"(?:\s+(?P<year>" + YEAR + r"))?\b", h_holiday),
+    (r"\b(?:(?:later|earlier)\s+(?:on\s+)?)?(?P<ana>" + _alt(ANAPHORIC_DAYS) + r")\b(?!['’]s|\s+(?:of|to|when"
+     r"|in\s+which))|\b(?:later|earlier)\s+in\s+the\s+day\b", h_anaphoric_day),
+    (r"\b(?:until|till|by)\s+(?P<span>then)\b", h_then),
+    (r"\bthe\s+(?P<dir>previous|preceding|prior|following)\s+(?P<wd>" + WDAY + r")\b", h_anaphoric_weekday),
+    (r"\b(?:is|it's|it\s+is)\s+(?P<span>(?:the\s+)?(?:" + _alt(NTH) + r"|\d{1,2}(?:st|nd|rd|th))\s+"
+     r"(?:straight\s+|consecutive\s+)?day)\b", h_nth_day_today),
+    (r"\b(?P<prep>by|since|at|until|till|before|after|through)\s+(?P<span>(?:the\s+)?year[\s-]end)\b"
+     r"(?![\s-]+(?:results|net|profit|earnings|figures|bonus|level))", h_year_end),
+    (r"\b(?P<mon>" + MON + r")\s+" + DAYNUM + r",?\s+(?:and|or|to|through|until)\s+(?P<span>(?P<day>"
+     + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_month_day),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), h) for p, h in RULES]
 # month and weekday names must be capitalized (the rules match case-insensitively)
@@ -663,22 +794,73 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def _resolve_refs(found: list[Timex], dct: dt.date) -> list[Timex]:
-    """Fill placeholders for "the quarter under discussion", taken to be the last completed quarter (news
-    reports results after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4'
-    (a year before it when the text has spoken of quarters so far, else simply last year)."""
-    out, seen = [], False
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T.*)?")
+
+
+def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
+    """Fill the placeholders left by handlers, left to right.
+
+    Quarters: "the quarter under discussion" is taken to be the last completed quarter (news reports results
+    after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4' (a year before it
+    when the text has spoken of quarters so far, else simply last year).
+
+    Days: the anchor is the most recent full calendar date resolved so far (the DCT at first); '@D+n' is the
+    anchor plus n days, '@P<wd>' / '@N<wd>' the weekday before / after it, '@THEN' the anchor itself (dropped
+    when the text has named no date yet). "The day before" / "the day after" directly followed by a day ("the
+    day before Tuesday's hearing") joins it into one timex, shifted from it; right after a date and a comma
+    ("Oct. 12, the day before the crash") it is an appositive naming that date.
+
+    Weekdays come first, in their own pass: '@S<wd>=<value>' records the first date given to each weekday
+    name, '@W<wd>=<value>' (a possessive, "Tuesday's talks") takes the recorded date when there is one.
+    """
+    out: list[Timex] = []
+    seen = False
     y, q = _shift(dct, "quarter", -1).split("-Q")
-    for t in found:
-        v = t.value
+    anchor, named = dct, False
+    weekdays: dict[int, str] = {}
+    for k, t in enumerate(found):
+        if t.value[:2] in ("@W", "@S"):
+            wd, value = int(t.value[2]), t.value[4:]
+            if t.value[1] == "W" and wd in weekdays:
+                value = weekdays[wd] + value[10:]
+            weekdays.setdefault(wd, value[:10])
+            found[k] = Timex(t.start, t.end, t.text, t.type, value)
+    i = 0
+    while i < len(found):
+        t = found[i]
+        i += 1
+        v, start, end = t.value, t.start, t.end
         if v == "@Q0":
             v = f"{y}-Q{q}"
         elif v == "@Q-4":
             v = f"{int(y) - 1}-Q{q}" if seen else str(dct.year - 1)
         elif v.startswith("@Y"):
             v = f"{v[2:]}-Q{q}"
+        elif v.startswith("@D"):
+            base, n = anchor, int(v[2:])
+            nxt = found[i] if i < len(found) else None
+            if (n and nxt and re.fullmatch(r"\s*", text[end:nxt.start])
+                    and re.search(r"day\s+(?:before|after)$", t.text, re.IGNORECASE)
+                    and (day := _DAY.fullmatch(nxt.value))):
+                base, end = dt.date.fromisoformat(day.group(1)), nxt.end
+                i += 1
+            elif out and re.fullmatch(r"\s*,\s*", text[out[-1].end:start]) and _DAY.fullmatch(out[-1].value):
+                base, n = anchor, 0  # "Oct. 12, the day before the crash": an appositive restates the date
+            v = _iso(base + dt.timedelta(days=n))
+        elif v == "@THEN":
+            if not named:
+                continue
+            v = _iso(anchor)
+        elif v[:2] in ("@P", "@N"):
+            wd = int(v[2:])
+            if v[1] == "P":
+                v = _iso(anchor - dt.timedelta(days=(anchor.weekday() - wd - 1) % 7 + 1))
+            else:
+                v = _iso(anchor + dt.timedelta(days=(wd - anchor.weekday() - 1) % 7 + 1))
         seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
-        out.append(Timex(t.start, t.end, t.text, t.type, v))
+        if day := _DAY.fullmatch(v):
+            anchor, named = dt.date.fromisoformat(day.group(1)), True
+        out.append(Timex(start, end, text[start:end], t.type, v))
     return out
 
 
@@ -688,7 +870,8 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
     cands = []
     for rx, handler in _COMPILED:
         for m in rx.finditer(text):
-            s, e = _trim(text, m.start(), m.end())
+            # a rule may mark the extent with a `span` group when context around it is needed to match
+            s, e = _trim(text, *(m.span("span") if m.groupdict().get("span") else m.span()))
             if e > s:
                 cands.append((s, e, m, handler))
     cands.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
@@ -706,7 +889,7 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
         taken[s:e] = b"\x01" * (e - s)
         found.append(Timex(s, e, text[s:e], res[0], res[1]))
     found.sort(key=lambda t: t.start)
-    return _resolve_refs(found, dct)
+    return _resolve_refs(found, text, dct)
 
 
 def calendar_date(value: str) -> tuple[str, str] | None:

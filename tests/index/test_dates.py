@@ -193,7 +193,9 @@ def test_calendar_date(value: str, expected: tuple[str, str] | None):
 # --- robustness ----------------------------------------------------------------------------------------
 
 _WORDS = ["on", "Monday", "last", "next", "week", "June", "18", "2024", "the", "third", "quarter", "ago",
-          "two", "years", "will", "said", "May", "1990s", "summer", "a", "year", "earlier", "today", ",", "."]
+          "two", "years", "will", "said", "May", "1990s", "summer", "a", "year", "earlier", "today", ",", ".",
+          "day", "before", "after", "that", "until", "then", "previous", "Friday", "and", "9", "year-end",
+          "by", "is", "second", "5 p.m."]
 
 
 @given(st.lists(st.sampled_from(_WORDS), max_size=30), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
@@ -204,3 +206,124 @@ def test_tag_never_fails_and_spans_are_consistent(words: list[str], dct: dt.date
     assert all(text[t.start:t.end] == t.text and t.type in ("DATE", "TIME", "DURATION", "SET") for t in found)
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert all(not t.value.startswith("@") for t in found)
+
+
+# --- tense cues ----------------------------------------------------------------------------------------
+
+def test_next_to_is_not_a_future_marker():
+    # DCT Saturday: without tense, the nearest Friday is the day before
+    assert value_of("Blast next to embassy on Friday", "Friday", dt.date(2024, 6, 22)) == "2024-06-21"
+
+
+def test_present_perfect_reads_as_past():
+    assert value_of("The river has risen two metres on Thursday.", "Thursday") == "2024-06-13"
+
+
+def test_plan_verb_after_the_date_is_a_past_verb():
+    assert value_of("On Thursday, the ministry planned to release the figures.", "Thursday") == "2024-06-13"
+
+
+def test_plan_verb_before_the_date_and_future_in_the_past():
+    # without cues the nearer Friday (DCT Monday) is the past one
+    text = "Organizers planned a rally for Friday and were preparing to bus in supporters."
+    assert value_of(text, "Friday") == "2024-06-21"
+
+
+@pytest.mark.parametrize("text", ["The court postponed the hearing until Thursday.",
+                                  "Officials gave the company until Thursday to respond."])
+def test_postponed_or_deadline_until_is_future(text: str):
+    assert value_of(text, "Thursday") == "2024-06-20"
+
+
+def test_abbreviation_does_not_end_the_sentence():
+    assert value_of("Negotiators met Gen. Park on Thursday.", "Thursday") == "2024-06-13"
+
+
+@pytest.mark.parametrize("text", ["The award will be presented in January.",
+                                  "The dividend would go out on an unspecified date in January."])
+def test_passive_and_adjectival_participles_carry_no_tense(text: str):
+    assert value_of(text, "January") == "2025-01"
+
+
+def test_deadline_month_is_ahead():
+    assert value_of("Repayment is due by February.", "February") == "2025-02"
+
+
+def test_closed_period_end_is_past():
+    assert value_of("In the fiscal year ended Sept. 30, sales rose.", "Sept. 30") == "2023-09-30"
+
+
+# --- anaphoric days (anchored to the last date in the text) ----------------------------------------------
+
+def test_next_day_and_same_day_follow_the_last_date():
+    text = "The storm hit on June 3. The next day, crews restored power. Later that day, schools reopened."
+    assert value_of(text, "The next day") == "2024-06-04"
+    assert value_of(text, "Later that day") == "2024-06-04"
+
+
+def test_anaphoric_day_without_a_date_uses_the_dct():
+    assert value_of("Later in the day, the minister left.", "Later in the day") == "2024-06-17"
+
+
+def test_day_before_a_date_joins_it():
+    assert values("The day before Tuesday's vote, he resigned.") == [
+        ("The day before Tuesday", "DATE", "2024-06-10")]
+
+
+def test_appositive_restates_the_date():
+    assert value_of("Shares peaked on June 3, the day before the crash.", "the day before") == "2024-06-03"
+
+
+def test_previous_weekday_is_relative_to_the_anchor():
+    text = "Stocks closed lower on Friday, down 2% from the previous Friday."
+    assert value_of(text, "Friday") == "2024-06-14"
+    assert value_of(text, "the previous Friday") == "2024-06-07"
+
+
+def test_until_then_names_the_anchor_date():
+    text = "The offer expires on July 31. Until then, holders may convert."
+    assert value_of(text, "then") == "2024-07-31"
+    assert values("Until then, holders may convert.") == []
+
+
+def test_nth_day_in_the_present_is_today():
+    assert values("It's the third day of the strike.") == [("the third day", "DATE", "2024-06-17")]
+
+
+def test_year_end_after_a_preposition():
+    assert value_of("The deal should close by year-end.", "year-end") == "2024-12-31"
+    assert value_of("Shares are up 5% since year-end.", "year-end") == "2023-12-31"
+    assert values("Year-end results were strong.") == []
+
+
+def test_second_day_of_a_month_day_pair():
+    assert values("Talks are set for July 8 and 9.") == [("July 8", "DATE", "2024-07-08"),
+                                                       ("9", "DATE", "2024-07-09")]
+
+
+def test_plan_in_the_past_perfect_was_for_a_past_time():
+    # DCT Monday: a deadline that "had been due" on Friday was last Friday
+    assert value_of("The offer had been due to expire Friday.", "Friday") == "2024-06-14"
+
+
+def test_clock_time_before_a_date_is_a_time_on_that_date():
+    assert values("Bids are due by 5 p.m. EST July 9.") == [("5 p.m. EST July 9", "TIME", "2024-07-09T17:00")]
+
+
+@pytest.mark.parametrize(("text", "phrase"), [("In March, the plant reopened.", "March"),
+                                              ("The March vote was close.", "March"),
+                                              ("The launch was planned for May.", "May")])
+def test_march_and_may_after_a_preposition_or_article_are_months(text: str, phrase: str):
+    assert value_of(text, phrase) == ("2024-03" if phrase == "March" else "2024-05")
+
+
+def test_likely_to_and_as_soon_as_clause_read_as_future():
+    # DCT Monday: the nearer Friday is the past one, but the buying lies ahead
+    text = "Brokers said funds were likely to buy shares as soon as the market opened Friday."
+    assert value_of(text, "Friday") == "2024-06-21"
+
+
+def test_possessive_weekday_is_past_unless_the_text_placed_it():
+    assert value_of("Thursday's ruling angered the family.", "Thursday") == "2024-06-13"
+    text = "The envoys will meet on Thursday. Officials said Thursday’s talks would cover trade."
+    assert [v for _, _, v in values(text)] == ["2024-06-20", "2024-06-20"]
