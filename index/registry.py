@@ -60,13 +60,19 @@ class Registry:
         row = self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
         return SourceEntry(*row) if row else None
 
-    def add(self, name: str, kind: str, location: str, added_by: str) -> SourceEntry:
+    def check(self, name: str, kind: str) -> None:
+        """Raise `RegistryError` if `add(name, kind, ...)` would be refused (before any slow work)."""
         if kind not in KINDS:
             raise RegistryError(f"unknown source kind {kind!r} (one of {', '.join(KINDS)})")
         if not name or len(name) > _NAME_MAX or not name.replace("-", "").replace("_", "").isalnum():
             raise RegistryError(
                 f"invalid source name {name!r}: use up to {_NAME_MAX} letters, digits, '-' or '_'"
             )
+        if self.get(name) is not None:
+            raise RegistryError(f"a source named {name!r} already exists")
+
+    def add(self, name: str, kind: str, location: str, added_by: str) -> SourceEntry:
+        self.check(name, kind)
         try:
             self.db.execute(
                 "INSERT INTO sources (name, kind, location, added_by, added_at) VALUES (?, ?, ?, ?, ?)",

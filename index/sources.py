@@ -137,6 +137,24 @@ def decode(data: bytes, file: Path, warnings: list[str]) -> str | None:
         return data.decode("cp1252", errors="replace")
 
 
+@dataclass(frozen=True)
+class PageMeta:
+    """Metadata trafilatura found in an HTML page (any of it may be missing)."""
+
+    title: str | None = None
+    published: str | None = None  # as found, not yet normalized
+    publisher: str | None = None
+    url: str | None = None
+
+
+def extract_html(raw: str | bytes) -> tuple[str, PageMeta]:
+    """The clean main text of an HTML page and its metadata; bytes are decoded by their declared charset."""
+    page = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
+    if not page:
+        return "", PageMeta()
+    return clean(page.text or ""), PageMeta(page.title, page.date, page.sitename, page.url)
+
+
 def _read_page(file: Path, kind: str, source: str, doc_id: str, meta: dict, result: ReadResult) -> None:
     raw = decode(file.read_bytes(), file, result.warnings)
     if raw is None:
@@ -146,13 +164,11 @@ def _read_page(file: Path, kind: str, source: str, doc_id: str, meta: dict, resu
     publisher = meta.get("publisher")
     url = meta.get("url")
     if kind == "html":
-        page = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
-        text = clean(page.text or "") if page else ""
-        if page:
-            title = title or page.title
-            published = published or page.date
-            publisher = publisher or page.sitename
-            url = url or page.url
+        text, page = extract_html(raw)
+        title = title or page.title
+        published = published or page.published
+        publisher = publisher or page.publisher
+        url = url or page.url
     else:
         if kind == "md":
             heading = re.match(r"\s*#\s+(.+)\n", raw)
@@ -160,15 +176,16 @@ def _read_page(file: Path, kind: str, source: str, doc_id: str, meta: dict, resu
                 title = title or heading.group(1).strip()
                 raw = raw[heading.end():]
         text = clean(raw)
-    _add(result, file, doc_id, source, text, title, publisher, published, url)
+    add_document(result, file, doc_id, source, text, title, publisher, published, url)
 
 
-def _add(
-    result: ReadResult, file: Path, doc_id: str, source: str, text: str, title: object,
+def add_document(
+    result: ReadResult, where: Path | str, doc_id: str, source: str, text: str, title: object,
     publisher: object, published: object, url: object,
 ) -> None:
+    """Append a `Document`, with fallbacks for missing metadata; no text is a warning naming `where`."""
     if not text.strip():
-        result.warnings.append(f"{file}: no article text, skipped")
+        result.warnings.append(f"{where}: no article text, skipped")
         return
     first_line = text.split("\n", 1)[0]
     fallback_title = first_line if len(first_line) <= 100 else first_line[:99].rsplit(" ", 1)[0] + "…"
@@ -200,7 +217,7 @@ def _read_jsonl(file: Path, source: str, prefix: str, result: ReadResult) -> Non
             result.warnings.append(f"{where}: no \"text\", skipped")
             continue
         doc_id = f"{prefix}#{record.get('id', number)}"
-        _add(result, Path(where), doc_id, source, clean(record["text"]), record.get("title"),
+        add_document(result, where, doc_id, source, clean(record["text"]), record.get("title"),
              record.get("publisher"), record.get("published"), record.get("url"))
 
 
