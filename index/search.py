@@ -19,6 +19,7 @@ from index.lexical import terms
 from index.store import DocumentInfo, Store, StoredPassage
 
 NOT_COVERED = "The briefings do not cover this question."
+EXACT_FILTERED_MAX = 50_000  # a source filter over at most this many passages is searched exactly
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class SearchSettings:
     duplicate_score: float = 0.90  # cosine above which passages of two outlets count as one report
     candidates: int = 50  # taken from each of dense and BM25 before fusion
     rrf_k: int = 60
+    dense_weight: float = 1.5  # weight of the dense ranking in the fusion (BM25's is 1)
+    diverse_documents: bool = True  # one passage per article before a second one of the same article
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Searcher:
         self.settings = settings or SearchSettings()
         self.bm25 = store.bm25()
         self._source_rows: dict[frozenset[str], np.ndarray] = {}
+        self._text_vectors: dict[str, np.ndarray] = {}
 
     def source_names(self) -> list[str]:
         return sorted({d.source for d in self.store.documents.values()})
@@ -126,7 +130,8 @@ class Searcher:
         # whose words the briefings never use is less likely covered, so its confidence is lowered.
         question_terms = terms(question)
         unknown = sum(t not in self.bm25.vocab_dict for t in question_terms) / max(1, len(question_terms))
-        hits = self._fuse(question, query, dense, lexical, k, self.settings.unknown_penalty * unknown)
+        order = self._order(dense, lexical)
+        hits = self._hits(question, query, order, k, self.settings.unknown_penalty * unknown)
         lap("fuse")
         timings["total"] = sum(timings.values())
         if not hits:
@@ -140,21 +145,55 @@ class Searcher:
             return None
         key = frozenset(s.lower() for s in sources)
         if key not in self._source_rows:
-            names = {d.source for d in self.store.documents.values()
-                     if d.source.lower() in key or d.publisher.lower() in key}
-            self._source_rows[key] = self.store.rows_of_sources(names) if names else np.empty(0, np.int64)
+            # A name is a registered source or a publisher: only that publisher's articles, not its source's.
+            ids = [d.id for d in self.store.documents.values()
+                   if d.source.lower() in key or d.publisher.lower() in key]
+            marks = ",".join("?" * len(ids))
+            query = f"SELECT row FROM passages WHERE doc_id IN ({marks}) ORDER BY row"
+            rows = self.store.db.execute(query, ids)
+            self._source_rows[key] = np.fromiter((r[0] for r in rows), dtype=np.int64)
         return self._source_rows[key]
 
-    def _dense(self, query: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
-        n = min(self.settings.candidates, self.store.count)
+    def related(self, text: str, n: int, sources: set[str] | None = None) -> dict[int, float]:
+        """Rows of up to `n` dense and `n` BM25 candidates for `text`, each with its cosine similarity."""
+        allowed = self._rows_for(sources)
+        query = self.embedder.encode_query(text)
+        related = self._dense(query, allowed, n)
+        extra = [row for row in self._lexical(text, allowed, n) if row not in related]
+        if extra:
+            vectors = self.store.vectors.reconstruct_batch(np.array(extra, np.int64))
+            related.update(zip(extra, (float(v @ query) for v in vectors), strict=True))
+        return related
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        """Vectors of arbitrary texts (event sentences), each embedded once per index generation."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._text_vectors))
+        if missing:
+            self._text_vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
+        vectors = [self._text_vectors[t] for t in texts]
+        return np.array(vectors, dtype=np.float32).reshape(-1, self.embedder.dim)
+
+    def _dense(self, query: np.ndarray, allowed: np.ndarray | None, n: int | None = None) -> dict[int, float]:
+        n = min(n or self.settings.candidates, self.store.count)
         if n == 0 or (allowed is not None and len(allowed) == 0):
             return {}
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)) if allowed is not None else None
-        scores, rows = self.store.vectors.search(query[None, :], n, params=params)
+        index = self.store.vectors
+        params = None
+        if allowed is not None and isinstance(index, faiss.IndexHNSW):
+            if len(allowed) <= EXACT_FILTERED_MAX:
+                # A graph search restricted to a few rows misses most of them: score those rows exactly.
+                scores = self.store.vectors.reconstruct_batch(allowed) @ query
+                top = np.argsort(-scores, kind="stable")[:n]
+                return {int(allowed[i]): float(scores[i]) for i in top}
+            params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(allowed),
+                                                efSearch=max(index.hnsw.efSearch, 2 * n))
+        elif allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, rows = index.search(query[None, :], n, params=params)
         return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
 
-    def _lexical(self, question: str, allowed: np.ndarray | None) -> list[int]:
-        n = min(self.settings.candidates, self.store.count)
+    def _lexical(self, question: str, allowed: np.ndarray | None, n: int | None = None) -> list[int]:
+        n = min(n or self.settings.candidates, self.store.count)
         tokens = self._bm25_tokens(question)
         if n == 0 or not tokens or (allowed is not None and len(allowed) == 0):
             return []
@@ -170,15 +209,27 @@ class Searcher:
     def _bm25_tokens(self, question: str) -> list[str]:
         return [t for t in terms(question) if t in self.bm25.vocab_dict]
 
-    def _fuse(
-        self, question: str, query: np.ndarray, dense: dict[int, float], lexical: list[int], k: int,
-        penalty: float,
-    ) -> list[Hit]:
+    def rank(self, question: str, n: int, sources: set[str] | None = None) -> list[tuple[int, float]]:
+        """The fused ranking of `question`: up to `n` (row, fusion score), before abstention and grouping."""
+        question = " ".join(question.split())
+        allowed = self._rows_for(sources)
+        dense = self._dense(self.embedder.encode_query(question), allowed)
+        order = self._order(dense, self._lexical(question, allowed))
+        return order[:n]
+
+    def _order(self, dense: dict[int, float], lexical: list[int]) -> list[tuple[int, float]]:
+        """Reciprocal-rank fusion of the dense and BM25 rankings, best first."""
         rrf: dict[int, float] = {}
-        for ranking in (list(dense), lexical):
+        weighted = ((list(dense), self.settings.dense_weight), (lexical, 1.0))
+        for ranking, weight in weighted:
             for rank, row in enumerate(ranking):
-                rrf[row] = rrf.get(row, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        order = sorted(rrf, key=rrf.__getitem__, reverse=True)
+                rrf[row] = rrf.get(row, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+        return sorted(rrf.items(), key=lambda item: item[1], reverse=True)
+
+    def _hits(
+        self, question: str, query: np.ndarray, fused: list[tuple[int, float]], k: int, penalty: float,
+    ) -> list[Hit]:
+        order = [row for row, _ in fused]
         if not order:
             return []
         found = self.store.vectors.reconstruct_batch(np.array(order, np.int64))
@@ -187,6 +238,8 @@ class Searcher:
         if max(by_row.values()) - penalty < self.settings.min_score:
             return []
         keep = [row for row in order if by_row[row] >= self.settings.min_passage_score]
+        if self.settings.diverse_documents:
+            keep = self._diverse(keep)
         passages = {p.row: p for p in self.store.passages(keep[: 4 * k + 8])}
         chosen: list[tuple[int, StoredPassage, list[DocumentInfo]]] = []
         for row in keep:
@@ -210,6 +263,21 @@ class Searcher:
             )
             for row, p, also in chosen
         ]
+
+    def _diverse(self, rows: list[int]) -> list[int]:
+        """`rows` reordered so that each article's n-th passage comes after every article's (n-1)-th,
+        keeping the fused order otherwise: five passages of one article do not crowd out the others."""
+        if not rows:
+            return rows
+        marks = ",".join("?" * len(rows))
+        owners = dict(self.store.db.execute(f"SELECT row, doc_id FROM passages WHERE row IN ({marks})", rows))
+        seen: dict[str, int] = {}
+        nth = []
+        for row in rows:
+            doc = owners.get(row)
+            seen[doc] = seen.get(doc, 0) + 1
+            nth.append(seen[doc])
+        return [row for _, row in sorted(zip(nth, rows, strict=True), key=lambda item: item[0])]
 
     def _twin(
         self, passage: StoredPassage, vector: np.ndarray, chosen: list, vectors: dict[int, np.ndarray],

@@ -1,0 +1,149 @@
+"""Helpers shared by the bench scripts: paths, corpus reading, caches, timing and output.
+
+Corpus and evaluation text is read from ../shared at run time and never copied into the project. Derived
+artefacts (indexes, vectors) go to a cache folder outside the repository: $BRIEFBOT_BENCH_CACHE, by default
+/tmp/briefbot-bench.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "realtimeqa-articles.jsonl.gz"
+QUESTIONS = SHARED / "eval" / "realtimeqa-dev" / "questions.jsonl"
+SEED_QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
+SEEDS = ROOT / "seeds"
+CACHE = Path(os.environ.get("BRIEFBOT_BENCH_CACHE", "/tmp/briefbot-bench"))
+sys.path.insert(0, str(ROOT))
+
+
+def records(limit: int | None = None) -> Iterator[dict]:
+    """Raw corpus records (doc_id, url, domain, title, publish_date, authors, text) in file order."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as stream:
+        for number, line in enumerate(stream):
+            if limit is not None and number >= limit:
+                return
+            yield json.loads(line)
+
+
+def questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def seed_questions() -> list[dict]:
+    lines = SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def write_subset(records_: list[dict], path: Path) -> Path:
+    """A JSON Lines file of the given records, read back by the project's own source reader."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        for r in records_:
+            out.write(json.dumps(r) + "\n")
+    return path
+
+
+def corpus_id(doc_id: str) -> str:
+    """The corpus `doc_id` of a project document id (`source/file.jsonl#doc_id`)."""
+    return doc_id.rsplit("#", 1)[-1]
+
+
+def sample(items: list, n: int, seed: int = 13) -> list:
+    return random.Random(seed).sample(items, min(n, len(items)))
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def emit(result: dict, title: str, columns: list[str], rows: list[list]) -> None:
+    """Print a table (to stderr, for people) and one JSON object (to stdout, for machines)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+    Console(stderr=True).print(table)
+    result = {**result, "machine": {"cpus": os.cpu_count(), "load_avg_1m_at_end": round(load_average(), 2)}}
+    print(json.dumps(result, indent=1, default=str))
+
+
+def corpus_passages(max_words: int, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """(texts, corpus doc ids) of the passages of the first `limit` corpus articles, cut as the project cuts
+    them (clean text, sentence-aligned passages of `max_words`). Cached as a compressed pickle."""
+    import pickle
+
+    from index.clean import clean
+    from index.passages import make_passages
+
+    path = CACHE / f"passages-{max_words}-{limit or 'all'}.pkl.gz"
+    if path.exists():
+        with gzip.open(path, "rb") as f:
+            return pickle.load(f)
+    texts: list[str] = []
+    owners: list[str] = []
+    for r in records(limit):
+        for p in make_passages(r["doc_id"], clean(r["text"]), max_words):
+            texts.append(p.text)
+            owners.append(r["doc_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        pickle.dump((texts, owners), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return texts, owners
+
+
+def corpus_bm25(max_words: int, limit: int | None = None):
+    """A bm25s index (the project's tokenizer) over `corpus_passages(max_words, limit)`, cached on disk;
+    returns (retriever, owners)."""
+    import bm25s
+
+    from index.lexical import tokenize_corpus
+
+    folder = CACHE / f"bm25-{max_words}-{limit or 'all'}"
+    texts, owners = corpus_passages(max_words, limit)
+    if not (folder / "params.index.json").exists():
+        retriever = bm25s.BM25()
+        retriever.index(tokenize_corpus(texts), show_progress=False)
+        retriever.save(str(folder))
+    return bm25s.BM25.load(str(folder), mmap=False), owners

@@ -1,0 +1,194 @@
+"""Query latency per stage against the floor (query embed + flat search), memory, cold start; in one run.
+
+For each `--sizes` N, a store generation of N passages is written with the project's `write_generation`:
+real corpus articles cut by the project's cutter (SQLite rows and the BM25 index are real text), and
+vectors that are the real vectors of the quality pool (bench/quality.py) tiled and perturbed to N (so the
+dense side beyond the pool's size is synthetic; the FAISS type is the one `index_kind(N)` chooses).
+Generations are cached in $BRIEFBOT_BENCH_CACHE and reused.
+
+Per question (103 RealTime QA + seed questions, `--repeat` rounds): `Searcher.ask` stage timings (embed,
+dense, lexical, fuse) + render (`bot.cli.render_text`, and `bot.render.answer_embed` when importable);
+the floor is `encode_query` + a flat `IndexFlatIP.search` over the same N vectors, timed on the same
+question right after. Cold start: a fresh interpreter imports the bot, loads the model and opens the index.
+
+Usage: python bench/query.py [--sizes 20000 100000] [--repeat 3] [--no-cold]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+from common import (
+    CACHE,
+    ROOT,
+    Timer,
+    corpus_passages,
+    current_rss_mb,
+    emit,
+    percentile,
+    questions,
+    seed_questions,
+)
+from faiss_scale import base_vectors, tiled
+
+from index import store as store_module
+from index.embed import shared_embedder
+from index.search import Searcher
+from index.store import Store, current_generation, write_generation
+
+MAX_WORDS = 80
+
+
+def bench_store(n: int, embedder) -> tuple[Store, np.ndarray]:
+    folder = CACHE / f"query-{n}"
+    if current_generation(folder) is None:
+        texts, owners = corpus_passages(MAX_WORDS)
+        if n > len(texts):
+            raise SystemExit(f"the corpus has {len(texts)} passages of {MAX_WORDS} words; --sizes up to that")
+        from index.clean import clean
+        from index.passages import make_passages
+        from index.sources import Document
+
+        wanted = set(owners[:n])
+        documents, passages, kept_texts = [], [], []
+        from common import records
+        for r in records():
+            if r["doc_id"] not in wanted:
+                continue
+            doc = Document(r["doc_id"], "rtqa", r.get("title") or r["doc_id"], r.get("domain") or "rtqa",
+                           None, r.get("url"), clean(r["text"]))
+            documents.append((doc.id, doc.source, doc.title, doc.publisher, doc.published, doc.url, doc.text,
+                              doc.digest))
+            for p in make_passages(doc.id, doc.text, MAX_WORDS):
+                if len(passages) < n:
+                    passages.append((p.id, doc.id, p.start, p.end, p.text_hash, json.dumps(p.sentences)))
+                    kept_texts.append(p.text)
+        meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(MAX_WORDS),
+                "bench": "vectors tiled from the quality pool"}
+        vectors = tiled(base_vectors(), len(passages))
+        write_generation(folder, meta, documents, passages, [], vectors, kept_texts)
+    return Store.open(folder, embedder.name, embedder.dim), folder
+
+
+def renderers():
+    from bot.cli import render_text
+
+    found = {"render_text": render_text}
+    try:
+        from bot.render import answer_embed, page_of
+
+        found["answer_embed"] = lambda answer: answer_embed(answer, page_of(answer, 1, 3))
+    except Exception:  # the Discord renderer is optional here (being written concurrently)
+        pass
+    return found
+
+
+COLD = r"""
+import json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+import bot.cli  # noqa: F401  (the front end's imports)
+from index.library import Library
+t1 = time.perf_counter()
+from index.embed import shared_embedder
+shared_embedder()
+t2 = time.perf_counter()
+library = Library(Path({data!r}))
+library.searcher()
+t3 = time.perf_counter()
+library.ask("When will Putin travel to North Korea?")
+t4 = time.perf_counter()
+print(json.dumps({{"import_s": t1 - t0, "model_s": t2 - t1, "index_s": t3 - t2, "first_query_s": t4 - t3,
+                  "ready_s": t3 - t0}}))
+"""
+
+
+def cold_start(folder) -> dict:
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), data=str(folder))],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if run.returncode:
+        return {"error": run.stderr.strip().splitlines()[-1]}
+    wall = time.perf_counter() - started
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    return {k: round(v, 2) for k, v in {**figures, "process_wall_s": wall}.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-cold", action="store_true")
+    args = parser.parse_args()
+
+    embedder = shared_embedder()
+    qs = [q["question"] for q in questions()] + [q["question"] for q in seed_questions()]
+    render = renderers()
+    results, rows = [], []
+    for n in args.sizes:
+        rss_before = current_rss_mb()
+        store, folder = bench_store(n, embedder)
+        searcher = Searcher(store, embedder)
+        rss_loaded = current_rss_mb()
+        flat = store.vectors if store_module.vector_kind(store.vectors) == "flat" else \
+            store_module.vector_index(store.vectors.reconstruct_n(0, store.count), "flat")
+        stages: dict[str, list[float]] = {}
+        floor: list[float] = []
+        searcher.ask(qs[0])
+        for _ in range(args.repeat):
+            for q in qs:
+                answer = searcher.ask(q)
+                timings = dict(answer.timings_ms)
+                for name, fn in render.items():
+                    with Timer() as t:
+                        fn(answer)
+                    timings[f"render:{name}"] = t.seconds * 1000
+                timings["total+render"] = timings["total"] + timings["render:render_text"]
+                for stage, ms in timings.items():
+                    stages.setdefault(stage, []).append(ms)
+                with Timer() as t:
+                    vector = embedder.encode_query(q)
+                    flat.search(vector[None, :], searcher.settings.k)
+                floor.append(t.seconds * 1000)
+        disk = {p.name: sum(f.stat().st_size for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+                for p in current_generation(folder).iterdir()}
+        figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2)}
+                   for s, v in stages.items()}
+        floor_fig = {"p50": round(percentile(floor, 50), 2), "p99": round(percentile(floor, 99), 2)}
+        entry = {
+            "passages": n, "faiss": store.meta.get("faiss"), "questions": len(qs), "rounds": args.repeat,
+            "stages_ms": figures, "floor_ms": floor_fig,
+            "total_over_floor_p50": round(figures["total"]["p50"] / floor_fig["p50"], 3),
+            "total+render_over_floor_p50": round(figures["total+render"]["p50"] / floor_fig["p50"], 3),
+            "memory": {"rss_loaded_mb": round(rss_loaded - rss_before, 1),
+                       "rss_per_passage_bytes": round((rss_loaded - rss_before) * 2**20 / n),
+                       "disk_bytes_per_passage": {k: round(v / n) for k, v in disk.items()}},
+        }
+        if not args.no_cold:
+            entry["cold_start"] = cold_start(folder)
+        results.append(entry)
+        for stage in ["embed", "dense", "lexical", "fuse", "render:render_text", "render:answer_embed",
+                      "total", "total+render"]:
+            if stage in figures:
+                rows.append([n, stage, figures[stage]["p50"], figures[stage]["p99"], ""])
+        rows.append([n, "floor (embed + flat search)", floor_fig["p50"], floor_fig["p99"],
+                     f"total/floor {entry['total_over_floor_p50']}"])
+        if "ready_s" in entry.get("cold_start", {}):
+            rows.append([n, "cold start (import+model+index)", entry["cold_start"]["ready_s"] * 1000, "", ""])
+        store.close()
+        del searcher, flat
+    emit({"note": "vectors beyond the quality pool are tiled, perturbed copies (synthetic dense side); "
+                  "texts, SQLite and BM25 are real corpus passages", "results": results},
+         "Query latency (ms) per stage vs floor", ["passages", "stage", "p50 ms", "p99 ms", "note"], rows)
+
+
+if __name__ == "__main__":
+    main()
