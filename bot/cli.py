@@ -7,17 +7,24 @@ exit status; tracebacks only with `--debug`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
+
+import discord
 
 from bot.settings import ConfigError, Settings, load_settings, open_library
 from index.build import Progress
-from index.library import Library
-from index.registry import RegistryError
+from index.dates import tag
+from index.library import Library, ReindexResult
+from index.plot import timeline_png
+from index.registry import KINDS, RegistryError
 from index.search import Answer, citation
 from index.sources import SourceError
 from index.store import StoreError
@@ -83,6 +90,50 @@ def _parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("sources", parents=[common], help="list the sources")
     sources.set_defaults(handler=cmd_sources)
+
+    source = commands.add_parser("source", parents=[common], help="add, remove or list sources")
+    actions = source.add_subparsers(required=True, metavar="ACTION")
+    add = actions.add_parser("add", parents=[common], help="add a folder, file, web page or feed; index it")
+    add.add_argument("location", help="a folder or file, or the http(s) URL of an article page or a feed")
+    add.add_argument("--name", help="source name (default: the folder, file or host name)")
+    add.add_argument("--kind", choices=KINDS, help="default: found from the location (a URL serving a feed "
+                     "is a feed)")
+    add.set_defaults(handler=cmd_source_add)
+    remove = actions.add_parser("remove", parents=[common], help="remove a source and its passages")
+    remove.add_argument("name", help="the source's name (see `briefbot sources`)")
+    remove.set_defaults(handler=cmd_source_remove)
+    listing = actions.add_parser("list", parents=[common], help="list the sources (as `briefbot sources`)")
+    listing.set_defaults(handler=cmd_sources)
+
+    refresh = commands.add_parser("refresh", parents=[common],
+                                  help="download the web pages and feeds again; index what changed")
+    refresh.set_defaults(handler=cmd_refresh)
+
+    timeline = commands.add_parser("timeline", parents=[common], help="dated events in date order, quoted")
+    timeline.add_argument("topic", nargs="?", help="only events about this (default: all)")
+    timeline.add_argument("--since", metavar="DATE", help="YYYY, YYYY-MM, YYYY-MM-DD or e.g. 'May 2024'")
+    timeline.add_argument("--until", metavar="DATE", help="same forms; a month or year counts whole")
+    timeline.add_argument("--png", type=Path, metavar="FILE", help="also draw the timeline into FILE")
+    timeline.set_defaults(handler=cmd_timeline)
+
+    timex = commands.add_parser("timex", parents=[common], help="tag time expressions (TimeML TIMEX3)")
+    timex.add_argument("--jsonl", action="store_true", required=True,
+                       help='read {"id", "dct", "text"} lines on stdin, write {"id", "timexes"} lines')
+    timex.set_defaults(handler=cmd_timex)
+
+    run = commands.add_parser("run", parents=[common], help="start the Discord bot (token: $DISCORD_TOKEN)")
+    run.add_argument("--sync", action="store_true", help="sync the slash commands at start-up")
+    run.set_defaults(handler=cmd_run)
+
+    payload = commands.add_parser("commands", parents=[common],
+                                  help="print the slash commands (--json: the payload as synced)")
+    payload.set_defaults(handler=cmd_commands)
+
+    sync = commands.add_parser("sync", parents=[common], help="sync the slash commands to Discord")
+    sync.add_argument("--guild", type=int, action="append", metavar="ID",
+                      help="sync to this server only, at once (repeatable; default: [discord] guild_ids, "
+                           "else globally)")
+    sync.set_defaults(handler=cmd_sync)
     return parser
 
 
@@ -117,16 +168,59 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         library.add_source(location)
     with progress_bar(not args.json) as progress:
         result = library.reindex(rebuild=args.rebuild, progress=progress)
+    _emit_update(args, result)
+    return 0
+
+
+def _emit_update(args: argparse.Namespace, result: ReindexResult, head: dict | None = None,
+                 title: str | None = None) -> None:
+    """Print what a reindex or refresh did (after `title`, with `head` in the JSON); warnings on stderr."""
     for warning in result.warnings:
         print(f"briefbot: warning: {warning}", file=sys.stderr)
     report = result.report.as_dict()
-    summary = (
+    lines = [title] if title else []
+    lines.append(
         f"{report['documents']} documents, {report['passages']} passages; "
         f"{report['documents_added']} added, {report['documents_changed']} changed, "
         f"{report['documents_removed']} removed; {report['embedded']} passages embedded"
         + ("" if report["generation"] else " (index unchanged)")
     )
-    _emit(args, {**report, "warnings": result.warnings}, summary)
+    lines += [
+        f"  {name}: {len(c.added)} added, {len(c.changed)} changed, {len(c.removed)} removed documents; "
+        f"{c.passages_added} added, {c.passages_removed} removed passages"
+        for name, c in result.report.sources.items()
+    ]
+    if result.fetched:
+        lines.append("web: " + ", ".join(f"{n} {origin}" for origin, n in sorted(result.fetched.items())))
+    _emit(args, {**(head or {}), **result.as_dict()}, "\n".join(lines))
+
+
+def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    library.sources()  # register the default sources before the one added here
+    entry = library.add_source(args.location, name=args.name, kind=args.kind, added_by="cli")
+    with progress_bar(not args.json) as progress:
+        result = library.reindex(progress=progress)
+    entry = library.registry.get(entry.name) or entry  # with its counts
+    _emit_update(args, result, {"source": vars(entry)},
+                 f"source {entry.name} ({entry.kind}, {entry.location}): {entry.documents} documents")
+    return 0
+
+
+def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    entry = library.remove_source(args.name)
+    with progress_bar(not args.json) as progress:
+        result = library.reindex(progress=progress)
+    _emit_update(args, result, {"removed": vars(entry)}, f"removed source {entry.name} ({entry.location})")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        result = library.refresh(progress=progress)
+    _emit_update(args, result)
     return 0
 
 
@@ -189,4 +283,103 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         for e in entries
     ) or "no sources"
     _emit(args, data, text)
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        library.searcher(progress)
+    timeline = library.timeline(args.topic, args.since, args.until)
+    if args.png:
+        write_atomic(args.png, timeline_png(timeline))
+    lines = []
+    for entry in timeline.events:
+        flag = f"  (dates disagree: {entry.disagreement})" if entry.disagreement else ""
+        lines.append(f"{entry.date}{flag}")
+        lines += [f"    “{q.quote}” — {citation(q.source)}" for q in entry.quotes]
+    about = f" about {args.topic!r}" if args.topic else ""
+    _emit(args, timeline.as_dict(), "\n".join(lines) or f"No dated events{about} in the briefings.")
+    return 0
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it is either whole or absent, never half-written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def cmd_timex(args: argparse.Namespace, settings: Settings) -> int:
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            found = tag(doc["text"], date.fromisoformat(doc["dct"][:10]))
+            out = {"id": doc.get("id", number), "timexes": [asdict(t) for t in found]}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            out = {"id": number, "error": f'each line needs "text" and an ISO "dct" ({exc})'}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _token(settings: Settings) -> str:
+    token = settings.discord.token
+    if token is None or not token.get_secret_value().strip():
+        raise ConfigError("no Discord token: set DISCORD_TOKEN or `token` in the [discord] section of the "
+                          "config")
+    return token.get_secret_value()
+
+
+async def _connect(client: discord.Client, token: str, *, gateway: bool) -> None:
+    """Log in (and connect to the gateway if asked), turning Discord's refusals into one-line errors."""
+    try:
+        await client.login(token)
+        if gateway:
+            await client.connect()
+    except discord.LoginFailure:
+        raise ConfigError("Discord rejected the token (DISCORD_TOKEN or [discord] token)") from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError("the Message Content intent is not enabled for this bot: enable it in the "
+                          "developer portal (Bot > Privileged Gateway Intents)") from None
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import BriefBot
+
+    token = _token(settings)
+    discord.utils.setup_logging()
+
+    async def run() -> None:
+        async with BriefBot(settings, sync_on_start=args.sync) as bot:
+            await _connect(bot, token, gateway=True)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import BriefBot
+
+    payload = BriefBot(settings, serve=False).command_payload()
+    text = "\n".join(f"/{c['name']:<10} {c['description']}" for c in payload)
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import BriefBot
+
+    token = _token(settings)
+
+    async def sync() -> list:
+        async with BriefBot(settings, serve=False) as bot:
+            await _connect(bot, token, gateway=False)
+            return await bot.sync_commands(args.guild)
+
+    synced = asyncio.run(sync())
+    where = args.guild or settings.discord.guild_ids
+    target = f"to server(s) {', '.join(map(str, where))}" if where else "globally"
+    _emit(args, [{"id": c.id, "name": c.name} for c in synced], f"synced {len(synced)} commands {target}")
     return 0

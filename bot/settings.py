@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from index.fetch import FetchPolicy
 from index.library import Library
 from index.search import SearchSettings
 
@@ -96,4 +97,5 @@ def open_library(settings: Settings) -> Library:
         default_sources=settings.sources,
         settings=settings.search.to_settings(),
         max_words=settings.passage_words,
+        fetch_policy=FetchPolicy(allow_private=settings.discord.allow_private_urls),
     )

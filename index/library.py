@@ -14,25 +14,38 @@ from pathlib import Path
 
 from index.build import BuildReport, Progress, build
 from index.embed import Embedder, shared_embedder
+from index.feeds import WEB_KINDS, WebRead, WebSource, default_name, is_url, read_web_sources
+from index.fetch import FetchPolicy, HttpCache, Mode
 from index.passages import MAX_WORDS
-from index.registry import Registry, SourceEntry
+from index.plot import timeline_png
+from index.registry import Registry, RegistryError, SourceEntry
 from index.search import Answer, Searcher, SearchSettings
-from index.sources import Document, SourceError, read_source, source_name
+from index.sources import Document, ReadResult, SourceError, read_source, source_name
 from index.store import NoIndex, Store
+from index.timeline import Timeline, build_timeline
 
 
 @dataclass
 class ReindexResult:
+    """What a reindex or refresh did: the build's report, warnings, and (refresh) the web responses."""
+
     report: BuildReport
     warnings: list[str] = field(default_factory=list)
+    fetched: dict[str, int] = field(default_factory=dict)  # by origin: downloaded, not-modified, cache
+
+    def as_dict(self) -> dict:
+        return {**self.report.as_dict(), "fetched": self.fetched, "warnings": self.warnings}
 
 
 class Library:
     def __init__(
         self, data_dir: Path, *, default_sources: list[Path] = (), settings: SearchSettings | None = None,
         embedder_factory: Callable[[], Embedder] = shared_embedder, max_words: int = MAX_WORDS,
+        fetch_policy: FetchPolicy | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.fetch_policy = fetch_policy or FetchPolicy()
+        self.http_cache = HttpCache(data_dir)
         self.settings = settings or SearchSettings()
         self.default_sources = list(default_sources)
         self.max_words = max_words
@@ -41,6 +54,8 @@ class Library:
         self._embedder: Embedder | None = None
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
+        # Serializes reindexing, refreshing and web additions in this process (a second build would fail).
+        self._update_lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
@@ -73,21 +88,67 @@ class Library:
     def ask(self, question: str, k: int | None = None, sources: set[str] | None = None) -> Answer:
         return self.searcher().ask(question, k, sources)
 
+    def timeline(self, topic: str | None = None, since: str | None = None, until: str | None = None,
+                 ) -> Timeline:
+        """Dated events in date order, optionally about `topic` and within [since, until]."""
+        return build_timeline(self.searcher(), topic, since, until)
+
+    def timeline_png(self, topic: str | None = None, since: str | None = None, until: str | None = None,
+                     ) -> bytes:
+        return timeline_png(self.timeline(topic, since, until))
+
     def sources(self) -> list[SourceEntry]:
         self._register_defaults()
         return self.registry.list()
 
-    def add_source(self, location: str, *, name: str | None = None, added_by: str = "cli") -> SourceEntry:
-        """Register a folder or file; adding the same path again returns its entry. The path must exist."""
+    def add_source(self, location: str, *, name: str | None = None, kind: str | None = None,
+                   added_by: str = "cli") -> SourceEntry:
+        """Register a folder, file, web page ("url") or RSS/Atom feed; the index is not updated here.
+
+        `kind` is found when not given: a path is a folder or a file, a URL whose response is a feed is a
+        feed. A URL is downloaded once (with a feed's entries), so a dead or unacceptable one is refused
+        with the reason and nothing registered. Adding a registered location again returns its entry
+        (under another name, it is an error).
+        Blocking (network): call it off the event loop.
+        """
+        if kind in WEB_KINDS or (kind is None and is_url(location)):
+            return self._add_web(location, name, kind, added_by)
         path = Path(location).expanduser()
         if not path.exists():
             raise SourceError(f"source path does not exist: {location}")
+        found = "folder" if path.is_dir() else "file"
+        if kind not in (None, found):
+            raise SourceError(f"{location} is a {found}, not a {kind}")
         resolved = str(path.resolve())
-        for entry in self.registry.list():
-            if entry.location == resolved:
-                return entry
-        kind = "folder" if path.is_dir() else "file"
-        return self.registry.add(name or source_name(path), kind, resolved, added_by)
+        return self._registered(resolved, name) or self.registry.add(
+            name or source_name(path), found, resolved, added_by)
+
+    def _add_web(self, url: str, name: str | None, kind: str | None, added_by: str) -> SourceEntry:
+        if not is_url(url):
+            raise SourceError(f"a {kind} source needs an http:// or https:// URL, not {url!r}")
+        if entry := self._registered(url, name):
+            return entry
+        name = name or default_name(url)
+        self.registry.check(name, kind or "url")
+        # Until registered, the pages downloaded here are no source's: a concurrent reindex would prune them.
+        with self._update_lock:
+            read = read_web_sources([WebSource(name, url, kind)], self.fetch_policy, self.http_cache,
+                                    "network")
+            outcome = read.results[name]
+            if isinstance(outcome, SourceError):
+                raise outcome
+            return self.registry.add(name, read.kinds[name], url, added_by)
+
+    def _registered(self, location: str, name: str | None) -> SourceEntry | None:
+        """The entry of `location` if it is registered (under `name`, if given: else an error)."""
+        entry = next((e for e in self.registry.list() if e.location == location), None)
+        if entry is not None and name not in (None, entry.name):
+            raise RegistryError(f"{location} is already registered as the source {entry.name!r}")
+        return entry
+
+    def remove_source(self, name: str) -> SourceEntry:
+        """Unregister a source; the next `reindex` or `refresh` drops its documents and passages."""
+        return self.registry.remove(name)
 
     def _register_defaults(self) -> None:
         if not self.registry.list():
@@ -97,26 +158,42 @@ class Library:
     def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> ReindexResult:
         """Read every registered source and bring the index up to date with them.
 
-        A source that cannot be read at all keeps the documents it had in the index, with a warning.
+        Web pages and feeds are read as last downloaded (see `refresh`). A source that cannot be read at
+        all keeps the documents it had in the index, with a warning.
         """
-        entries = self.sources()
-        documents: list[Document] = []
-        warnings: list[str] = []
-        for entry in entries:
-            try:
-                result = read_source(Path(entry.location), entry.name)
-            except SourceError as exc:
-                warnings.append(f"source {entry.name}: {exc}; keeping its indexed documents")
-                documents.extend(self._indexed_documents(entry.name))
-                continue
-            documents.extend(result.documents)
-            warnings.extend(result.warnings)
-        report = build(self.data_dir, documents, self.embedder, rebuild=rebuild, max_words=self.max_words,
-                       progress=progress)
-        if report.generation is not None or self._searcher is None:
-            self.reload()
-        self._record_counts(entries)
-        return ReindexResult(report, warnings)
+        return self._update("offline", rebuild, progress)
+
+    def refresh(self, *, progress: Progress | None = None) -> ReindexResult:
+        """Download the web pages and feeds again, then reindex; only what changed is re-embedded.
+
+        Conditional requests: an unchanged page costs a 304, not a download. A page or feed that fails
+        keeps its last downloaded copy, with a warning. Blocking (network, embedding): the bot runs it in
+        a worker thread; calls from several threads run one after the other.
+        """
+        return self._update("fallback", False, progress)
+
+    def _update(self, mode: Mode, rebuild: bool, progress: Progress | None) -> ReindexResult:
+        with self._update_lock:
+            entries = self.sources()
+            web = [WebSource(e.name, e.location, e.kind) for e in entries if e.kind in WEB_KINDS]
+            read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()
+            documents: list[Document] = []
+            warnings: list[str] = []
+            for entry in entries:
+                result = read.results[entry.name] if entry.kind in WEB_KINDS else _read_path(entry)
+                if isinstance(result, SourceError):
+                    warnings.append(f"source {entry.name}: {result}; keeping its indexed documents")
+                    documents.extend(self._indexed_documents(entry.name))
+                    continue
+                documents.extend(result.documents)
+                warnings.extend(result.warnings)
+            report = build(self.data_dir, documents, self.embedder, rebuild=rebuild,
+                           max_words=self.max_words, progress=progress)
+            if report.generation is not None or self._searcher is None:
+                self.reload()
+            self._record_counts(entries)
+            self.http_cache.prune(read.used)  # copies of pages no source links to any more
+            return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {})
 
     def _indexed_documents(self, source: str) -> list[Document]:
         try:
@@ -133,3 +210,10 @@ class Library:
         self.registry.record_indexed(
             {e.name: (documents.get(e.name, 0), passages.get(e.name, 0)) for e in entries}
         )
+
+
+def _read_path(entry: SourceEntry) -> ReadResult | SourceError:
+    try:
+        return read_source(Path(entry.location), entry.name)
+    except SourceError as exc:
+        return exc

@@ -1,0 +1,166 @@
+"""The Discord client: `BriefBot`, an `AutoShardedClient` with the slash commands of `bot.exts`.
+
+The model and the index load once, in `setup_hook`, off the event loop; commands then call the core in
+worker threads (`asyncio.to_thread`) so the gateway heartbeat and other interactions never wait on a
+search or an index build. Nothing the bot sends can ping anyone: `AllowedMentions.none()` applies to
+every message and interaction response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import exts
+from bot.checks import RateLimits, ReindexGuard
+from bot.exts import ask
+from bot.journal import Journal
+from bot.render import message
+from bot.settings import ConfigError, Settings, open_library
+from index.library import Library
+from index.registry import RegistryError
+from index.sources import SourceError
+from index.store import StoreError
+
+log = logging.getLogger("briefbot")
+
+# Exceptions whose message is written for the user (the same classes the CLI shows as they are).
+USER_ERRORS = (SourceError, StoreError, RegistryError, ValueError)
+
+
+def intents() -> discord.Intents:
+    """Servers and their channels, messages (for mentions and ask-channels) and reactions (feedback).
+
+    `message_content` is privileged: it must be enabled in the developer portal, or the gateway refuses
+    the connection. Without it the bot still sees the text of messages that mention it.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.guild_reactions = True
+    wanted.message_content = True
+    return wanted
+
+
+class BriefBot(discord.AutoShardedClient):
+    """The bot. Pass `library` to reuse one already open (tests); otherwise `setup_hook` opens it.
+
+    `serve=False` makes a client that only talks REST (for `briefbot sync`): no model, no index.
+    Commands are registered on construction, so the payload can be printed without connecting.
+    """
+
+    def __init__(self, settings: Settings, *, library: Library | None = None, serve: bool = True,
+                 sync_on_start: bool = False, **options: Any) -> None:
+        config = settings.discord
+        if config.shard_ids is not None and config.shard_count is None:
+            raise ConfigError("discord.shard_ids needs discord.shard_count (the total over all processes)")
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_ids=config.shard_ids,
+            shard_count=config.shard_count,
+            **options,
+        )
+        self.settings = settings
+        self.library = library
+        self.serve = serve
+        self.sync_on_start = sync_on_start
+        self.journal = Journal(settings.data_dir)
+        self.limits = RateLimits(config.cooldown_seconds, config.cooldown_per_guild)
+        self.reindex_guard = ReindexGuard()
+        self.background: set[asyncio.Task[None]] = set()  # strong references to running jobs
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        exts.register(self)
+
+    @property
+    def core(self) -> Library:
+        """The library; only None before `setup_hook` has run."""
+        assert self.library is not None, "the library is opened in setup_hook"
+        return self.library
+
+    async def setup_hook(self) -> None:
+        if self.serve:
+            if self.library is None:
+                self.library = open_library(self.settings)
+            await asyncio.to_thread(self.library.searcher)  # loads the model; indexes on the first run
+            log.info("index loaded: %d sources", len(await asyncio.to_thread(self.library.sources)))
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    def command_payload(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """The application commands exactly as `CommandTree.sync` sends them (global, or to one guild)."""
+        guild = discord.Object(guild_id) if guild_id is not None else None
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self, guild_ids: list[int] | None = None) -> list[app_commands.AppCommand]:
+        """Sync to the given guilds (or the configured `guild_ids`) at once, else globally (slow to show)."""
+        targets = self.settings.discord.guild_ids if guild_ids is None else guild_ids
+        if not targets:
+            return await self.tree.sync()
+        synced: list[app_commands.AppCommand] = []
+        for guild_id in targets:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced += await self.tree.sync(guild=guild)
+        return synced
+
+    def spawn(self, job: Any) -> asyncio.Task[None]:
+        """Run a coroutine in the background, keeping a reference until it ends."""
+        task = asyncio.create_task(job)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await super().close()
+
+    async def on_message(self, msg: discord.Message) -> None:
+        await ask.answer_message(self, msg)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        ask.record_reaction(self, event)
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await self.report_error(interaction, original)
+
+    async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Tell the user in a short ephemeral message; log unexpected errors with their traceback."""
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = f"Slow down: try again in {error.retry_after:.0f} s."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command only works in a server."
+        elif isinstance(error, (app_commands.CheckFailure, *USER_ERRORS)):
+            text = str(error)
+        else:
+            log.error("command %s failed", interaction.command and interaction.command.qualified_name,
+                      exc_info=error)
+            text = "Something went wrong; the error was logged."
+        await send_ephemeral(interaction, text)
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Reply with `text` only the user sees, whatever state the interaction is in.
+
+    After a public defer the first followup would replace the "thinking…" message publicly, so the
+    placeholder is deleted first and the followup becomes a separate ephemeral message.
+    """
+    text = message(text)
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+        await interaction.followup.send(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to the user", exc_info=True)

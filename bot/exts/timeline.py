@@ -1,0 +1,42 @@
+"""`/timeline [topic] [since] [until]`: dated events from the briefings, with the chart as an image."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.checks import cooldown
+from bot.render import timeline_embed
+from index.plot import timeline_png
+
+if TYPE_CHECKING:
+    from bot.client import BriefBot
+
+DATE_HELP = "YYYY, YYYY-MM, YYYY-MM-DD or e.g. May 2024"
+
+
+@app_commands.command(name="timeline", description="Dated events from the briefings, in order")
+@app_commands.describe(topic="Only events about this (e.g. a person or a place)",
+                       since=f"From this date ({DATE_HELP})", until=f"Up to this date ({DATE_HELP})")
+@cooldown("timeline")
+async def timeline(
+    interaction: discord.Interaction[BriefBot], topic: app_commands.Range[str, 1, 200] | None = None,
+    since: app_commands.Range[str, 1, 40] | None = None, until: app_commands.Range[str, 1, 40] | None = None,
+) -> None:
+    await interaction.response.defer(thinking=True)
+    result = await asyncio.to_thread(interaction.client.core.timeline, topic, since, until)
+    embed = timeline_embed(result)
+    if not result.events:
+        await interaction.followup.send(embed=embed)
+        return
+    png = await asyncio.to_thread(timeline_png, result)  # drawn from this result, not computed again
+    embed.set_image(url="attachment://timeline.png")
+    await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), "timeline.png"))
+
+
+def register(bot: BriefBot) -> None:
+    bot.tree.add_command(timeline)

@@ -1,0 +1,121 @@
+"""The bot's own records in `<data_dir>/bot.sqlite3`: answers given, feedback on them, and the audit log.
+
+Answers are recorded so paging buttons and 👍/👎 work on any message the bot ever posted, also after a
+restart (a button's custom id carries only the answer id). The audit log says who ran which moderator
+command, when, and how it ended. Kept apart from the core's `state.sqlite3`, which belongs to `index/`.
+Writes are single small statements, fast enough to run on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.registry import now
+
+JOURNAL_DB = "bot.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY, asked_at TEXT NOT NULL, guild_id INTEGER, channel_id INTEGER,
+    user_id INTEGER NOT NULL, question TEXT NOT NULL, sources TEXT NOT NULL, k INTEGER NOT NULL,
+    message_id INTEGER);
+CREATE INDEX IF NOT EXISTS answers_message ON answers(message_id);
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_id INTEGER NOT NULL REFERENCES answers(id), user_id INTEGER NOT NULL, vote INTEGER NOT NULL,
+    at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, guild_id INTEGER, user_id INTEGER NOT NULL,
+    user_name TEXT NOT NULL, action TEXT NOT NULL, argument TEXT, outcome TEXT, finished_at TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    id: int
+    user_id: int
+    question: str
+    sources: list[str]
+    k: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    guild_id: int | None
+    user_id: int
+    user_name: str
+    action: str
+    argument: str | None
+    outcome: str | None
+    finished_at: str | None
+
+
+class Journal:
+    """Thread-safe access to `bot.sqlite3` (one connection, serialized by a lock)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(data_dir / JOURNAL_DB, check_same_thread=False, isolation_level=None)
+        self.db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self.db.execute(sql, params)
+
+    def record_answer(self, *, guild_id: int | None, channel_id: int | None, user_id: int, question: str,
+                      sources: list[str], k: int) -> int:
+        """Store a question as asked; returns the answer id that buttons refer to."""
+        cursor = self._run(
+            "INSERT INTO answers (asked_at, guild_id, channel_id, user_id, question, sources, k) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), guild_id, channel_id, user_id, question, json.dumps(sources), k),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def set_message(self, answer_id: int, message_id: int) -> None:
+        self._run("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+
+    def answer(self, answer_id: int) -> AskedQuestion | None:
+        row = self._run("SELECT id, user_id, question, sources, k FROM answers WHERE id = ?",
+                        (answer_id,)).fetchone()
+        return AskedQuestion(row[0], row[1], row[2], json.loads(row[3]), row[4]) if row else None
+
+    def answer_for_message(self, message_id: int) -> int | None:
+        row = self._run("SELECT id FROM answers WHERE message_id = ?", (message_id,)).fetchone()
+        return row[0] if row else None
+
+    def record_feedback(self, answer_id: int, user_id: int, vote: int) -> None:
+        """One vote (+1 or -1) per user and answer; voting again replaces the earlier vote."""
+        if vote not in (1, -1):
+            raise ValueError("a vote is +1 or -1")
+        self._run("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?)", (answer_id, user_id, vote, now()))
+
+    def feedback(self, answer_id: int) -> dict[int, int]:
+        """Votes on one answer by user id."""
+        return dict(self._run("SELECT user_id, vote FROM feedback WHERE answer_id = ?", (answer_id,)))
+
+    def audit_start(self, *, guild_id: int | None, user_id: int, user_name: str, action: str,
+                    argument: str | None) -> int:
+        cursor = self._run(
+            "INSERT INTO audit (at, guild_id, user_id, user_name, action, argument) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), guild_id, user_id, user_name, action, argument),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def audit_finish(self, audit_id: int, outcome: str) -> None:
+        self._run("UPDATE audit SET outcome = ?, finished_at = ? WHERE id = ?", (outcome, now(), audit_id))
+
+    def audit(self) -> list[AuditEntry]:
+        return [AuditEntry(*row) for row in self._run("SELECT * FROM audit ORDER BY id")]
+
+    def close(self) -> None:
+        self.db.close()

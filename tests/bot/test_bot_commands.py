@@ -1,0 +1,248 @@
+"""Behaviour of each command on the fake Discord server: /sources, autocomplete, /timeline, /source add and
+remove, cooldowns, private answers, error reporting, sharding, and the `run`/`commands`/`sync` CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot import cli
+from bot.client import BriefBot
+from bot.exts.moderation import UPLOADS
+from tests.bot.conftest import WAIT, FastBot, World, make_settings
+from tests.bot.test_e2e import QUESTION, SEED_SENTENCE, embed_text
+from tests.fake_discord import FakeDiscord, InteractionIds, Request
+
+EPHEMERAL = 1 << 6
+UPLOADED = "The lunar base on Mare Tranquillitatis opened to visitors on Friday, its operator said."
+
+
+def flags(request: object) -> int:
+    return int(request.json.get("flags") or request.json.get("data", {}).get("flags") or 0)  # type: ignore[attr-defined]
+
+
+async def test_sources_lists_the_registered_sources(world: World) -> None:
+    ids = await world.fake.send_interaction("sources")
+    callback = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert callback.json == {"type": 5, "data": {"flags": EPHEMERAL}}
+    followup = await world.fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+    names = [f["name"] for f in followup.json["embeds"][0]["fields"]]
+    assert names == ["seeds"]
+
+
+async def test_source_names_autocomplete(world: World) -> None:
+    ids = await world.fake.send_autocomplete("ask", {"question": "x", "source": "SEE"}, focused="source")
+    callback = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert callback.json == {"type": 8, "data": {"choices": [{"name": "seeds", "value": "seeds"}]}}
+    ids = await world.fake.send_autocomplete("ask", {"question": "x", "source": "nope"}, focused="source")
+    callback = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert callback.json["data"]["choices"] == []
+
+
+async def test_private_ask_and_source_filter(world: World) -> None:
+    ids = await world.fake.send_interaction("ask", {"question": QUESTION, "source": "seeds", "private": True})
+    callback = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert callback.json == {"type": 5, "data": {"flags": EPHEMERAL}}
+    followup = await world.fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+    assert SEED_SENTENCE in embed_text(followup.json["embeds"][0])
+
+
+@pytest.mark.cooldown(60)
+async def test_ask_cooldown_per_user(world: World) -> None:
+    fake = world.fake
+    first = await fake.send_interaction("ask", {"question": QUESTION})
+    await fake.wait_for(lambda r: r.is_followup_of(first), WAIT)
+    second = await fake.send_interaction("ask", {"question": QUESTION})
+    refusal = await fake.wait_for(lambda r: r.is_callback_of(second), WAIT)
+    assert flags(refusal) & EPHEMERAL and "Slow down" in refusal.json["data"]["content"]
+    other = await fake.send_interaction("ask", {"question": QUESTION}, user=world.moderator)  # another user
+    assert (await fake.wait_for(lambda r: r.is_callback_of(other), WAIT)).json == {"type": 5}
+    # A mention by the limited user is not answered either: it gets an hourglass reaction.
+    sent = await fake.send_message(f"<@{fake.bot.id}> {QUESTION}")
+    await fake.wait_for(lambda r: r.method == "PUT" and f"/messages/{sent.message_id}/reactions/⏳" in r.path,
+                        WAIT)
+
+
+async def test_unexpected_error_is_short_ephemeral_and_logged(world: World,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    world.library.ask = broken  # type: ignore[method-assign]
+    ids = await world.fake.send_interaction("ask", {"question": QUESTION})
+    followup = await world.fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+    assert followup.json["content"] == "Something went wrong; the error was logged."
+    assert flags(followup) & EPHEMERAL
+    # The public "thinking…" placeholder was deleted first, so the error is not shown to everyone.
+    assert world.fake.find("DELETE", rf"/webhooks/\d+/{ids.token}/messages/@original")
+    assert "secret internals" in caplog.text
+
+
+async def test_timeline_quotes_dated_events_with_the_chart(world: World) -> None:
+    ids = await world.fake.send_interaction("timeline", {"topic": "Putin", "since": "2024-06"})
+    assert (await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)).json == {"type": 5}
+    followup = await world.fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+    embed = followup.json["embeds"][0]
+    assert [f["name"].replace("\\", "") for f in embed["fields"]] == ["2024-06-18"]
+    assert SEED_SENTENCE in embed_text(embed) and "South China Morning Post" in embed_text(embed)
+    assert embed["image"]["url"] == "attachment://timeline.png"
+    assert [f.filename for f in followup.files] == ["timeline.png"]
+    assert followup.files[0].data.startswith(b"\x89PNG")
+
+    bad = await world.fake.send_interaction("timeline", {"since": "whenever"})
+    refusal = await world.fake.wait_for(lambda r: r.is_followup_of(bad), WAIT)
+    assert flags(refusal) & EPHEMERAL and "cannot read the date" in refusal.json["content"].replace("\\", "")
+
+
+async def test_timeline_button_under_an_answer(world: World) -> None:
+    fake = world.fake
+    ids = await fake.send_interaction("ask", {"question": QUESTION})
+    followup = await fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+    answer_id = world.bot.journal.answer_for_message(int(followup.response["id"]))
+    click = await fake.send_component(f"ask:{answer_id}:timeline", message_id=int(followup.response["id"]))
+    image = await fake.wait_for(lambda r: r.is_followup_of(click), WAIT)
+    assert flags(image) & EPHEMERAL and [f.filename for f in image.files] == ["timeline.png"]
+    assert SEED_SENTENCE in embed_text(image.json["embeds"][0])
+
+
+@pytest_asyncio.fixture
+async def file_server() -> AsyncIterator[str]:
+    """A loopback HTTP server standing in for Discord's CDN; yields its base URL."""
+    app = web.Application()
+    async def briefing(_: web.Request) -> web.Response:
+        return web.Response(body=UPLOADED.encode())
+
+    app.router.add_get("/briefing.txt", briefing)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+def attachment_options(name: str, base_url: str, filename: str = "briefing.txt",
+                       size: int = len(UPLOADED)) -> tuple[list[dict], dict]:
+    options = [{"name": "name", "type": 3, "value": name}, {"name": "file", "type": 11, "value": "777"}]
+    url = f"{base_url}/{filename}"
+    resolved = {"attachments": {"777": {"id": "777", "filename": filename, "size": size, "url": url,
+                                        "proxy_url": url, "content_type": "text/plain"}}}
+    return options, resolved
+
+
+def finished(ids: InteractionIds, request: Request) -> bool:
+    """The final edit of a job's progress message, reporting success."""
+    return request.method == "PATCH" and ids.token in request.path and "✅" in request.json["content"]
+
+
+async def test_source_add_and_remove_an_uploaded_file(world: World, file_server: str) -> None:
+    fake, bot, library = world.fake, world.bot, world.library
+    options, resolved = attachment_options("moon", file_server)
+    ids = await fake.send_interaction("source", options, subcommand="add", resolved=resolved,
+                                      user=world.moderator)
+    await fake.wait_for(lambda r: finished(ids, r), WAIT)
+    saved = library.data_dir / UPLOADS / "moon" / "briefing.txt"
+    assert saved.read_text() == UPLOADED
+    entry = library.registry.get("moon")
+    assert entry is not None and entry.added_by == f"discord:{world.moderator.user.id} (mod)"
+    hit = library.ask("When did the lunar base open to visitors?", 1, {"moon"}).passages[0]
+    assert hit.quote == UPLOADED
+
+    ids = await fake.send_interaction("source", {"name": "moon"}, subcommand="remove", user=world.moderator)
+    await fake.wait_for(lambda r: finished(ids, r), WAIT)
+    assert library.registry.get("moon") is None and not saved.parent.exists()
+    assert "moon" not in library.searcher().source_names()
+    assert [(a.action, a.argument) for a in bot.journal.audit()] == [("source add", "moon"),
+                                                                    ("source remove", "moon")]
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"name": "web", "url": "https://example.com/feed.xml"}, "URL and feed sources are not supported yet"),
+    ({"name": "nothing"}, "Attach a .txt"),
+])
+async def test_source_add_refusals(world: World, options: dict, expected: str) -> None:
+    ids = await world.fake.send_interaction("source", options, subcommand="add", user=world.moderator)
+    refusal = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert flags(refusal) & EPHEMERAL and expected in refusal.json["data"]["content"].replace("\\", "")
+    assert world.bot.journal.audit() == []
+
+
+async def test_source_add_refuses_bad_files_and_non_moderators(world: World, file_server: str) -> None:
+    fake = world.fake
+    cases = [
+        (attachment_options("pdf", file_server, filename="x.pdf"), world.moderator, "Unsupported file type"),
+        (attachment_options("big", file_server, size=6 * 1024 * 1024), world.moderator, "too large"),
+        (attachment_options("../up", file_server), world.moderator, "source name"),
+        (attachment_options("seeds", file_server), world.moderator, "already exists"),
+        (attachment_options("ok", file_server), fake.user, "moderators"),
+    ]
+    for (options, resolved), user, expected in cases:
+        ids = await fake.send_interaction("source", options, subcommand="add", resolved=resolved, user=user)
+        refusal = await fake.wait_for(lambda r, ids=ids: r.is_callback_of(ids), WAIT)
+        assert flags(refusal) & EPHEMERAL and expected in refusal.json["data"]["content"], expected
+    assert world.bot.journal.audit() == [] and not (world.library.data_dir / UPLOADS).exists()
+
+
+async def test_owner_is_a_moderator_without_the_role(world: World) -> None:
+    ids = await world.fake.send_interaction("reindex", {"source": "nope"}, user=world.fake.owner)
+    refusal = await world.fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert "no source named 'nope'" in refusal.json["data"]["content"]  # past the moderator check
+
+
+async def test_sharded_bot_identifies_with_configured_shard(library: object, tmp_path: Path) -> None:
+    async with FakeDiscord() as fake:
+        settings = make_settings(tmp_path, guild_ids=[], ask_channels=[])
+        settings.discord.shard_ids, settings.discord.shard_count = [1], 2
+        bot = FastBot(settings, library=library, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+        assert bot.allowed_mentions is not None and bot.allowed_mentions.to_dict()["parse"] == []
+        async with fake.run_client(bot, ready_timeout=WAIT):
+            identify = await fake.wait_for_gateway(lambda f: f.op == 2, WAIT)
+            assert identify.data["shard"] == [1, 2]
+            assert identify.data["intents"] == bot.intents.value and bot.intents.message_content
+
+
+def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, guild_ids=[], ask_channels=[])
+    settings.discord.shard_ids = [0]
+    with pytest.raises(cli.ConfigError, match="shard_count"):
+        BriefBot(settings)
+
+
+def test_cli_commands_json_is_the_synced_payload(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["commands", "--json", "--data-dir", str(tmp_path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    expected = BriefBot(make_settings(tmp_path, guild_ids=[], ask_channels=[])).command_payload()
+    assert payload == json.loads(json.dumps(expected))
+    assert [c["name"] for c in payload] == ["ask", "timeline", "sources", "reindex", "source"]
+
+
+def test_cli_missing_token_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
+    for command in (["run"], ["sync"]):
+        assert cli.main([*command, "--data-dir", str(tmp_path)]) == cli.EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no Discord token" in err
+
+
+def test_cli_rejected_token_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    async def refuse(self: discord.Client, token: str) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    monkeypatch.setattr(discord.Client, "login", refuse)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda **_: None)
+    for command in (["run"], ["sync"]):
+        assert cli.main([*command, "--data-dir", str(tmp_path)]) == cli.EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Discord rejected the token" in err
+        assert "not-a-real-token" not in err

@@ -1,0 +1,213 @@
+"""Rendering of answers, sources and timelines: escaping of hostile article text, and Discord's limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import discord
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render import (
+    ELLIPSIS,
+    LIMITS,
+    answer_embed,
+    clip,
+    escape,
+    highlighted_quote,
+    message,
+    page_of,
+    sources_embed,
+    timeline_embed,
+    within_limits,
+)
+from index.registry import SourceEntry
+from index.search import NOT_COVERED, Answer, Hit
+from index.store import DocumentInfo
+from index.timeline import Timeline, TimelineEntry, TimelineQuote
+
+SCMP = DocumentInfo("d1", "seeds", "Chinese officials' trip", "South China Morning Post", "2024-06-17",
+                    "https://www.scmp.com/news/article/1")
+HOSTILE = ("@everyone @here <@123456789012345678> <@&123456789012345678> <#123456789012345678> "
+           "[click me](https://evil.example/x) **bold** __u__ ~~s~~ ||spoiler|| `code` \\*star\\* "
+           "> quote\n# Heading\n- item </cmd:1> <t:1718600000:R> <:emoji:1>")
+
+
+def unescape(markdown: str) -> str:
+    """What Discord displays for escaped text: backslash escapes removed, zero-width spaces dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown, flags=re.S).replace("\u200b", "")
+
+
+def hit(quote: str, sentence: str, source: DocumentInfo = SCMP,
+        also: list[DocumentInfo] | None = None) -> Hit:
+    start = quote.index(sentence)
+    return Hit(quote, 0.7, source, "p1", (start, start + len(sentence)), also or [])
+
+
+def answer(*hits: Hit, question: str = "When will Putin travel to North Korea?") -> Answer:
+    return Answer(question, bool(hits), "“…”" if hits else NOT_COVERED, list(hits), {})
+
+
+def test_escape_neutralizes_markdown_mentions_and_links() -> None:
+    escaped = escape(HOSTILE)
+    assert unescape(escaped) == HOSTILE  # verbatim once rendered
+    shown = escaped.replace("\\", "")
+    for live in ("@everyone", "@here", "<@1", "<@&", "<#", "</", "<t:", "<:"):
+        assert live not in shown, live
+    # Every markdown character is preceded by a backslash; nothing pings.
+    assert re.search(r"(?<!\\)[*_~|`\[\]()]", escaped) is None
+    assert "@\u200beveryone" in escaped and "<\u200b@123" in escaped
+
+
+def test_escape_cannot_be_undone_by_backslashes_in_the_article() -> None:
+    # A backslash in the text must not cancel the escape of the next character.
+    escaped = escape("\\[x\\](https://evil.example)")
+    assert escaped == "\\\\\\[x\\\\\\]\\(https://evil.example\\)"
+
+
+@pytest.mark.parametrize("text", ["Short enough.", "x" * 10])
+def test_clip_keeps_text_that_fits(text: str) -> None:
+    assert clip(text, 100) == escape(text)
+
+
+def test_clip_cuts_at_sentence_then_word_boundaries() -> None:
+    text = "First sentence is here. Second one is a bit longer than that and goes on."
+    assert clip(text, 32) == "First sentence is here." + ELLIPSIS  # a sentence end in the last third
+    assert clip(text, 60).endswith(" is a bit longer than…")  # else a word boundary
+    words = "alpha beta gamma delta epsilon zeta eta theta"
+    cut = clip(words, 20)
+    assert cut.endswith(ELLIPSIS) and len(cut) <= 20 and words.startswith(cut[:-1])
+    assert cut[:-1].split()[-1] in words.split()  # no half word
+    tail = clip(words, 20, from_end=True)
+    assert tail.startswith(ELLIPSIS) and words.endswith(tail[1:]) and tail[1:].split()[0] in words.split()
+
+
+def test_clip_counts_escapes_against_the_limit() -> None:
+    assert len(clip("*" * 5000, 1024)) <= 1024
+
+
+@given(st.text(min_size=0, max_size=3000), st.integers(min_value=1, max_value=2000))
+@settings(max_examples=200, deadline=None)
+def test_clip_always_fits(text: str, limit: int) -> None:
+    assert len(clip(text, limit)) <= limit
+    assert len(clip(text, limit, from_end=True)) <= limit
+
+
+def test_highlight_bolds_the_answering_sentence() -> None:
+    quote = "Talks were held. Meanwhile, Putin will travel to North Korea on Tuesday. More follows."
+    rendered = highlighted_quote(hit(quote, "Meanwhile, Putin will travel to North Korea on Tuesday."), 1000)
+    assert rendered == ("Talks were held. **Meanwhile, Putin will travel to North Korea on Tuesday.** "
+                        "More follows.")
+
+
+def test_highlight_of_a_huge_quote_keeps_the_sentence_within_limit() -> None:
+    sentence = "Putin will travel to North Korea on Tuesday."
+    quote = "word " * 20000 + sentence + " more" * 20000  # a 200k-character "passage"
+    rendered = highlighted_quote(hit(quote, sentence), 1000)
+    assert len(rendered) <= 1000
+    assert f"**{sentence}**" in rendered
+    assert rendered.startswith(ELLIPSIS) and rendered.endswith(ELLIPSIS)
+
+
+def test_answer_embed_quotes_cites_and_lists_also_reported_by() -> None:
+    benzinga = DocumentInfo("d2", "seeds", "Talks", "Benzinga", "2024-06-17", None)
+    quote = "Meanwhile, Putin will travel to North Korea on Tuesday, the Kremlin has confirmed."
+    embed = answer_embed(answer(hit(quote, quote, also=[benzinga])), page_of(answer(hit(quote, quote)), 0, 3))
+    data = embed.to_dict()
+    assert data["title"] == escape("When will Putin travel to North Korea?")
+    assert data["description"].startswith("**[1]** **")
+    field = data["fields"][0]
+    assert field["name"] == "[1] South China Morning Post"
+    assert field["value"].startswith("[South China Morning Post, “Chinese officials' trip”, 2024\\-06\\-17]"
+                                     "(https://www.scmp.com/news/article/1)")
+    assert "Also reported by: Benzinga, “Talks”, 2024\\-06\\-17" in field["value"]
+    assert within_limits(embed)
+
+
+def test_not_covered_is_said_plainly() -> None:
+    embed = answer_embed(answer(), page_of(answer(), 0, 3))
+    assert embed.description == escape(NOT_COVERED) and not embed.fields
+
+
+def test_hostile_article_cannot_inject_a_link_or_ping() -> None:
+    evil = DocumentInfo("d3", "evil", "[Free](https://evil.example) @everyone", "<@&1234567890123456789>",
+                        None, "javascript:alert(1)")
+    quote = HOSTILE + " The answer is here."
+    embed = answer_embed(answer(hit(quote, "The answer is here.", source=evil)),
+                         page_of(answer(hit(quote, "The answer is here.")), 0, 3))
+    data = embed.to_dict()
+    visible = " ".join([data["description"], *(f["name"] + f["value"] for f in data["fields"])])
+    assert "](https://evil" not in visible.replace("\\", "") or "\\]\\(https://evil" in visible
+    assert "javascript:" not in visible  # not a link
+    assert "@everyone" not in visible and "<@&" not in visible
+
+
+def test_a_page_of_huge_passages_stays_within_every_limit() -> None:
+    long = "x" * 60 + " "
+    hits = [hit((long * 2000) + "Answer. " + (long * 2000), "Answer.",
+                source=DocumentInfo(f"d{i}", "s", "T" * 5000, "P" * 5000, "2024",
+                                    "https://e.com/" + "a" * 3000),
+                also=[DocumentInfo("o", "s", "O" * 5000, "Q" * 300, None, None)] * 30)
+            for i in range(10)]
+    big = answer(*hits, question="?" * 5000)
+    for number in range(2):
+        embed = answer_embed(big, page_of(big, number, 10))
+        assert within_limits(embed), embed.to_dict().keys()
+        assert len(embed.fields) == 10
+
+
+def test_pages() -> None:
+    quote = "One sentence."
+    five = answer(*[hit(quote, quote)] * 5)
+    assert [(p.number, p.count, p.start, p.stop) for p in (page_of(five, n, 2) for n in (0, 2, 9))] == [
+        (0, 3, 0, 2), (2, 3, 4, 5), (2, 3, 4, 5)]
+    embed = answer_embed(five, page_of(five, 1, 2))
+    assert [f.name.split()[0] for f in embed.fields] == ["[3]", "[4]"]
+    assert embed.footer.text is not None and embed.footer.text.startswith("Page 2/3")
+
+
+def test_sources_embed() -> None:
+    entries = [SourceEntry(f"s{i}", "folder", "/x", "cli", "2024", None, i, 2 * i) for i in range(30)]
+    embed = sources_embed(entries)
+    assert len(embed.fields) == LIMITS.fields and within_limits(embed)
+    assert embed.fields[1].value == escape("folder · 1 documents · 2 passages · indexed never")
+    assert embed.footer.text == "Showing 25 of 30 sources"
+    assert sources_embed([]).description == "No sources are registered."
+
+
+def test_timeline_embed_orders_quotes_and_flags_disagreement() -> None:
+    benzinga = DocumentInfo("d2", "seeds", "Talks", "Benzinga", "2024-06-17", None)
+    events = [
+        TimelineEntry("2024-06-18", "day", [
+            TimelineQuote("Putin will travel to North Korea on Tuesday.", SCMP, "2024-06-18")]),
+        TimelineEntry("2024-06", "month", [
+            TimelineQuote("@everyone talks [in](https://evil.example) June.", SCMP, "2024-06"),
+            TimelineQuote("Talks in July.", benzinga, "2024-07")], disagreement="Benzinga: 2024-07"),
+    ]
+    embed = timeline_embed(Timeline("Putin", date(2024, 6, 1), None, events))
+    assert embed.title == "Timeline: Putin"
+    assert [unescape(f.name) for f in embed.fields] == ["2024-06-18", "2024-06 (month)"]
+    assert unescape(embed.fields[0].value) == \
+        "“Putin will travel to North Korea on Tuesday.” — South China Morning Post"
+    assert unescape(embed.fields[1].value).splitlines() == [
+        "“@everyone talks [in](https://evil.example) June.” — South China Morning Post",
+        "“Talks in July.” — Benzinga", "⚠️ Sources disagree: Benzinga: 2024-07"]
+    assert "@everyone" not in embed.fields[1].value and "](" not in embed.fields[1].value
+    assert embed.footer.text == "2 dated events · 2024-06-01 – …"
+
+
+def test_timeline_embed_limits_and_empty() -> None:
+    quote = TimelineQuote("q" * 5000, SCMP, "2024-01-01")
+    many = [TimelineEntry(f"2024-01-{i % 28 + 1:02d}", "day", [quote] * 5, "d" * 5000) for i in range(40)]
+    embed = timeline_embed(Timeline("t" * 1000, None, None, many))
+    assert within_limits(embed) and 0 < len(embed.fields) <= 25
+    assert "showing the first" in (embed.footer.text or "")
+    empty = timeline_embed(Timeline("Mars", None, date(2024, 12, 31), []))
+    assert empty.description == "The briefings date no events about Mars in … – 2024-12-31."
+
+
+def test_message_fits_content_limit() -> None:
+    assert len(message("@everyone " + "x" * 5000)) <= LIMITS.content
+    assert isinstance(answer_embed(answer(), page_of(answer(), 0, 1)), discord.Embed)
