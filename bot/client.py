@@ -15,13 +15,15 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.ext import tasks
 
 from bot import exts
-from bot.checks import RateLimits, ReindexGuard
+from bot.checks import RateLimits, ReindexBusy, ReindexGuard
 from bot.exts import ask
 from bot.journal import Journal
 from bot.render import message
 from bot.settings import ConfigError, Settings, open_library
+from index.feeds import WEB_KINDS
 from index.library import Library
 from index.registry import RegistryError
 from index.sources import SourceError
@@ -90,6 +92,10 @@ class BriefBot(discord.AutoShardedClient):
                 self.library = open_library(self.settings)
             await asyncio.to_thread(self.library.searcher)  # loads the model; indexes on the first run
             log.info("index loaded: %d sources", len(await asyncio.to_thread(self.library.sources)))
+            minutes = self.settings.discord.feed_refresh_minutes
+            if minutes > 0:
+                self.refresh_feeds.change_interval(minutes=minutes)
+                self.refresh_feeds.start()
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -117,7 +123,31 @@ class BriefBot(discord.AutoShardedClient):
         task.add_done_callback(self.background.discard)
         return task
 
+    @tasks.loop(minutes=30)
+    async def refresh_feeds(self) -> None:
+        """Download the web pages and feeds again and reindex what changed (interval from the config).
+
+        Skipped while a moderator's job holds the reindex guard; the next round catches up.
+        """
+        sources = await asyncio.to_thread(self.core.sources)
+        if not any(entry.kind in WEB_KINDS for entry in sources):
+            return
+        try:
+            self.reindex_guard.acquire("scheduled feed refresh")
+        except ReindexBusy:
+            return
+        try:
+            result = await asyncio.to_thread(self.core.refresh)
+            log.info("feed refresh: %s", result.report.as_dict())
+            for warning in result.warnings:
+                log.warning("feed refresh: %s", warning)
+        except Exception:
+            log.exception("feed refresh failed")
+        finally:
+            self.reindex_guard.release()
+
     async def close(self) -> None:
+        self.refresh_feeds.cancel()
         for task in list(self.background):
             task.cancel()
         await super().close()

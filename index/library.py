@@ -155,31 +155,41 @@ class Library:
             for path in self.default_sources:
                 self.add_source(str(path), added_by="default")
 
-    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> ReindexResult:
-        """Read every registered source and bring the index up to date with them.
+    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None,
+                only: set[str] | None = None) -> ReindexResult:
+        """Read every registered source (or those named in `only`) and bring the index up to date.
 
         Web pages and feeds are read as last downloaded (see `refresh`). A source that cannot be read at
-        all keeps the documents it had in the index, with a warning.
+        all, or is not in `only`, keeps the documents it has in the index (with a warning if unreadable).
         """
-        return self._update("offline", rebuild, progress)
+        return self._update("offline", rebuild, progress, only)
 
-    def refresh(self, *, progress: Progress | None = None) -> ReindexResult:
+    def refresh(self, *, progress: Progress | None = None, only: set[str] | None = None) -> ReindexResult:
         """Download the web pages and feeds again, then reindex; only what changed is re-embedded.
 
         Conditional requests: an unchanged page costs a 304, not a download. A page or feed that fails
         keeps its last downloaded copy, with a warning. Blocking (network, embedding): the bot runs it in
         a worker thread; calls from several threads run one after the other.
         """
-        return self._update("fallback", False, progress)
+        return self._update("fallback", False, progress, only)
 
-    def _update(self, mode: Mode, rebuild: bool, progress: Progress | None) -> ReindexResult:
+    def _update(self, mode: Mode, rebuild: bool, progress: Progress | None,
+                only: set[str] | None = None) -> ReindexResult:
         with self._update_lock:
             entries = self.sources()
-            web = [WebSource(e.name, e.location, e.kind) for e in entries if e.kind in WEB_KINDS]
+            if only is not None and (unknown := only - {e.name for e in entries}):
+                raise RegistryError(f"no source named {', '.join(sorted(unknown))}")
+            if only is not None and rebuild:
+                raise ValueError("a rebuild re-embeds every source; it cannot be limited to some")
+            chosen = [e for e in entries if only is None or e.name in only]
+            web = [WebSource(e.name, e.location, e.kind) for e in chosen if e.kind in WEB_KINDS]
             read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()
             documents: list[Document] = []
             warnings: list[str] = []
             for entry in entries:
+                if entry not in chosen:
+                    documents.extend(self._indexed_documents(entry.name))
+                    continue
                 result = read.results[entry.name] if entry.kind in WEB_KINDS else _read_path(entry)
                 if isinstance(result, SourceError):
                     warnings.append(f"source {entry.name}: {result}; keeping its indexed documents")
@@ -192,7 +202,8 @@ class Library:
             if report.generation is not None or self._searcher is None:
                 self.reload()
             self._record_counts(entries)
-            self.http_cache.prune(read.used)  # copies of pages no source links to any more
+            if only is None:  # copies of pages no source links to any more
+                self.http_cache.prune(read.used)
             return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {})
 
     def _indexed_documents(self, source: str) -> list[Document]:

@@ -147,24 +147,36 @@ async def reindex(interaction: discord.Interaction[BriefBot], source: str | None
     if source is not None and await asyncio.to_thread(library.registry.get, source) is None:
         raise ValueError(f"There is no source named {source!r}.")
     await start_job(interaction, "reindex", source,
-                    in_thread(lambda progress: summary(library.reindex(progress=progress))))
+                    in_thread(lambda progress: summary(
+                        library.reindex(progress=progress, only={source} if source else None))))
 
 
 source_group = app_commands.Group(name="source", description="Add or remove briefing sources (moderators)",
                                   default_permissions=MANAGE_SERVER, guild_only=True)
 
 
-@source_group.command(name="add", description="Add an attached .txt/.md/.html/.jsonl file as a source")
-@app_commands.describe(name="Name of the new source (letters, digits, - and _)", file="The file to add",
-                       url="A web page or feed (not supported yet)")
+@source_group.command(name="add", description="Add a web page, an RSS/Atom feed or an attached file")
+@app_commands.describe(name="Name of the new source (letters, digits, - and _)",
+                       file="A .txt, .md, .html or .jsonl file", url="An article page or an RSS/Atom feed")
 @moderator_only()
 async def source_add(interaction: discord.Interaction[BriefBot], name: str,
                      file: discord.Attachment | None = None, url: str | None = None) -> None:
     bot = interaction.client
+    if (url is None) == (file is None):
+        raise ValueError("Give either a URL (a page or a feed) or an attached .txt, .md, .html or .jsonl "
+                         "file.")
+    added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
     if url is not None:
-        raise ValueError("URL and feed sources are not supported yet; attach a file instead.")
-    if file is None:
-        raise ValueError("Attach a .txt, .md, .html or .jsonl file.")
+        if not _SOURCE_NAME.fullmatch(name):
+            raise ValueError("A source name is up to 64 letters, digits, '-' or '_'.")
+
+        def fetch_and_index(progress: Progress) -> str:
+            # add_source downloads and checks the page or feed; nothing is registered if that fails.
+            bot.core.add_source(url.strip(), name=name, added_by=added_by)
+            return summary(bot.core.reindex(progress=progress, only={name}))
+
+        await start_job(interaction, "source add", name, in_thread(fetch_and_index))
+        return
     filename = Path(file.filename).name
     if not filename.lower().endswith(UPLOAD_SUFFIXES):
         raise ValueError(f"Unsupported file type: use one of {', '.join(UPLOAD_SUFFIXES)}.")
@@ -174,7 +186,6 @@ async def source_add(interaction: discord.Interaction[BriefBot], name: str,
         raise ValueError("A source name is up to 64 letters, digits, '-' or '_'.")
     if await asyncio.to_thread(bot.core.registry.get, name) is not None:
         raise ValueError(f"A source named {name!r} already exists.")
-    added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
 
     async def work(progress: Progress) -> str:
         data = await file.read()
@@ -188,7 +199,7 @@ async def source_add(interaction: discord.Interaction[BriefBot], name: str,
             except Exception:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-            return summary(bot.core.reindex(progress=progress))
+            return summary(bot.core.reindex(progress=progress, only={name}))
 
         return await asyncio.to_thread(register_and_index)
 
@@ -206,7 +217,7 @@ async def source_remove(interaction: discord.Interaction[BriefBot], name: str) -
     uploads = (interaction.client.settings.data_dir / UPLOADS).resolve()
 
     def remove(progress: Progress) -> str:
-        entry = library.registry.remove(name)
+        entry = library.remove_source(name)
         location = Path(entry.location)
         if location.is_relative_to(uploads):  # a file uploaded through Discord: the bot's to delete
             shutil.rmtree(uploads / name, ignore_errors=True)

@@ -3,6 +3,7 @@ remove, cooldowns, private answers, error reporting, sharding, and the `run`/`co
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +16,11 @@ from aiohttp import web
 from bot import cli
 from bot.client import BriefBot
 from bot.exts.moderation import UPLOADS
+from index.fetch import FetchPolicy
 from tests.bot.conftest import WAIT, FastBot, World, make_settings
 from tests.bot.test_e2e import QUESTION, SEED_SENTENCE, embed_text
 from tests.fake_discord import FakeDiscord, InteractionIds, Request
+from tests.index.web import TRAM_QUESTION, serve_news, serving
 
 EPHEMERAL = 1 << 6
 UPLOADED = "The lunar base on Mare Tranquillitatis opened to visitors on Friday, its operator said."
@@ -164,8 +167,8 @@ async def test_source_add_and_remove_an_uploaded_file(world: World, file_server:
 
 
 @pytest.mark.parametrize(("options", "expected"), [
-    ({"name": "web", "url": "https://example.com/feed.xml"}, "URL and feed sources are not supported yet"),
-    ({"name": "nothing"}, "Attach a .txt"),
+    ({"name": "nothing"}, "Give either a URL"),
+    ({"name": "bad name!", "url": "http://127.0.0.1:9/feed.xml"}, "source name"),
 ])
 async def test_source_add_refusals(world: World, options: dict, expected: str) -> None:
     ids = await world.fake.send_interaction("source", options, subcommand="add", user=world.moderator)
@@ -246,3 +249,44 @@ def test_cli_rejected_token_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Discord rejected the token" in err
         assert "not-a-real-token" not in err
+
+
+async def test_source_add_a_feed_url(world: World) -> None:
+    """A moderator adds an RSS feed served on loopback; its articles are then answered with their links."""
+    library = world.library
+    async with serving() as site:
+        feed = serve_news(site)
+        library.fetch_policy = FetchPolicy(allow_private=True)  # the test site is on 127.0.0.1
+        ids = await world.fake.send_interaction("source", {"name": "coast", "url": feed}, subcommand="add",
+                                                user=world.moderator)
+        await world.fake.wait_for(lambda r: finished(ids, r), WAIT)
+    hit = library.ask(TRAM_QUESTION, 1, {"coast"}).passages[0]
+    assert hit.source.url == site.url("/news/tram")
+    assert library.registry.get("coast").kind == "feed"
+
+
+async def test_source_add_refuses_private_addresses(world: World) -> None:
+    """Without allow_private_urls, a URL on a private network fails, and nothing is registered."""
+    ids = await world.fake.send_interaction("source", {"name": "lan", "url": "http://10.1.2.3/feed.xml"},
+                                            subcommand="add", user=world.moderator)
+    failed = await world.fake.wait_for(
+        lambda r: r.method == "PATCH" and ids.token in r.path and "❌" in r.json["content"], WAIT)
+    assert "private" in failed.json["content"] or "not allowed" in failed.json["content"]
+    assert world.library.registry.get("lan") is None
+
+
+async def test_scheduled_refresh_picks_up_a_changed_feed_article(world: World) -> None:
+    """The refresh task downloads feeds again and reindexes only what changed."""
+    library = world.library
+    async with serving() as site:
+        feed = serve_news(site)
+        library.fetch_policy = FetchPolicy(allow_private=True)
+        await asyncio.to_thread(library.add_source, feed, name="coast")
+        await asyncio.to_thread(library.reindex)
+        body, kind = site.pages["/news/tram"]
+        site.pages["/news/tram"] = (body.replace("spring of 2027", "autumn of 2028"), kind)
+        before = library.embedder.encoded
+        await world.bot.refresh_feeds()  # one round of the loop, as the interval would run it
+    hit = library.ask(TRAM_QUESTION, 1, {"coast"}).passages[0]
+    assert "autumn of 2028" in hit.quote
+    assert 0 < library.embedder.encoded - before <= 2  # only the changed article's passages
