@@ -9,16 +9,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import discord
 
+from bot.journal import JournalError
 from bot.settings import ConfigError, Settings, load_settings, open_library
 from index.build import Progress
 from index.dates import tag
@@ -27,15 +30,62 @@ from index.plot import timeline_png
 from index.registry import KINDS, RegistryError
 from index.search import Answer, citation
 from index.sources import SourceError
-from index.store import StoreError
+from index.store import StoreError, os_error_message
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 # Errors whose message is meant for the user as it is.
-USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, ValueError, OSError)
+USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, JournalError, ValueError, OSError)
 
 
 class UsageError(Exception):
     pass
+
+
+# Secrets (the Discord token) masked in every log record and error line once they are known.
+_SECRETS: set[str] = set()
+_MASK = "[token redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` with every known secret replaced by a mask."""
+    for secret in _SECRETS:
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def _redacting_factory(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        if not _SECRETS:
+            return record
+        message = record.getMessage()
+        if redact(message) != message:
+            record.msg, record.args = redact(message), None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            if redact(text) != text:
+                record.exc_text = redact(text)  # formatters print exc_text instead of formatting anew
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return record
+
+    make.redacting = True  # type: ignore[attr-defined]
+    return make
+
+
+def protect_secret(secret: str) -> None:
+    """Mask `secret` from now on, in this process: in every log record (of any logger, discord.py's
+    included, messages and tracebacks alike, whatever handler writes them) and in the CLI's error lines.
+
+    Done with a log record factory rather than a handler filter, so that handlers added later (discord.py's
+    `setup_logging`, a test's log capture) only ever see the masked record.
+    """
+    if not secret:
+        return
+    _SECRETS.add(secret)
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacting", False):
+        logging.setLogRecordFactory(_redacting_factory(factory))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,12 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config, args.data_dir)
         return args.handler(args, settings)
     except UsageError as exc:
-        print(f"briefbot: {exc}", file=sys.stderr)
+        print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except USER_ERRORS as exc:
         if args.debug:
             raise
-        print(f"briefbot: error: {exc}", file=sys.stderr)
+        text = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+        print(f"briefbot: error: {redact(text)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)
@@ -58,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"briefbot: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(f"briefbot: unexpected error: {type(exc).__name__}: {redact(str(exc))} (rerun with --debug for "
+              "details)", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -329,6 +380,7 @@ def _token(settings: Settings) -> str:
     if token is None or not token.get_secret_value().strip():
         raise ConfigError("no Discord token: set DISCORD_TOKEN or `token` in the [discord] section of the "
                           "config")
+    protect_secret(token.get_secret_value())
     return token.get_secret_value()
 
 

@@ -55,13 +55,25 @@ class AuditEntry:
     finished_at: str | None
 
 
+class JournalError(Exception):
+    """The journal cannot be opened; the message says which file and what to do."""
+
+
 class Journal:
     """Thread-safe access to `bot.sqlite3` (one connection, serialized by a lock)."""
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(data_dir / JOURNAL_DB, check_same_thread=False, isolation_level=None)
-        self.db.executescript(_SCHEMA)
+        path = data_dir / JOURNAL_DB
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            # Checked at start, so a damaged journal stops the bot with this line rather than failing later.
+            raise JournalError(
+                f"the bot's journal {path} cannot be used ({exc}); if it is damaged, move it away and start "
+                "the bot again (a new one is created; past answers' buttons, feedback and the audit log stay "
+                "in the old file)") from exc
         self._lock = threading.Lock()
 
     def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:

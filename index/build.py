@@ -18,7 +18,7 @@ from index.embed import Embedder
 from index.events import extract_events
 from index.passages import MAX_WORDS, make_passages
 from index.sources import Document
-from index.store import NoIndex, Store, build_lock, write_generation
+from index.store import NoIndex, Store, build_lock, clean_stale, write_generation
 
 # progress(stage, advance, total): stages are "passages" and "embedding".
 Progress = Callable[[str, int, int], None]
@@ -66,6 +66,7 @@ def build(
 ) -> BuildReport:
     """Index `documents` (the whole corpus: documents not given are removed) into `data_dir`."""
     with build_lock(data_dir):
+        clean_stale(data_dir)  # leftovers of a build killed midway
         old = None if rebuild else _open_existing(data_dir, embedder)
         try:
             return _build(data_dir, documents, embedder, old, max_words, progress)

@@ -51,7 +51,10 @@ class Registry:
             self.db = sqlite3.connect(data_dir / STATE_DB, check_same_thread=False, isolation_level=None)
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
-            raise RegistryError(f"cannot open {data_dir / STATE_DB} ({exc})") from exc
+            raise RegistryError(
+                f"cannot open {data_dir / STATE_DB} ({exc}); if it is damaged, move it away and run "
+                "`briefbot index --rebuild` (sources added with `briefbot source add` must be added again)"
+            ) from exc
 
     def list(self) -> list[SourceEntry]:
         return [SourceEntry(*row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]

@@ -13,6 +13,8 @@ until they reload. FAISS row `i` is the passage with `row = i`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -60,6 +62,61 @@ class StoreError(Exception):
 
 class NoIndex(StoreError):
     """No index has been built in this data directory yet."""
+
+
+class StoreWriteError(StoreError):
+    """A new generation could not be written (disk full, read-only, ...); the previous one still answers."""
+
+
+# What an errno means for someone running the bot: the cause, and where to look.
+_ERRNO_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EFBIG: "a file would exceed the size limit of this process or file system (or the disk is full)",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.EEXIST: "it exists and is not a folder",
+    errno.ENOENT: "no such file or folder",
+    errno.EIO: "an input/output error (failing disk?)",
+}
+# SQLite reports the same conditions in words, without an errno.
+_SQLITE_REASONS = {
+    "database or disk is full": _ERRNO_REASONS[errno.ENOSPC],
+    "readonly database": _ERRNO_REASONS[errno.EROFS] + " or not writable",
+    "disk i/o error": "a disk write failed (disk full, a file size limit, or a failing disk)",
+    "unable to open database file": "cannot create or open the database file (not writable?)",
+}
+
+
+def explain_os_error(exc: BaseException) -> str:
+    """A short, plain reason for a failed file operation: "the disk is full", "permission denied", ...
+
+    Works on `OSError` (by errno), `sqlite3.Error` (by its message) and FAISS's `RuntimeError` (whose
+    message carries the C library's error text); anything else gives its own message.
+    """
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_REASONS:
+        return _ERRNO_REASONS[exc.errno]
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    text = str(exc)
+    lowered = text.lower()
+    for marker, reason in _SQLITE_REASONS.items():
+        if marker in lowered:
+            return reason
+    for number, reason in _ERRNO_REASONS.items():
+        if os.strerror(number).lower() in lowered:
+            return reason
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def os_error_message(exc: OSError) -> str:
+    """A one-line message for an `OSError`: what failed, on which path, and why (see `explain_os_error`)."""
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    where = f" {' -> '.join(paths)}" if paths else ""
+    return f"cannot access{where}: {explain_os_error(exc)}"
 
 
 @dataclass(frozen=True)
@@ -229,9 +286,57 @@ def write_generation(
     number = int(existing[-1][4:]) + 1 if existing else 1
     final = data_dir / f"gen-{number:06d}"
     tmp = data_dir / f"{final.name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    previous = current_generation(data_dir)
+    renamed = False
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _write_tmp(tmp, meta, documents, passages, events, vectors, passage_texts)
+        _fsync_tree(tmp)
+        os.rename(tmp, final)
+        renamed = True
+        _replace_text(data_dir / CURRENT, final.name)  # the commit point: its last step is os.replace
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        # Nothing of this build may stay behind: the disk may be full, and CURRENT was not swapped.
+        shutil.rmtree(final if renamed else tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (data_dir / f"{CURRENT}.tmp").unlink(missing_ok=True)
+        raise StoreWriteError(
+            f"cannot write the new index in {data_dir}: {explain_os_error(exc)}; the previous index is "
+            "still in use"
+        ) from exc
+    # Keep the generation that was current until now: a running bot may still read it until it reloads.
+    # Others are older (no reader left) or never became current (a build killed after its rename).
+    keep = {final.name, previous.name if previous else None}
+    for old in existing:
+        if old not in keep:
+            shutil.rmtree(data_dir / old, ignore_errors=True)
+    clean_stale(data_dir)
+    return final
 
+
+def clean_stale(data_dir: Path) -> None:
+    """Remove what a build killed midway left behind: half-written `gen-*.tmp` folders, a `CURRENT.tmp`,
+    and complete generations numbered after the current one, which never became current (killed between
+    the rename and the pointer swap), so no reader can have them open. Call it holding the build lock.
+    """
+    for stale in data_dir.glob("gen-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (data_dir / f"{CURRENT}.tmp").unlink(missing_ok=True)
+    current = current_generation(data_dir)
+    if current is None:
+        return
+    for orphan in data_dir.glob("gen-*"):
+        if orphan.is_dir() and orphan.name > current.name and not orphan.name.endswith(".tmp"):
+            shutil.rmtree(orphan, ignore_errors=True)
+
+
+def _write_tmp(
+    tmp: Path, meta: dict[str, str], documents: list[tuple], passages: list[tuple], events: list[tuple],
+    vectors: np.ndarray, passage_texts: list[str],
+) -> None:
+    """The files of one generation, into the folder `tmp`."""
     meta = {**meta, "schema": SCHEMA_VERSION, "faiss": index_kind(len(vectors))}
     db = sqlite3.connect(tmp / DB)
     with db:
@@ -247,16 +352,6 @@ def write_generation(
     retriever = bm25s.BM25()
     retriever.index(tokenize_corpus(passage_texts), show_progress=False)
     retriever.save(str(tmp / BM25))
-
-    _fsync_tree(tmp)
-    os.rename(tmp, final)
-    _replace_text(data_dir / CURRENT, final.name)
-    # Keep the previous generation: a running bot may still be reading it until it reloads.
-    for old in existing[:-1]:
-        shutil.rmtree(data_dir / old, ignore_errors=True)
-    for stale in data_dir.glob("gen-*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True)
-    return final
 
 
 # Exact search while it is fast: a flat scan costs about 1 ms per 10k passages here (10 ms at 100k, 84 ms at

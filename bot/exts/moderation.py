@@ -28,6 +28,7 @@ from bot.exts.sources import source_names
 from bot.render import message
 from index.build import Progress
 from index.library import ReindexResult
+from index.store import os_error_message
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -115,7 +116,8 @@ async def _run_job(interaction: discord.Interaction[BriefBot], action: str, argu
         text, audit = f"✅ {title}: {outcome}", f"ok: {outcome}"
     except Exception as exc:
         log.exception("%s failed", title)
-        text, audit = f"❌ {title} failed: {exc}", f"failed: {exc}"
+        reason = os_error_message(exc) if isinstance(exc, OSError) else str(exc)  # says what and where
+        text, audit = f"❌ {title} failed: {reason}", f"failed: {reason}"
     finally:
         editor.cancel()
         bot.reindex_guard.release()

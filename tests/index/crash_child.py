@@ -1,0 +1,119 @@
+"""A child process for the fault tests: the `briefbot` CLI, killed with SIGKILL at a chosen point.
+
+    python -m tests.index.crash_child VECTORS POINT FSIZE_LIMIT CLI_ARG...
+
+It runs the CLI's `main(CLI_ARGS)` (e.g. `index --rebuild --config FILE`) and kills itself with SIGKILL
+(no cleanup, no `finally`, no atexit: exactly `kill -9`) at POINT:
+
+- `passages`: after the first document was cut into passages
+- `embedding`: when the passages are embedded
+- `sqlite`: the new database written, before the vector index
+- `bm25`: before the keyword index is saved
+- `fsync`: the new generation complete on disk, before its rename
+- `renamed`: after the rename to `gen-N`, before CURRENT is replaced
+- `pointer`: `CURRENT.tmp` written, before it replaces CURRENT
+- `swapped`: after CURRENT was replaced, before old generations are removed
+- `none`: no kill.
+
+FSIZE_LIMIT > 0 runs the CLI with `RLIMIT_FSIZE` at that many bytes and SIGXFSZ ignored, so a write past it
+fails with EFBIG as it would on a full disk.
+
+To start in a second instead of loading the model, the embedder is a stand-in that returns the real
+vectors the parent saved for each text (VECTORS: an .npz of `texts` and `vectors`: the passages and the
+questions asked), so a generation it completes is as good as one the real model would write.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ReplayEmbedder:
+    """Returns saved vectors by text; the same `name` and `dim` as the real embedder."""
+
+    name = MODEL_NAME
+
+    def __init__(self, path: Path, *, die_on_encode: bool = False) -> None:
+        saved = np.load(path, allow_pickle=False)
+        self.die_on_encode = die_on_encode
+        self.vectors = {str(t): v for t, v in zip(saved["texts"], saved["vectors"], strict=True)}
+        self.dim = int(saved["vectors"].shape[1])
+        self.encoded = 0
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        if self.die_on_encode:
+            die()
+        out = np.stack([self.vectors[t] for t in texts]) if texts else np.empty((0, self.dim), np.float32)
+        self.encoded += len(texts)
+        if progress:
+            progress(len(texts))
+        return out.astype(np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_around(owner: Any, attribute: str, *, before: bool) -> None:
+    """Replace `owner.attribute` (a function) by one that dies before or after calling it."""
+    original = getattr(owner, attribute)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if before:
+            die()
+        result = original(*args, **kwargs)
+        die()
+        return result
+
+    setattr(owner, attribute, wrapped)
+
+
+def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
+    import bm25s
+
+    from bot import cli
+    from bot.settings import Settings
+    from index import build, store
+    from index.library import Library
+
+    def open_library(settings: Settings) -> Library:
+        return Library(settings.data_dir, default_sources=settings.sources, max_words=settings.passage_words,
+                       embedder_factory=lambda: ReplayEmbedder(vectors, die_on_encode=point == "embedding"))
+
+    cli.open_library = open_library  # type: ignore[assignment]
+    # Where to die: (module or class, function, before or after the call).
+    kill_points = {
+        "passages": (build, "make_passages", False),
+        "sqlite": (store.faiss, "write_index", True),
+        "bm25": (bm25s.BM25, "save", True),
+        "fsync": (store, "_fsync_tree", False),
+        "renamed": (store.os, "rename", False),
+        "pointer": (store.os, "replace", True),
+        "swapped": (store.os, "replace", False),
+    }
+    if point in kill_points:
+        owner, name, before = kill_points[point]
+        kill_around(owner, name, before=before)
+
+    if fsize > 0:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:]))
