@@ -13,14 +13,16 @@ the date, abbreviations that end no sentence.
 
 Expressions whose reference point is not the DCT are left as placeholders and filled in a final
 left-to-right pass (`_resolve_refs`): earnings-report phrases for "the quarter under discussion" ("the
-quarter", "a year earlier" in a text about quarterly results), and anaphoric days ("that day", "the next
-day", "the day before", "the previous Friday", "until then"), which follow the anchor -- the most recent
-full calendar date the text has mentioned, or the DCT before any.
+quarter", "a year earlier" in a text about quarterly results), anaphoric days ("that day", "the next
+day", "the day before", "the previous Friday", "until then", "it was a great day"), which follow the anchor
+-- the most recent full calendar date the text has mentioned, or the DCT before any -- and bare weekdays,
+which take one date per text.
 """
 
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -283,6 +285,10 @@ class _Ctx:
                 if not _ABBREV.search(self.text, max(0, m.start() - 8), m.start())]
         return [0, *cuts, len(self.text) + 1]
 
+    def sentence(self, pos: int) -> int:
+        """Index of the sentence holding character `pos`."""
+        return bisect.bisect_right(self.bounds, pos) - 1
+
     def _marker(self, w: re.Match[str], before: bool) -> str | None:
         """Tense a word signals ('past' | 'future' | None); `before`: the word precedes the expression."""
         word = re.sub(r"\s+", " ", w.group().lower())
@@ -310,7 +316,7 @@ class _Ctx:
         """Guess the tense governing the span: the nearest tense marker in its sentence wins (markers after
         the span count double: the governing verb usually comes first); a postponing verb right before the
         span ("delayed until Tuesday") means the future."""
-        i = bisect.bisect_right(self.bounds, start) - 1
+        i = self.sentence(start)
         lo, hi = self.bounds[i], self.bounds[min(i + 1, len(self.bounds) - 1)]
         if _POSTPONED.search(self.text, max(lo, start - 60), start):
             return "future"
@@ -494,9 +500,10 @@ def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
     else:
         typ, value = _with_time(m, _iso(d))
     # "Tuesday's dialogue" after "will be in Seoul on Tuesday" is that same Tuesday: '@W<wd>=' asks the final
-    # pass for the date of an earlier mention of the weekday; every other weekday ('@S<wd>=') only records one
-    follows = off is None and delta and possessive
-    return typ, f"@{'W' if follows else 'S'}{wd}={value}"
+    # pass for the date of an earlier mention of the weekday; '@G<wd>=' marks a day placed by tense alone,
+    # which the final pass may move to agree with the other mentions; any other ('@S<wd>=') only records one
+    kind = ("W" if possessive else "G") if off is None and delta else "S"
+    return typ, f"@{kind}{wd}={value}"
 
 
 def _with_time(m: re.Match[str], day: str) -> tuple[str, str]:
@@ -607,8 +614,9 @@ def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
     """'a year ago', 'a year earlier', 'year-earlier', 'the year-ago quarter': a year before the period
-    under discussion."""
-    return "DATE", "@Q-4"
+    under discussion ('@Q-4'); the adverb alone ('@Q-4D') may instead follow a period end named in its
+    sentence."""
+    return "DATE", "@Q-4D" if re.match(r"(?:a|one)\s", m.group(), re.IGNORECASE) else "@Q-4"
 
 
 # Anaphoric days ("that day", "the next day", "the previous Friday") are placeholders resolved in the final
@@ -656,7 +664,8 @@ def h_year_end(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'three years', 'the past 12 months', 'two-day', 'several weeks'; with 'ago'/'earlier' a date."""
+    """'three years', 'the past 12 months', 'two-day', 'several weeks', 'two years or so'; with 'ago' or
+    'earlier' a date."""
     unit = m["unit"].lower()
     unit = "century" if unit.startswith("centur") else unit.rstrip("s")
     letter, mult, clock = UNITS[unit]
@@ -764,13 +773,17 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?:(?:a|one)\s+year\s+(?:ago|earlier|before)|(?:the\s+)?year[\s-](?:earlier|ago)(?:\s+(?:quarter|"
      r"period|nine\s+months|level|results))?)", h_year_ago),
     (r"\b" + DURMOD + r"(?P<num>" + NUM + r")[\s-]+(?:(?:more|additional|straight|consecutive|trading)\s+)?"
-     r"(?P<unit>" + UNIT + r")\b(?![\s-]+old\b)(?:[\s-]+(?P<rel>ago|earlier|from\s+now|long))?", h_duration),
+     r"(?P<unit>" + UNIT + r")\b(?![\s-]+old\b)(?:\s+or\s+so\b)?"
+     r"(?:[\s-]+(?P<rel>ago|earlier|from\s+now|long))?", h_duration),
     (r"\b(?:(?:for|recent|coming|past|the\s+coming|the\s+past)\s+)(?P<unit>years|months|weeks|days|decades"
      r"|centuries)\b", h_bare_units),
     (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
      r"(?:\s+(?P<year>" + YEAR + r"))?\b", h_holiday),
     (r"\b(?:(?:later|earlier)\s+(?:on\s+)?)?(?P<ana>" + _alt(ANAPHORIC_DAYS) + r")\b(?!['’]s|\s+(?:of|to|when"
      r"|in\s+which))|\b(?:later|earlier)\s+in\s+the\s+day\b", h_anaphoric_day),
+    # "it was a great day for Poland": a day judged by its events is the day the text is telling of
+    (r"\b(?:it|this|that)(?:\s+(?:is|was|will\s+be|has\s+been)|['’]s)\s+[\"“]?an?\s+(?:[a-z]+\s+){1,2}"
+     r"(?P<span>day)\b(?=\s*(?:[.,;:!?\"”]|['’](?!s\b)|for\b|of\b|in\b))", lambda m, ctx: ("DATE", "@D+0")),
     (r"\b(?:until|till|by)\s+(?P<span>then)\b", h_then),
     (r"\bthe\s+(?P<dir>previous|preceding|prior|following)\s+(?P<wd>" + WDAY + r")\b", h_anaphoric_weekday),
     (r"\b(?:is|it's|it\s+is)\s+(?P<span>(?:the\s+)?(?:" + _alt(NTH) + r"|\d{1,2}(?:st|nd|rd|th))\s+"
@@ -780,7 +793,29 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?P<mon>" + MON + r")\s+" + DAYNUM + r",?\s+(?:and|or|to|through|until)\s+(?P<span>(?P<day>"
      + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_month_day),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE), h) for p, h in RULES]
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
+                "nineties")
+# Per rule, literal words of which every match contains at least one (None: no cheap test). Most rules cannot
+# match most articles (no season, weekday, quarter...), and a substring test on the folded text is far cheaper
+# than running the rule's regex over it only to find nothing.
+_GATES: list[tuple[str, ...] | None] = [
+    None, ("/",), _MONTH_KEYS, _MONTH_KEYS, _MONTH_KEYS, None, ("nineteen", "thousand"), _DECADE_KEYS,
+    tuple(SEASONS), tuple(WEEKDAYS), ("am", "pm", "a.m", "p.m", "noon", "midday", "midnight"), None,
+    ("yesterday", "today", "tomorrow"), tuple(sorted({k.split()[-1] for k in REF_WORDS})),
+    (*SET_WORDS, "every", "each", "per"), ("week", "month", "year", "quarter", "decade", "century"),
+    ("weekend",), ("quarter",), ("quarter", "period"), ("quarter",), ("year",), ("period", "quarter"),
+    ("half",), ("year",),
+    ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
+    ("years", "months", "weeks", "days", "decades", "centuries"),
+    (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
+    tuple(WEEKDAYS), ("day",), ("year",), _MONTH_KEYS,
+]
+_COMPILED = [(re.compile(p, re.IGNORECASE), h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
+# Case folding for the gates, so that a substring test never misses what IGNORECASE matches: str.lower() plus
+# the non-ASCII letters `re` equates with ASCII ones (lower() leaves dotless i and long s, and turns dotted
+# capital I into two characters).
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # month and weekday names must be capitalized (the rules match case-insensitively)
 _CASED = re.compile(MON + "|" + "|".join(w.capitalize() for w in WEEKDAYS))
 
@@ -797,12 +832,14 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T.*)?")
 
 
-def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
+def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     """Fill the placeholders left by handlers, left to right.
 
     Quarters: "the quarter under discussion" is taken to be the last completed quarter (news reports results
     after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4' (a year before it
-    when the text has spoken of quarters so far, else simply last year).
+    when the text has spoken of quarters so far, else simply last year). '@Q-4D', a bare "a year earlier",
+    compares with the period its sentence has named by its end ("for the quarter ended Sept. 30, net rose
+    ... from $2 a year earlier"): the same day a year before.
 
     Days: the anchor is the most recent full calendar date resolved so far (the DCT at first); '@D+n' is the
     anchor plus n days, '@P<wd>' / '@N<wd>' the weekday before / after it, '@THEN' the anchor itself (dropped
@@ -812,16 +849,30 @@ def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
 
     Weekdays come first, in their own pass: '@S<wd>=<value>' records the first date given to each weekday
     name, '@W<wd>=<value>' (a possessive, "Tuesday's talks") takes the recorded date when there is one.
+    '@G<wd>=<value>' is a bare weekday placed by the tense of its sentence: a story names one day by a bare
+    weekday (another one would be "last Tuesday" or a date), so when the tenses of its mentions disagree
+    ("headed Tuesday to Africa", "her first stop is scheduled for Tuesday morning") all take the reading
+    nearest the DCT, the default reading of a bare weekday.
     """
+    text, dct = ctx.text, ctx.dct
     out: list[Timex] = []
     seen = False
     y, q = _shift(dct, "quarter", -1).split("-Q")
     anchor, named = dct, False
+    period_end: tuple[int, dt.date] | None = None  # (sentence, day) of the last "ended <date>"
     weekdays: dict[int, str] = {}
+    nearest: dict[int, dt.date] = {}
+    for t in found:
+        if t.value[:2] == "@G":
+            wd, day = int(t.value[2]), dt.date.fromisoformat(t.value[4:14])
+            if wd not in nearest or abs(day - dct) < abs(nearest[wd] - dct):
+                nearest[wd] = day
     for k, t in enumerate(found):
-        if t.value[:2] in ("@W", "@S"):
+        if t.value[:2] in ("@W", "@S", "@G"):
             wd, value = int(t.value[2]), t.value[4:]
-            if t.value[1] == "W" and wd in weekdays:
+            if t.value[1] == "G":
+                value = _iso(nearest[wd]) + value[10:]
+            elif t.value[1] == "W" and wd in weekdays:
                 value = weekdays[wd] + value[10:]
             weekdays.setdefault(wd, value[:10])
             found[k] = Timex(t.start, t.end, t.text, t.type, value)
@@ -832,7 +883,10 @@ def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
         v, start, end = t.value, t.start, t.end
         if v == "@Q0":
             v = f"{y}-Q{q}"
-        elif v == "@Q-4":
+        elif v == "@Q-4D" and period_end and period_end[0] == ctx.sentence(start):
+            d = period_end[1]
+            v = _iso(_safe_date(d.year - 1, d.month, d.day) or dt.date(d.year - 1, d.month, 28))
+        elif v.startswith("@Q-4"):
             v = f"{int(y) - 1}-Q{q}" if seen else str(dct.year - 1)
         elif v.startswith("@Y"):
             v = f"{v[2:]}-Q{q}"
@@ -860,6 +914,8 @@ def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
         seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
         if day := _DAY.fullmatch(v):
             anchor, named = dt.date.fromisoformat(day.group(1)), True
+            if _ENDED.search(text, max(0, start - 12), start):
+                period_end = ctx.sentence(start), anchor
         out.append(Timex(start, end, text[start:end], t.type, v))
     return out
 
@@ -867,8 +923,11 @@ def _resolve_refs(found: list[Timex], text: str, dct: dt.date) -> list[Timex]:
 def tag(text: str, dct: dt.date) -> list[Timex]:
     """Find TIMEX3 expressions in `text` written on `dct`; sorted by start, non-overlapping."""
     ctx = _Ctx(text, dct)
+    folded = text.translate(_FOLD).lower()
     cands = []
-    for rx, handler in _COMPILED:
+    for rx, handler, gate in _COMPILED:
+        if gate and not any(w in folded for w in gate):
+            continue
         for m in rx.finditer(text):
             # a rule may mark the extent with a `span` group when context around it is needed to match
             s, e = _trim(text, *(m.span("span") if m.groupdict().get("span") else m.span()))
@@ -889,7 +948,7 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
         taken[s:e] = b"\x01" * (e - s)
         found.append(Timex(s, e, text[s:e], res[0], res[1]))
     found.sort(key=lambda t: t.start)
-    return _resolve_refs(found, text, dct)
+    return _resolve_refs(found, ctx)
 
 
 def calendar_date(value: str) -> tuple[str, str] | None:
@@ -903,3 +962,19 @@ def calendar_date(value: str) -> tuple[str, str] | None:
     if re.fullmatch(r"\d{4}", value):
         return value, "year"
     return None
+
+
+ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")  # YYYY, YYYY-MM or YYYY-MM-DD
+
+
+def period(value: str) -> tuple[dt.date, dt.date]:
+    """First and last day of an ISO prefix: "2024" -> 2024-01-01..2024-12-31."""
+    match = ISO_PREFIX.fullmatch(value)
+    if not match:
+        raise ValueError(f"not an ISO date: {value!r}")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if month is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if day is None:
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day), dt.date(year, month, day)

@@ -9,14 +9,13 @@ flags the disagreement. The event date is kept apart from the date each article 
 
 from __future__ import annotations
 
-import re
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
 import dateparser
 import numpy as np
 
+from index.dates import ISO_PREFIX, period
 from index.lexical import terms
 from index.search import Searcher, source_dict
 from index.store import DocumentInfo, StoredEvent
@@ -26,7 +25,6 @@ TOPIC_MIN_SCORE = 0.25  # passage cosine an event needs, with a topic word in it
 TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own
 SAME_EVENT = 0.6  # cosine of two sentences reporting one event on one date
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
-_ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 @dataclass(frozen=True)
@@ -76,19 +74,6 @@ class Timeline:
         }
 
 
-def period(value: str) -> tuple[date, date]:
-    """First and last day of an ISO prefix: "2024" -> 2024-01-01..2024-12-31."""
-    match = _ISO_PREFIX.fullmatch(value)
-    if not match:
-        raise ValueError(f"not an ISO date: {value!r}")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    if month is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    if day is None:
-        return date(year, month, 1), date(year, month, monthrange(year, month)[1])
-    return date(year, month, day), date(year, month, day)
-
-
 def parse_bound(text: str, *, end: bool) -> date:
     """A --since/--until bound: an ISO prefix ("2024-05") or a written date ("May 2024", "26 May 2024").
 
@@ -96,7 +81,7 @@ def parse_bound(text: str, *, end: bool) -> date:
     """
     text = text.strip()
     problem = f"cannot read the date {text!r}: use YYYY, YYYY-MM, YYYY-MM-DD or e.g. 'May 2024'"
-    if _ISO_PREFIX.fullmatch(text):
+    if ISO_PREFIX.fullmatch(text):
         try:
             first, last = period(text)
         except ValueError:

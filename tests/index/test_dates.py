@@ -327,3 +327,43 @@ def test_possessive_weekday_is_past_unless_the_text_placed_it():
     assert value_of("Thursday's ruling angered the family.", "Thursday") == "2024-06-13"
     text = "The envoys will meet on Thursday. Officials said Thursday’s talks would cover trade."
     assert [v for _, _, v in values(text)] == ["2024-06-20", "2024-06-20"]
+
+
+def test_bare_weekday_names_one_day_per_story():
+    # DCT Monday: the past tense alone would make the first Tuesday last week's
+    text = "The secretary headed Tuesday to Africa. Her first stop is scheduled for Tuesday morning."
+    assert [v for _, _, v in values(text)] == ["2024-06-18", "2024-06-18"]
+
+
+def test_evaluative_day_is_the_day_the_text_tells_of():
+    text = 'Poland joined NATO on Friday. Geremek said it was "a great day for Poland."'
+    assert values(text) == [("Friday", "DATE", "2024-06-14"), ("day", "DATE", "2024-06-14")]
+    assert values("It was a good day's work.") == []
+
+
+def test_year_earlier_after_a_period_end_is_that_day_a_year_before():
+    text = "For the quarter ended March 31, net rose to $5 million from $4 million a year earlier."
+    assert value_of(text, "a year earlier") == "2023-03-31"
+    text = "For the quarter ended March 31, net rose. Sales were flat from a year earlier."
+    assert value_of(text, "a year earlier") == "2023-Q1"
+
+
+def test_or_so_belongs_to_the_expression():
+    text = "Then, a week or so ago, the general picked the date."
+    assert values(text) == [("a week or so ago", "DATE", "2024-W24")]
+    text = "Sales may double in the next two years or so."
+    assert values(text) == [("the next two years or so", "DURATION", "P2Y")]
+
+
+def test_rule_gates_skip_only_rules_that_cannot_match(monkeypatch):
+    """The per-rule keyword gates are a pure shortcut: without them the output is the same."""
+    from index import dates
+
+    text = ("The 1990s ended on Tuesday, Sept. 30, 1999 at 5 p.m.; that day, the third quarter and the first "
+            "half closed. Two years ago, in the spring of nineteen ninety-seven, sales rose daily till then. "
+            "By year-end, around Christmas, the next morning it was a great day. It's the second day. Now, "
+            "RIGHT NOW, the weekend of 6/12/2022, for years, in May and June 3 or 4, 2024-06-17.")
+    gated = tag(text, DCT)
+    monkeypatch.setattr(dates, "_COMPILED", [(rx, h, None) for rx, h, _ in dates._COMPILED])
+    assert tag(text, DCT) == gated
+    assert len(gated) > 20

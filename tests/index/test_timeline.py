@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from index.dates import period
 from index.library import Library
-from index.timeline import parse_bound, period
+from index.timeline import parse_bound
 
 
 def dates(timeline) -> list[str]:
