@@ -13,12 +13,16 @@ the pool. Articles that only the *dense* search would rank highly over the whole
 it: pool figures are an upper bound of whole-corpus figures for the dense and fused rankings. The lexical
 baseline is also measured over the whole corpus (`--full-bm25`), as the reference point.
 
+Every question is asked as the bot would have been asked it: on its quiz date (`as_of`), so articles
+published later are unknown and "this week" means the quiz's week (RealTime QA's setting). `--asked-today`
+asks them all today instead: no cut-off, and their time words name no week of the corpus.
+
 Figures (gold article among the sources of the returned passages, "also reported by" included):
-  answers: `Searcher.ask(q, k=10)` as the bot answers it (an abstention counts as a miss);
+  answers: `Searcher.ask(q, k=10, as_of=quiz date)` as the bot answers it (an abstention counts as a miss);
   ranking: the fused order before abstention and score filters.
 
 Usage: python bench/quality.py [--hard 8] [--period 400] [--random 400] [--max-words 80]
-                               [--set name=value ...] [--sweep] [--full-bm25]
+                               [--set name=value ...] [--sweep] [--full-bm25] [--asked-today]
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import dataclasses
 import itertools
 import time
+from datetime import date
 
 from common import (
     CACHE,
@@ -101,19 +106,25 @@ def _gold_rank(docs_in_order: list[list[str]], gold: set[str], depth: int) -> in
     return None
 
 
-def score(searcher: Searcher, qs: list[dict], settings: SearchSettings) -> dict:
+def asked_on(q: dict) -> date:
+    """The day the quiz asked the question: the bot's `as_of` for it."""
+    return date(*map(int, q["question_date"].split("/")))
+
+
+def score(searcher: Searcher, qs: list[dict], settings: SearchSettings, quiz_date: bool) -> dict:
     searcher.settings = settings
     answered = 0
     ranks_answer: list[int | None] = []
     ranks_order: list[int | None] = []
     for q in qs:
         gold = set(q["gold_doc_ids"])
-        answer = searcher.ask(q["question"], k=10)
+        as_of = asked_on(q) if quiz_date else None
+        answer = searcher.ask(q["question"], k=10, as_of=as_of)
         answered += answer.answered
         groups = [[corpus_id(h.source.id), *(corpus_id(d.id) for d in h.also_reported_by)]
                   for h in answer.passages]
         ranks_answer.append(_gold_rank(groups, gold, 10))
-        order = searcher.rank(q["question"], 10)
+        order = searcher.rank(q["question"], 10, as_of=as_of)
         ranks_order.append(_gold_rank([[corpus_id(searcher.store.passages([r])[0].doc_id)] for r, _ in order],
                                       gold, 10))
     n = len(qs)
@@ -145,16 +156,25 @@ def seed_check(settings: SearchSettings, max_words: int) -> dict:
 
 
 def lexical_full(qs: list[dict], max_words: int) -> dict:
-    """Plain BM25 (the project's tokenizer) over the passages of the whole corpus."""
+    """Plain BM25 (the project's tokenizer) over the passages of the whole corpus, asked today and asked on
+    the quiz date (passages of articles published later masked out, no time window)."""
+    import numpy as np
+
     retriever, owners = corpus_bm25(max_words)
-    ranks = []
-    for q in qs:
-        tokens = [t for t in terms(q["question"]) if t in retriever.vocab_dict]
-        rows, _ = retriever.retrieve([tokens], k=10, show_progress=False, n_threads=1)
-        ranks.append(_gold_rank([[owners[int(r)]] for r in rows[0]], set(q["gold_doc_ids"]), 10))
-    n = len(qs)
-    return {"passages": len(owners), "recall@5": sum(r is not None and r <= 5 for r in ranks) / n,
-            "mrr@10": sum(1 / r for r in ranks if r) / n}
+    published = {r["doc_id"]: (r.get("publish_date") or "").replace("/", "-") for r in records()}
+    days = np.array([published.get(owner, "") for owner in owners])
+    figures = {"passages": len(owners)}
+    for label, dated in (("asked_today", False), ("asked_on_quiz_date", True)):
+        ranks = []
+        for q in qs:
+            tokens = [t for t in terms(q["question"]) if t in retriever.vocab_dict]
+            mask = (days <= asked_on(q).isoformat()).astype(np.float32) if dated else None
+            rows, _ = retriever.retrieve([tokens], k=10, show_progress=False, n_threads=1, weight_mask=mask)
+            ranks.append(_gold_rank([[owners[int(r)]] for r in rows[0]], set(q["gold_doc_ids"]), 10))
+        n = len(qs)
+        figures[label] = {"recall@5": sum(r is not None and r <= 5 for r in ranks) / n,
+                          "mrr@10": sum(1 / r for r in ranks if r) / n}
+    return figures
 
 
 def parse_value(field: dataclasses.Field, text: str):
@@ -190,6 +210,8 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], help="SearchSettings overrides, name=value")
     parser.add_argument("--sweep", action="store_true", help="grid over SWEEP on top of --set")
     parser.add_argument("--full-bm25", action="store_true", help="also plain BM25 over the whole corpus")
+    parser.add_argument("--asked-today", action="store_true",
+                        help="ask every question today, not on its quiz date (no time window, no cut-off)")
     args = parser.parse_args()
 
     started = time.time()
@@ -212,7 +234,7 @@ def main() -> None:
     for settings in configs:
         changed = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
                    if getattr(settings, f.name) != getattr(SearchSettings(), f.name)}
-        results.append({"settings": changed, **score(searcher, qs, settings)})
+        results.append({"settings": changed, **score(searcher, qs, settings, not args.asked_today)})
     seeds = seed_check(base, args.max_words)
     out = {"questions": len(qs), "pool": {**pool, "hard": args.hard, "period": args.period,
                                           "random": args.random, "max_words": args.max_words},

@@ -135,8 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, help="number of passages (default from config: 3)")
     ask.add_argument("--source", action="append", default=None, metavar="NAME",
                      help="only this source or publisher (repeatable)")
+    ask.add_argument("--as-of", type=day, metavar="YYYY-MM-DD",
+                     help="ask as on this day: later articles are unknown, 'this week' is that week "
+                          "(default: today)")
     ask.add_argument("--jsonl", action="store_true",
-                     help='read {"id", "question"} lines on stdin, write one JSON result line each')
+                     help='read {"id", "question"[, "as_of"]} lines on stdin, write a JSON result line each')
     ask.set_defaults(handler=cmd_ask)
 
     sources = commands.add_parser("sources", parents=[common], help="list the sources")
@@ -284,7 +287,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with progress_bar(not args.json) as progress:
         library.searcher(progress)
     sources = set(args.source) if args.source else None
-    answer = library.ask(args.question, args.k, sources)
+    answer = library.ask(args.question, args.k, sources, args.as_of)
     _emit(args, answer.as_dict(), render_text(answer))
     return 0
 
@@ -301,8 +304,9 @@ def _ask_lines(args: argparse.Namespace, library: Library) -> int:
             if not isinstance(request, dict) or not isinstance(request.get("question"), str):
                 raise ValueError('each line needs a "question" string')
             qid = request.get("id", number)
+            as_of = day(request["as_of"]) if request.get("as_of") is not None else args.as_of
             start = time.perf_counter()
-            answer = library.ask(request["question"], args.k, sources)
+            answer = library.ask(request["question"], args.k, sources, as_of)
             took_ms = (time.perf_counter() - start) * 1000
             out = {"id": qid, **answer.as_dict(), "took_ms": round(took_ms, 3),
                    "timings_ms": {k: round(v, 3) for k, v in answer.timings_ms.items()}}
@@ -310,6 +314,14 @@ def _ask_lines(args: argparse.Namespace, library: Library) -> int:
             out = {"id": qid, "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
+
+
+def day(text: object) -> date:
+    """An --as-of day (argparse names this function in its "invalid day value" error)."""
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"not a day: {text!r} (use YYYY-MM-DD)") from None
 
 
 def render_text(answer: Answer) -> str:

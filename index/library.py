@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from index.build import BuildReport, Progress, build
@@ -85,8 +86,9 @@ class Library:
         if old is not None:
             old.store.close()
 
-    def ask(self, question: str, k: int | None = None, sources: set[str] | None = None) -> Answer:
-        return self.searcher().ask(question, k, sources)
+    def ask(self, question: str, k: int | None = None, sources: set[str] | None = None,
+            as_of: date | None = None) -> Answer:
+        return self.searcher().ask(question, k, sources, as_of)
 
     def timeline(self, topic: str | None = None, since: str | None = None, until: str | None = None,
                  ) -> Timeline:

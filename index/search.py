@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 import faiss
 import numpy as np
 
 from index.embed import Embedder
-from index.lexical import terms
+from index.lexical import terms, top_rows
+from index.question_time import question_window
 from index.store import DocumentInfo, Store, StoredPassage
 
 NOT_COVERED = "The briefings do not cover this question."
@@ -32,6 +34,7 @@ class SearchSettings:
     candidates: int = 50  # taken from each of dense and BM25 before fusion
     rrf_k: int = 60
     dense_weight: float = 1.5  # weight of the dense ranking in the fusion (BM25's is 1)
+    window_weight: float = 1.0  # weight of the rankings within the question's time window, see `ask`
     diverse_documents: bool = True  # one passage per article before a second one of the same article
 
 
@@ -97,16 +100,28 @@ class Searcher:
         self.settings = settings or SearchSettings()
         self.bm25 = store.bm25()
         self._source_rows: dict[frozenset[str], np.ndarray] = {}
+        self._latest = max((d.published for d in store.documents.values() if d.published), default=None)
+        self._published_days: np.ndarray | None = None
         self._text_vectors: dict[str, np.ndarray] = {}
 
     def source_names(self) -> list[str]:
         return sorted({d.source for d in self.store.documents.values()})
 
-    def ask(self, question: str, k: int | None = None, sources: set[str] | None = None) -> Answer:
-        """The top `k` passages answering `question`, optionally only from the named sources."""
+    def ask(
+        self, question: str, k: int | None = None, sources: set[str] | None = None, as_of: date | None = None,
+    ) -> Answer:
+        """The top `k` passages answering `question` asked on `as_of` (default today), optionally only from
+        the named sources.
+
+        Articles published after `as_of` are not known then, so never quoted. A question naming a relative
+        time ("this week", "on Tuesday", "recently") adds to the fusion a dense and a BM25 ranking of the
+        passages published in that window (`index.question_time`): the same words in an older article
+        rank below them, but stay candidates.
+        """
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
+        as_of = as_of or date.today()
         k = self.settings.k if k is None else k
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -119,12 +134,13 @@ class Searcher:
             timings[stage] = (now - clock) * 1000
             clock = now
 
-        allowed = self._rows_for(sources)
+        allowed = self._allowed(sources, as_of)
+        window = self._window_rows(question, as_of, allowed)
         query = self.embedder.encode_query(question)
         lap("embed")
-        dense = self._dense(query, allowed)
+        dense = [self._dense(query, rows) for rows in (allowed, window)]
         lap("dense")
-        lexical = self._lexical(question, allowed)
+        lexical = self._lexical(question, allowed, window)
         lap("lexical")
         # Cosine similarity alone rates "the weather in Seoul" close to any text about Seoul; a question
         # whose words the briefings never use is less likely covered, so its confidence is lowered.
@@ -139,6 +155,36 @@ class Searcher:
         best = hits[0]
         answer = f"“{best.sentence}” ({citation(best.source)})"
         return Answer(question, True, answer, hits, timings)
+
+    def _allowed(self, sources: set[str] | None, as_of: date) -> np.ndarray | None:
+        """Rows that may answer: of the named sources, published by `as_of`; None for every row."""
+        allowed = self._rows_for(sources)
+        if self._latest is None or as_of.isoformat() >= self._latest:
+            return allowed
+        published = self._published()
+        known = np.flatnonzero(published <= as_of.toordinal())  # an undated article (0) is always known
+        return known if allowed is None else np.intersect1d(allowed, known, assume_unique=True)
+
+    def _window_rows(self, question: str, as_of: date, allowed: np.ndarray | None) -> np.ndarray:
+        """Rows published in the time window `question` names (`index.question_time`), within `allowed`."""
+        window = question_window(question, as_of)
+        if window is None or self.settings.window_weight <= 0:
+            return np.empty(0, np.int64)
+        published = self._published()
+        first, last = window.start.toordinal(), window.end.toordinal()
+        inside = np.flatnonzero((published >= first) & (published <= last))
+        return inside if allowed is None else np.intersect1d(allowed, inside, assume_unique=True)
+
+    def _published(self) -> np.ndarray:
+        """Publication day (proleptic ordinal, 0 when unknown) of every row's article, read once."""
+        if self._published_days is None:
+            days = {d.id: date.fromisoformat(d.published).toordinal() if d.published else 0
+                    for d in self.store.documents.values()}
+            published = np.zeros(self.store.count, np.int64)
+            for row, doc_id in self.store.db.execute("SELECT row, doc_id FROM passages"):
+                published[row] = days[doc_id]
+            self._published_days = published
+        return self._published_days
 
     def _rows_for(self, sources: set[str] | None) -> np.ndarray | None:
         if not sources:
@@ -159,7 +205,7 @@ class Searcher:
         allowed = self._rows_for(sources)
         query = self.embedder.encode_query(text)
         related = self._dense(query, allowed, n)
-        extra = [row for row in self._lexical(text, allowed, n) if row not in related]
+        extra = [row for row in self._lexical(text, allowed, n=n)[0] if row not in related]
         if extra:
             vectors = self.store.vectors.reconstruct_batch(np.array(extra, np.int64))
             related.update(zip(extra, (float(v @ query) for v in vectors), strict=True))
@@ -192,35 +238,38 @@ class Searcher:
         scores, rows = index.search(query[None, :], n, params=params)
         return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
 
-    def _lexical(self, question: str, allowed: np.ndarray | None, n: int | None = None) -> list[int]:
+    def _lexical(self, question: str, *row_sets: np.ndarray | None, n: int | None = None) -> list[list[int]]:
+        """The BM25 top `n` rows of `question` within each of `row_sets` (None: all rows), scored once."""
         n = min(n or self.settings.candidates, self.store.count)
         tokens = self._bm25_tokens(question)
-        if n == 0 or not tokens or (allowed is not None and len(allowed) == 0):
-            return []
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(self.store.count, dtype=np.float32)
-            mask[allowed] = 1
-        rows, scores = self.bm25.retrieve(
-            [tokens], k=n, show_progress=False, n_threads=1, weight_mask=mask,
-        )
-        return [int(r) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        if n == 0 or not tokens:
+            return [[] for _ in row_sets]
+        scores = self.bm25.get_scores(tokens)
+        return [[] if rows is not None and len(rows) == 0 else top_rows(scores, n, rows) for rows in row_sets]
 
     def _bm25_tokens(self, question: str) -> list[str]:
         return [t for t in terms(question) if t in self.bm25.vocab_dict]
 
-    def rank(self, question: str, n: int, sources: set[str] | None = None) -> list[tuple[int, float]]:
-        """The fused ranking of `question`: up to `n` (row, fusion score), before abstention and grouping."""
+    def rank(
+        self, question: str, n: int, sources: set[str] | None = None, as_of: date | None = None,
+    ) -> list[tuple[int, float]]:
+        """The fused ranking of `question` as `ask` makes it: up to `n` (row, fusion score), before
+        abstention and grouping."""
         question = " ".join(question.split())
-        allowed = self._rows_for(sources)
-        dense = self._dense(self.embedder.encode_query(question), allowed)
-        order = self._order(dense, self._lexical(question, allowed))
-        return order[:n]
+        as_of = as_of or date.today()
+        allowed = self._allowed(sources, as_of)
+        window = self._window_rows(question, as_of, allowed)
+        query = self.embedder.encode_query(question)
+        dense = [self._dense(query, rows) for rows in (allowed, window)]
+        return self._order(dense, self._lexical(question, allowed, window))[:n]
 
-    def _order(self, dense: dict[int, float], lexical: list[int]) -> list[tuple[int, float]]:
-        """Reciprocal-rank fusion of the dense and BM25 rankings, best first."""
+    def _order(self, dense: list[dict[int, float]], lexical: list[list[int]]) -> list[tuple[int, float]]:
+        """Reciprocal-rank fusion of the dense and BM25 rankings over all allowed rows, then over the
+        question's time window (empty when it names none), best first."""
         rrf: dict[int, float] = {}
-        weighted = ((list(dense), self.settings.dense_weight), (lexical, 1.0))
+        scale = (1.0, self.settings.window_weight)
+        weighted = [(list(d), self.settings.dense_weight * s) for d, s in zip(dense, scale, strict=True)]
+        weighted += [(rows, s) for rows, s in zip(lexical, scale, strict=True)]
         for ranking, weight in weighted:
             for rank, row in enumerate(ranking):
                 rrf[row] = rrf.get(row, 0.0) + weight / (self.settings.rrf_k + rank + 1)

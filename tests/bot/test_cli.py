@@ -94,13 +94,28 @@ def test_corrupted_index_says_how_to_rebuild(data_dir: Path, capsys: pytest.Capt
 def test_ask_jsonl(data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    lines = ['{"id": "q1", "question": "What is the price of bitcoin?"}', "not json", '{"id": 3}']
+    putin = "When will Putin travel to North Korea?"
+    lines = ['{"id": "q1", "question": "What is the price of bitcoin?"}', "not json", '{"id": 3}',
+             json.dumps({"id": 4, "question": putin, "as_of": "2024-06-18"}),
+             json.dumps({"id": 5, "question": putin, "as_of": "2024-06-01"}),  # before both seeds
+             json.dumps({"id": 6, "question": putin, "as_of": "June"})]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     _, out, _ = run(capsys, "ask", "--jsonl")
-    first, second, third = (json.loads(line) for line in out.splitlines())
+    first, second, third, fourth, fifth, sixth = (json.loads(line) for line in out.splitlines())
     assert first["id"] == "q1" and first["answered"] is False and first["took_ms"] > 0
     assert second["id"] == 2 and "error" in second
     assert third == {"id": 3, "error": 'each line needs a "question" string'}
+    assert fourth["answered"] and not fifth["answered"]  # nothing was published yet on June 1
+    assert sixth == {"id": 6, "error": "not a day: 'June' (use YYYY-MM-DD)"}
+
+
+def test_ask_as_of_a_day_before_the_briefings(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "ask", "Will Putin travel to North Korea?", "--as-of", "2024-06-01", "--json")
+    assert code == 0 and json.loads(out)["answered"] is False
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", "When will Putin travel to North Korea?", "--as-of", "June 1"])
+    assert exit_.value.code == 2
+    assert "argument --as-of: invalid day value: 'June 1'" in capsys.readouterr().err
 
 
 def test_console_script_reports_errors_without_traceback(data_dir: Path) -> None:

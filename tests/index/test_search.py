@@ -1,4 +1,5 @@
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,38 @@ def test_documents_from_jsonl_are_cited_with_their_url(tmp_path: Path) -> None:
     }) + "\n")
     answer = Library(tmp_path / "data", default_sources=[tmp_path / "src"]).ask("Who finished the dam?")
     assert answer.passages[0].source.url == url
+
+
+def _dated_library(tmp_path: Path, articles: list[tuple[str, str, str]]) -> Library:
+    """A library over (id, published, text) articles of one publisher."""
+    (tmp_path / "src").mkdir()
+    lines = [json.dumps({"id": doc_id, "title": doc_id, "publisher": "Wire", "published": published,
+                         "text": text}) for doc_id, published, text in articles]
+    (tmp_path / "src" / "a.jsonl").write_text("\n".join(lines) + "\n")
+    return Library(tmp_path / "data", default_sources=[tmp_path / "src"])
+
+
+def test_this_week_prefers_the_report_published_that_week(tmp_path: Path) -> None:
+    library = _dated_library(tmp_path, [
+        ("2019-recall", "2019-03-01",
+         "Which automaker recalled vehicles? Ford recalled 2.9 million vehicles, the automaker said."),
+        ("2022-recall", "2022-06-14", "General Motors is calling back almost three million cars and trucks "
+                                      "because of a brake defect."),
+    ])
+    question = "Which automaker recalled 2.9 million vehicles this week?"
+    # Asked today, "this week" names no week of these articles: the closest words win.
+    assert library.ask(question).passages[0].source.title == "2019-recall"
+    asked = library.ask(question, as_of=date(2022, 6, 16))
+    assert asked.passages[0].source.title == "2022-recall"
+    assert "2019-recall" in {h.source.title for h in asked.passages}  # older reports stay candidates
+
+
+def test_articles_published_after_the_asking_day_are_never_quoted(tmp_path: Path) -> None:
+    library = _dated_library(tmp_path, [
+        ("before", "2022-06-01", "The river authority opened the new dam on the northern river."),
+        ("after", "2022-07-01", "The new dam on the northern river flooded a village downstream."),
+    ])
+    question = "the dam on the northern river"
+    assert {h.source.title for h in library.ask(question).passages} == {"before", "after"}
+    earlier = library.ask(question, as_of=date(2022, 6, 15))
+    assert [h.source.title for h in earlier.passages] == ["before"]
