@@ -118,3 +118,5 @@ def test_articles_published_after_the_asking_day_are_never_quoted(tmp_path: Path
     assert {h.source.title for h in library.ask(question).passages} == {"before", "after"}
     earlier = library.ask(question, as_of=date(2022, 6, 15))
     assert [h.source.title for h in earlier.passages] == ["before"]
+    from_wire = library.ask(question, sources={"Wire"}, as_of=date(2022, 6, 15))  # with a source filter too
+    assert [h.source.title for h in from_wire.passages] == ["before"]
