@@ -9,6 +9,7 @@ Passages from different outlets that say the same thing are shown once, "also re
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -121,7 +122,6 @@ class Searcher:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        as_of = as_of or date.today()
         k = self.settings.k if k is None else k
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -134,14 +134,7 @@ class Searcher:
             timings[stage] = (now - clock) * 1000
             clock = now
 
-        allowed = self._allowed(sources, as_of)
-        window = self._window_rows(question, as_of, sources)
-        query = self.embedder.encode_query(question)
-        lap("embed")
-        dense = [self._dense(query, rows) for rows in (allowed, window)]
-        lap("dense")
-        lexical = self._lexical(question, allowed, window)
-        lap("lexical")
+        query, dense, lexical = self._rankings(question, sources, as_of, lap)
         # Cosine similarity alone rates "the weather in Seoul" close to any text about Seoul; a question
         # whose words the briefings never use is less likely covered, so its confidence is lowered.
         question_terms = terms(question)
@@ -155,6 +148,24 @@ class Searcher:
         best = hits[0]
         answer = f"“{best.sentence}” ({citation(best.source)})"
         return Answer(question, True, answer, hits, timings)
+
+    def _rankings(
+        self, question: str, sources: set[str] | None, as_of: date | None,
+        lap: Callable[[str], None] = lambda stage: None,
+    ) -> tuple[np.ndarray, list[dict[int, float]], list[list[int]]]:
+        """The query vector, then the dense and the BM25 rankings of `question` over the rows that may
+        answer and over its time window (see `ask`); `lap` marks the end of the embed, dense and lexical
+        stages."""
+        as_of = as_of or date.today()
+        allowed = self._allowed(sources, as_of)
+        window = self._window_rows(question, as_of, sources)
+        query = self.embedder.encode_query(question)
+        lap("embed")
+        dense = [self._dense(query, rows) for rows in (allowed, window)]
+        lap("dense")
+        lexical = self._lexical(question, allowed, window)
+        lap("lexical")
+        return query, dense, lexical
 
     def _allowed(self, sources: set[str] | None, as_of: date) -> np.ndarray | None:
         """Rows that may answer: of the named sources, published by `as_of`; None for every row."""
@@ -254,13 +265,8 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         """The fused ranking of `question` as `ask` makes it: up to `n` (row, fusion score), before
         abstention and grouping."""
-        question = " ".join(question.split())
-        as_of = as_of or date.today()
-        allowed = self._allowed(sources, as_of)
-        window = self._window_rows(question, as_of, sources)
-        query = self.embedder.encode_query(question)
-        dense = [self._dense(query, rows) for rows in (allowed, window)]
-        return self._order(dense, self._lexical(question, allowed, window))[:n]
+        _, dense, lexical = self._rankings(" ".join(question.split()), sources, as_of)
+        return self._order(dense, lexical)[:n]
 
     def _order(self, dense: list[dict[int, float]], lexical: list[list[int]]) -> list[tuple[int, float]]:
         """Reciprocal-rank fusion of the dense and BM25 rankings over all allowed rows, then over the
