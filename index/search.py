@@ -19,7 +19,7 @@ import numpy as np
 from index.embed import Embedder
 from index.lexical import terms, top_rows
 from index.question_time import question_window
-from index.store import DocumentInfo, Store, StoredPassage
+from index.store import DocumentInfo, Store, StoredPassage, one_faiss_thread
 
 NOT_COVERED = "The briefings do not cover this question."
 EXACT_FILTERED_MAX = 50_000  # a source filter over at most this many passages is searched exactly
@@ -245,7 +245,8 @@ class Searcher:
                                                 efSearch=max(index.hnsw.efSearch, 2 * n))
         elif allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, rows = index.search(query[None, :], n, params=params)
+        with one_faiss_thread():
+            scores, rows = index.search(query[None, :], n, params=params)
         return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
 
     def _lexical(self, question: str, *row_sets: np.ndarray | None, n: int | None = None) -> list[list[int]]:

@@ -392,6 +392,23 @@ def vector_kind(index: faiss.Index) -> str:
     return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
 
 
+@contextmanager
+def one_faiss_thread() -> Iterator[None]:
+    """FAISS on one OpenMP thread in the calling thread, for a single query's search.
+
+    Right after the encoder has run, its threads still hold the cores for a while; FAISS's other threads
+    then wait on them, and a flat search over 100k vectors takes 3x longer than on one thread
+    (bench/README.md). OpenMP keeps the setting per calling thread, so a build in another thread keeps
+    every core; the previous setting is restored.
+    """
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():

@@ -1,21 +1,10 @@
-"""Fusion tuning: article diversity in the answer, and encoding order that does not change vectors."""
+"""Fusion tuning: article diversity in the answer."""
 
 import dataclasses
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-from index.embed import Embedder
 from index.library import Library
 from index.search import SearchSettings
-
-
-def test_encode_returns_vectors_in_input_order(embedder: Embedder) -> None:
-    texts = ["short", "a much longer text about the harbour and its new terminal " * 5, "medium length text"]
-    together = embedder.encode(texts)
-    alone = np.stack([embedder.encode_query(t) for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
 
 
 def test_one_article_does_not_crowd_out_the_others(tmp_path: Path) -> None:
@@ -35,14 +24,3 @@ def test_one_article_does_not_crowd_out_the_others(tmp_path: Path) -> None:
     rows = [row for row, _ in searcher.rank("When will the dam on the river open?", 9)]
     assert len(rows) == 9
 
-
-def test_onnx_backend_gives_the_same_vectors(embedder: Embedder) -> None:
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
-    texts = ["When will Putin travel to North Korea?", "The dam opened. " * 30, "x"]
-    assert np.allclose(Embedder(backend="onnx").encode(texts), embedder.encode(texts), atol=1e-5)
-
-
-def test_unknown_backend_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown encoder backend"):
-        Embedder(backend="tpu")

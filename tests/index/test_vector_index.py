@@ -1,5 +1,6 @@
 """The FAISS index type is chosen by corpus size, recorded in the generation, and answers the same way."""
 
+import threading
 from pathlib import Path
 
 import faiss
@@ -58,3 +59,19 @@ def test_hnsw_generation_answers_the_seed_questions(tmp_path: Path, monkeypatch:
     # A source filter over an HNSW index is searched exactly over that source's passages.
     filtered = library.ask("What are the talks about?", sources={"Benzinga"})
     assert filtered.passages and {h.source.publisher for h in filtered.passages} == {"Benzinga"}
+
+
+def test_one_faiss_thread_holds_only_in_the_calling_thread_and_is_restored() -> None:
+    before = faiss.omp_get_max_threads()
+    seen: dict[str, int] = {}
+
+    def other() -> None:
+        seen["other"] = faiss.omp_get_max_threads()
+
+    with store.one_faiss_thread():
+        seen["inside"] = faiss.omp_get_max_threads()
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+    assert seen == {"inside": 1, "other": before}
+    assert faiss.omp_get_max_threads() == before
