@@ -337,9 +337,12 @@ class Searcher:
     def _twin(
         self, passage: StoredPassage, vector: np.ndarray, chosen: list, vectors: dict[int, np.ndarray],
     ) -> tuple | None:
-        """A chosen passage of another outlet that says the same as this one, if any."""
+        """A chosen passage that says the same as this one, if any: the same words in any article (a story
+        republished, even by the same outlet, is one quote), or nearly the same words from another outlet."""
         publisher = self.store.documents[passage.doc_id].publisher
         for entry in chosen:
+            if entry[1].text == passage.text:
+                return entry
             other = self.store.documents[entry[1].doc_id]
             if other.publisher == publisher or any(d.publisher == publisher for d in entry[2]):
                 continue

@@ -74,6 +74,22 @@ def test_the_same_report_from_two_outlets_is_grouped(tmp_path: Path) -> None:
         ["Harbour Times"] if first.source.publisher == "Daily Port" else ["Daily Port"])
 
 
+def test_a_story_republished_by_the_same_outlet_is_quoted_once(tmp_path: Path) -> None:
+    story = "The harbour authority said the new container terminal will open in March."
+    (tmp_path / "src").mkdir()
+    lines = [json.dumps({"id": doc_id, "title": title, "publisher": "Daily Port", "published": "2024-01-02",
+                         "url": f"https://example.org/{doc_id}", "text": text})
+             for doc_id, title, text in [("web", "Terminal to open", story), ("app", "Terminal opens", story),
+                                         ("other", "Library", "The council debated a new library.")]]
+    (tmp_path / "src" / "a.jsonl").write_text("\n".join(lines) + "\n")
+    answer = Library(tmp_path / "data", default_sources=[tmp_path / "src"]).ask(
+        "When will the container terminal open?", k=3)
+    assert [h.quote for h in answer.passages].count(story) == 1
+    first = answer.passages[0]
+    assert {first.source.title, *(d.title for d in first.also_reported_by)} == {"Terminal to open",
+                                                                                "Terminal opens"}
+
+
 def test_documents_from_jsonl_are_cited_with_their_url(tmp_path: Path) -> None:
     url = "https://example.org/dam"
     (tmp_path / "src").mkdir()
