@@ -7,10 +7,11 @@ dense side beyond the pool's size is synthetic; the FAISS type is the one `index
 Generations are cached in $BRIEFBOT_BENCH_CACHE and reused.
 
 Per question (103 RealTime QA + seed questions, `--repeat` rounds): `Searcher.ask` stage timings (embed,
-dense, lexical, fuse) + render (`bot.cli.render_text`, and `bot.render.answer_embed` when importable) +
-bm25s's own `retrieve` on the same question (`lexical:bm25s_retrieve`: the lexical stage before `top_rows`);
-the floor is `encode_query` + a flat `IndexFlatIP.search` over the same N vectors, timed on the same
-question right after. Cold start: a fresh interpreter imports the bot, loads the model and opens the index.
+dense, lexical, fuse) + render (`bot.cli.render_text` and `bot.render.answer_embed`) + bm25s's own
+`retrieve` on the same question (`lexical:bm25s_retrieve`: the lexical stage before `top_rows`); the floor
+is `encode_query` + a flat `IndexFlatIP.search` over the same N vectors, in a pass of its own. Cold start:
+a fresh interpreter imports the CLI and the Discord bot, loads the model and opens the index. Batched
+queries: the questions' embedding one by one against all in one call.
 
 Usage: python bench/query.py [--sizes 20000 100000] [--repeat 3] [--no-cold]
 """
@@ -131,6 +132,21 @@ def cold_start(folder) -> dict:
     return {k: round(v, 2) for k, v in {**figures, "process_wall_s": wall}.items()}
 
 
+def batched_embedding(embedder, texts: list[str], rounds: int) -> dict[str, float]:
+    """Mean embedding time per question, one call per question against all questions in one call (the
+    gain a batch of queries could bring), best of `rounds`."""
+    one, batch = [], []
+    for _ in range(rounds):
+        with Timer() as t:
+            for text in texts:
+                embedder.encode_query(text)
+        one.append(t.seconds * 1000 / len(texts))
+        with Timer() as t:
+            embedder.encode(texts)
+        batch.append(t.seconds * 1000 / len(texts))
+    return {"one_by_one": round(min(one), 2), "one_batch": round(min(batch), 2), "questions": len(texts)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,8 +220,12 @@ def main() -> None:
             rows.append([n, "cold start (import+model+index)", entry["cold_start"]["ready_s"] * 1000, "", ""])
         store.close()
         del searcher, flat
+    batching = batched_embedding(embedder, [q for q, _ in qs], args.repeat)
+    rows.append(["-", "embed per question, one by one / in one batch", batching["one_by_one"],
+                 batching["one_batch"], "batched queries"])
     emit({"note": "vectors beyond the quality pool are tiled, perturbed copies (synthetic dense side); "
-                  "texts, SQLite and BM25 are real corpus passages", "results": results},
+                  "texts, SQLite and BM25 are real corpus passages", "results": results,
+          "embed_per_question_ms": batching},
          "Query latency (ms) per stage vs floor", ["passages", "stage", "p50 ms", "p99 ms", "note"], rows)
 
 
