@@ -25,6 +25,7 @@ from bot.journal import JournalError
 from bot.settings import ConfigError, Settings, load_settings, open_library
 from index.build import Progress
 from index.dates import tag
+from index.embed import EncoderError
 from index.library import Library, ReindexResult
 from index.plot import timeline_png
 from index.registry import KINDS, RegistryError
@@ -34,7 +35,8 @@ from index.store import StoreError, os_error_message
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 # Errors whose message is meant for the user as it is.
-USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, JournalError, ValueError, OSError)
+USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, JournalError, EncoderError, ValueError,
+               OSError)
 
 
 class UsageError(Exception):

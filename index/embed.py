@@ -35,6 +35,10 @@ _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 log = logging.getLogger(__name__)
 
 
+class EncoderError(Exception):
+    """The encoder cannot be prepared (its cache folder cannot be written)."""
+
+
 def model_folder() -> Path:
     """The packaged model's folder (weights, tokenizer, configs); hub access is switched off."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -110,7 +114,11 @@ def onnx_file(cache_dir: Path | None = None) -> Path:
     key = hashlib.sha1(f"{version(MODEL_PACKAGE)}\0{version('torch')}\0{ONNX_OPSET}".encode()).hexdigest()
     path = cache_dir / "onnx" / key[:16] / "model.onnx"
     if not path.exists():
-        export_onnx(path)
+        try:
+            export_onnx(path)
+        except OSError as exc:
+            raise EncoderError(f"cannot write the embedding model's ONNX file in {path.parent}: "
+                               f"{exc.strerror or exc}; set BRIEFBOT_CACHE_DIR to a writable folder") from exc
     return path
 
 
@@ -120,6 +128,7 @@ def export_onnx(path: Path) -> None:
 
     import torch
 
+    path.parent.mkdir(parents=True, exist_ok=True)  # before the model loads: a bad folder fails at once
     log.info("exporting the embedding model to ONNX (once per machine): %s", path)
     model = TorchEncoder().model
     bert = model[0].auto_model.eval()
@@ -135,7 +144,6 @@ def export_onnx(path: Path) -> None:
 
     sample = model.tokenizer(["a short text", "a longer text"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_ONNX_INPUTS, "hidden")}
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         # The TorchScript exporter needs no extra package; its tracer warnings are about Python branches

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import Embedder, OnnxEncoder, onnx_file
+from index.embed import Embedder, EncoderError, OnnxEncoder, onnx_file
 from index.library import Library
 
 TEXTS = [
@@ -58,3 +58,10 @@ def test_a_damaged_cached_model_is_exported_again(tmp_path: Path, embedder: Embe
     encoder = OnnxEncoder(tmp_path)
     assert path.stat().st_size > 1_000_000
     assert np.allclose(encoder(TEXTS), embedder.encode(TEXTS), atol=1e-6)
+
+
+def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(EncoderError, match="set BRIEFBOT_CACHE_DIR to a writable folder"):
+        onnx_file(blocker)
