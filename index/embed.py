@@ -6,10 +6,10 @@ offline. Vectors are L2-normalized float32, ready for a FAISS inner-product inde
 Two encoders run the same model (`BRIEFBOT_ENCODER`):
 
 * `onnx` (default): ONNX Runtime, with the model's own tokenizer through `tokenizers`. A process that only
-  answers imports neither torch nor transformers, so it starts in under a second instead of ~5 s, and a
-  question is embedded in ~6 ms instead of 13-25 ms on 2 cores (bench/README.md). The ONNX file is exported
-  once per machine from the packaged weights with torch (~15 s, on first use, normally the first index
-  build) and cached; its vectors equal the torch ones within 2e-7.
+  answers imports neither torch nor transformers, so it loads the model in under a second instead of
+  ~5 s, and a question is embedded in 7-12 ms instead of 13-25 ms on 2 cores (bench/README.md). The ONNX
+  file is exported once per machine from the packaged weights with torch (~15 s, on first use, normally
+  the first index build) and cached; its vectors equal the torch ones within 2e-7.
 * `torch`: sentence-transformers on PyTorch, the reference the ONNX file is exported from.
 """
 
@@ -84,6 +84,9 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = len(os.sched_getaffinity(0))
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: a spinning pool holds both cores after each question, which
+        # starves the event loop and the other questions when many arrive at once (bench/README.md, load).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
