@@ -1,9 +1,9 @@
 """The timeline as a picture: one row per entry in date order, the date on the axis, the quote beside it.
 
 Pure: a `Timeline` in, PNG bytes out (a matplotlib `Figure` without pyplot: no display, no global state
-shared between threads). Rows are evenly spaced, so
-events weeks apart stay readable beside events decades apart; the gap is written on the axis instead.
-Labels are verbatim prefixes of the quoted sentences, shortened with an ellipsis.
+shared between threads). Rows are evenly spaced, so events weeks apart stay readable beside events decades
+apart; the gap is written on the axis instead. Labels are verbatim prefixes of the quoted sentences,
+shortened with an ellipsis.
 """
 
 from __future__ import annotations
