@@ -187,8 +187,7 @@ def add_document(
     if not text.strip():
         result.warnings.append(f"{where}: no article text, skipped")
         return
-    first_line = text.split("\n", 1)[0]
-    fallback_title = first_line if len(first_line) <= 100 else first_line[:99].rsplit(" ", 1)[0] + "…"
+    fallback_title = _first_line_title(text)
     result.documents.append(Document(
         id=doc_id,
         source=source,
@@ -198,6 +197,18 @@ def add_document(
         url=str(url) if url else None,
         text=text,
     ))
+
+
+# A dateline alone on the first line ("CNN —", "New York CNN Business —") names no story.
+_DATELINE = re.compile(r"[^\n]{1,60}[—–]")
+
+
+def _first_line_title(text: str) -> str:
+    """A title for an article that has none: its first line that is not a bare dateline, cut at 100
+    characters on a word boundary."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    line = next((line for line in lines if not _DATELINE.fullmatch(line)), lines[0])
+    return line if len(line) <= 100 else line[:99].rsplit(" ", 1)[0] + "…"
 
 
 def _read_jsonl(file: Path, source: str, prefix: str, result: ReadResult) -> None:

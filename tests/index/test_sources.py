@@ -59,6 +59,16 @@ def test_markdown_heading_is_the_title(tmp_path: Path) -> None:
     assert (doc.title, doc.text) == ("Port reopens", "The port reopened on Friday.")
 
 
+def test_an_untitled_article_is_titled_by_its_first_line_after_a_bare_dateline(tmp_path: Path) -> None:
+    body = ("For the first time ever, a gallon of regular gas now costs $5 on average nationwide, according "
+            "to the motoring club's Saturday reading.")
+    records = [{"id": "1", "text": f"New York CNN Business —\n\n{body}"},
+               {"id": "2", "text": "WASHINGTON (AP) — Talks end."}]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    titles = [d.title for d in read_source(tmp_path).documents]
+    assert titles == [body[:99].rsplit(" ", 1)[0] + "…", "WASHINGTON (AP) — Talks end."]
+
+
 def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("A fine article about the harbour.")
     (tmp_path / "empty.txt").write_text("")
