@@ -792,6 +792,9 @@ RULES: list[tuple[str, Handler]] = [
      r"(?![\s-]+(?:results|net|profit|earnings|figures|bonus|level))", h_year_end),
     (r"\b(?P<mon>" + MON + r")\s+" + DAYNUM + r",?\s+(?:and|or|to|through|until)\s+(?P<span>(?P<day>"
      + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_month_day),
+    # "by the end of the month": the DCT's month (TimeML marks the part with a modifier, not the value)
+    (r"\bthe\s+(?:end|beginning|start|middle)\s+of\s+the\s+(?P<unit>month|week)\b",
+     lambda m, ctx: ("DATE", _shift(ctx.dct, m["unit"].lower(), 0))),
 ]
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
@@ -809,7 +812,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
-    tuple(WEEKDAYS), ("day",), ("year",), _MONTH_KEYS,
+    tuple(WEEKDAYS), ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
 # Case folding for the gates, so that a substring test never misses what IGNORECASE matches: str.lower() plus

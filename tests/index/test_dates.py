@@ -296,6 +296,11 @@ def test_year_end_after_a_preposition():
     assert values("Year-end results were strong.") == []
 
 
+def test_part_of_the_month_or_week_is_that_month_or_week():
+    assert value_of("More troops arrive by the end of the month.", "the end of the month") == "2024-06"
+    assert value_of("A decision is due at the start of the week.", "the start of the week") == "2024-W25"
+
+
 def test_second_day_of_a_month_day_pair():
     assert values("Talks are set for July 8 and 9.") == [("July 8", "DATE", "2024-07-08"),
                                                        ("9", "DATE", "2024-07-09")]
