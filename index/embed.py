@@ -82,7 +82,9 @@ class OnnxEncoder:
 
         path = onnx_file(cache_dir)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        # The cores this process may use (sched_getaffinity is Linux-only).
+        options.intra_op_num_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                        else os.cpu_count() or 1)
         options.log_severity_level = 3
         # Idle threads sleep instead of spinning: a spinning pool holds both cores after each question, which
         # starves the event loop and the other questions when many arrive at once (bench/README.md, load).
