@@ -89,12 +89,15 @@ class OnnxEncoder:
         # Idle threads sleep instead of spinning: a spinning pool holds both cores after each question, which
         # starves the event loop and the other questions when many arrive at once (bench/README.md, load).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        def session() -> ort.InferenceSession:
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
         try:
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self.session = session()
         except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
             log.warning("the cached ONNX model %s does not load (%s); exporting it again", path, error)
             export_onnx(path)
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self.session = session()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch([t.strip() for t in texts])
