@@ -26,10 +26,11 @@ def test_encode_returns_vectors_in_input_order(embedder: Embedder) -> None:
     assert np.allclose(together, alone, atol=1e-5)
 
 
-def test_onnx_and_torch_give_the_same_vectors(embedder: Embedder) -> None:
-    assert embedder.backend == "onnx"
-    torch_vectors = Embedder(backend="torch").encode(TEXTS)
-    assert np.abs(embedder.encode(TEXTS) - torch_vectors).max() < 1e-5
+def test_onnx_is_the_default_and_gives_the_torch_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BRIEFBOT_ENCODER", raising=False)
+    onnx = Embedder()
+    assert onnx.backend == "onnx"
+    assert np.abs(onnx.encode(TEXTS) - Embedder(backend="torch").encode(TEXTS)).max() < 1e-5
 
 
 def test_unknown_backend_is_refused() -> None:
