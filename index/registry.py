@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.errors import UserError
+
 STATE_DB = "state.sqlite3"
 KINDS = ("folder", "file", "url", "feed")
 _NAME_MAX = 64
@@ -24,7 +26,7 @@ CREATE TABLE IF NOT EXISTS sources (
 """
 
 
-class RegistryError(Exception):
+class RegistryError(UserError):
     """A registry change was refused; nothing was changed."""
 
 

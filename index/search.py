@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 
 from index.embed import Embedder
+from index.errors import InvalidInput
 from index.lexical import terms, top_rows
 from index.question_time import question_window
 from index.store import DocumentInfo, Store, StoredPassage, one_faiss_thread
@@ -121,10 +122,10 @@ class Searcher:
         """
         question = " ".join(question.split())
         if not question:
-            raise ValueError("the question is empty")
+            raise InvalidInput("the question is empty")
         k = self.settings.k if k is None else k
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise InvalidInput("k must be at least 1")
         timings: dict[str, float] = {}
         clock = time.perf_counter()
 

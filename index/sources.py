@@ -21,6 +21,7 @@ import dateparser
 import trafilatura
 
 from index.clean import clean
+from index.errors import UserError
 
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 MANIFEST = "manifest.toml"
@@ -28,7 +29,7 @@ MANIFEST = "manifest.toml"
 _ALIASES = {"doc_id": "id", "publish_date": "published", "domain": "publisher", "date": "published"}
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A source cannot be read at all (missing path, unreadable manifest)."""
 
 

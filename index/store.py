@@ -29,6 +29,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from index.errors import UserError
 from index.lexical import tokenize_corpus
 from index.sources import Document
 
@@ -56,7 +57,7 @@ CREATE INDEX events_doc ON events(doc_id);
 """
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The index cannot be used as it is; the message says why and what to do."""
 
 

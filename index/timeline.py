@@ -16,6 +16,7 @@ import dateparser
 import numpy as np
 
 from index.dates import ISO_PREFIX, period
+from index.errors import InvalidInput
 from index.lexical import terms
 from index.search import Searcher, source_dict
 from index.store import DocumentInfo, StoredEvent
@@ -85,14 +86,14 @@ def parse_bound(text: str, *, end: bool) -> date:
         try:
             first, last = period(text)
         except ValueError:
-            raise ValueError(problem) from None
+            raise InvalidInput(problem) from None
         return last if end else first
     parsed = dateparser.parse(
         text, languages=["en"],
         settings={"PREFER_DAY_OF_MONTH": "last" if end else "first", "REQUIRE_PARTS": ["year"]},
     )
     if parsed is None:
-        raise ValueError(problem)
+        raise InvalidInput(problem)
     return parsed.date()
 
 
@@ -104,7 +105,7 @@ def build_timeline(
     start = parse_bound(since, end=False) if since else None
     stop = parse_bound(until, end=True) if until else None
     if start and stop and start > stop:
-        raise ValueError(f"--since {since} is after --until {until}")
+        raise InvalidInput(f"--since {since} is after --until {until}")
     events = [e for e in searcher.store.events() if _in_range(e.date, start, stop)]
     if topic:
         events = _about(searcher, topic, events)
