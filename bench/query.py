@@ -7,7 +7,7 @@ dense side beyond the pool's size is synthetic; the FAISS type is the one `index
 Generations are cached in $BRIEFBOT_BENCH_CACHE and reused.
 
 Per question (103 RealTime QA + seed questions, `--repeat` rounds): `Searcher.ask` stage timings (embed,
-dense, lexical, fuse) + render (`bot.cli.render_text` and `bot.render.answer_embed`) + bm25s's own
+dense, lexical, fuse) + render (`bot.cli.text.answer_text` and `bot.render.answer_embed`) + bm25s's own
 `retrieve` on the same question (`lexical:bm25s_retrieve`: the lexical stage before `top_rows`); the floor
 is `encode_query` + a flat `IndexFlatIP.search` over the same N vectors, in a pass of its own. Cold start:
 a fresh interpreter imports the CLI and the Discord bot, loads the model and opens the index. Batched
@@ -92,10 +92,10 @@ def bm25s_retrieve_ms(searcher: Searcher, question: str) -> float:
 
 
 def renderers():
-    from bot.cli import render_text
+    from bot.cli.text import answer_text
     from bot.render import answer_embed, page_of
 
-    return {"render_text": render_text,
+    return {"answer_text": answer_text,
             "answer_embed": lambda answer: answer_embed(answer, page_of(answer, 1, 3))}
 
 
@@ -180,7 +180,7 @@ def main() -> None:
                     with Timer() as t:
                         fn(answer)
                     timings[f"render:{name}"] = t.seconds * 1000
-                timings["total+render"] = timings["total"] + timings["render:render_text"]
+                timings["total+render"] = timings["total"] + timings["render:answer_text"]
                 timings["lexical:bm25s_retrieve"] = bm25s_retrieve_ms(searcher, q)
                 for stage, ms in timings.items():
                     stages.setdefault(stage, []).append(ms)
@@ -210,7 +210,7 @@ def main() -> None:
         if not args.no_cold:
             entry["cold_start"] = cold_start(folder)
         results.append(entry)
-        for stage in ["embed", "dense", "lexical", "lexical:bm25s_retrieve", "fuse", "render:render_text",
+        for stage in ["embed", "dense", "lexical", "lexical:bm25s_retrieve", "fuse", "render:answer_text",
                       "render:answer_embed", "total", "total+render"]:
             if stage in figures:
                 rows.append([n, stage, figures[stage]["p50"], figures[stage]["p99"], ""])

@@ -177,6 +177,19 @@ class BriefBot(discord.AutoShardedClient):
         await send_ephemeral(interaction, text)
 
 
+async def connect(client: discord.Client, token: str, *, gateway: bool) -> None:
+    """Log in (and connect to the gateway if asked), turning Discord's refusals into one-line errors."""
+    try:
+        await client.login(token)
+        if gateway:
+            await client.connect()
+    except discord.LoginFailure:
+        raise ConfigError("Discord rejected the token (DISCORD_TOKEN or [discord] token)") from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError("the Message Content intent is not enabled for this bot: enable it in the "
+                          "developer portal (Bot > Privileged Gateway Intents)") from None
+
+
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Reply with `text` only the user sees, whatever state the interaction is in.
 

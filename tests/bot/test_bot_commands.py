@@ -16,6 +16,7 @@ from aiohttp import web
 from bot import cli
 from bot.client import BriefBot
 from bot.exts.moderation import UPLOADS
+from bot.settings import ConfigError
 from index.fetch import FetchPolicy
 from tests.bot.conftest import WAIT, FastBot, World, make_settings
 from tests.bot.test_e2e import QUESTION, SEED_SENTENCE, embed_text
@@ -214,7 +215,7 @@ async def test_sharded_bot_identifies_with_configured_shard(library: object, tmp
 def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, guild_ids=[], ask_channels=[])
     settings.discord.shard_ids = [0]
-    with pytest.raises(cli.ConfigError, match="shard_count"):
+    with pytest.raises(ConfigError, match="shard_count"):
         BriefBot(settings)
 
 

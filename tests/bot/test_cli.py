@@ -124,3 +124,23 @@ def test_console_script_reports_errors_without_traceback(data_dir: Path) -> None
                             env={**os.environ, "BRIEFBOT_DATA_DIR": str(data_dir)}, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip() == "briefbot: error: the question is empty"
+
+
+@pytest.mark.parametrize("argv", [
+    ["--data-dir", "{data}", "--config", "{config}", "--json", "sources"],
+    ["sources", "--data-dir", "{data}", "--config", "{config}", "--json"],
+    ["--json", "--config", "{config}", "source", "list", "--data-dir", "{data}"],
+])
+def test_global_options_before_or_after_the_command(
+    argv: list[str], data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+) -> None:
+    """`--data-dir`, `--config` and `--json` count wherever they are (before the command they were reset)."""
+    chosen, folder, config = tmp_path / "chosen", tmp_path / "notes", tmp_path / "briefbot.toml"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The ferry to the island runs twice a day in winter.")
+    config.write_text(f'sources = ["{folder}"]\n', encoding="utf-8")
+    code, out, _ = run(capsys, *(a.format(data=chosen, config=config) for a in argv))
+    assert code == 0
+    [entry] = json.loads(out)
+    assert (entry["name"], entry["location"]) == ("notes", str(folder))
+    assert chosen.exists() and not data_dir.exists()

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot import cli
 from bot.checks import RateLimits
-from bot.cli import main, protect_secret
+from bot.cli import main
+from bot.secrets import forget_secrets, protect_secret
 from index.library import Library
 from tests.bot.conftest import WAIT, FastBot, World, make_settings
 from tests.bot.test_e2e import EPHEMERAL, QUESTION
@@ -60,7 +60,7 @@ def restored_logging() -> Iterator[None]:
     finally:
         root.handlers[:], root.level = handlers, level
         logging.setLogRecordFactory(factory)
-        cli._SECRETS.clear()
+        forget_secrets()
 
 
 def assert_no_secret(caplog: pytest.LogCaptureFixture, *texts: str) -> None:

@@ -86,6 +86,7 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     import bm25s
 
     from bot import cli
+    from bot.cli import commands
     from bot.settings import Settings
     from index import build, store
     from index.library import Library
@@ -94,7 +95,7 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
         return Library(settings.data_dir, default_sources=settings.sources, max_words=settings.passage_words,
                        embedder_factory=lambda: ReplayEmbedder(vectors, die_on_encode=point == "embedding"))
 
-    cli.open_library = open_library  # type: ignore[assignment]
+    commands.open_library = open_library  # type: ignore[assignment]
     # Where to die: (module or class, function, before or after the call).
     kill_points = {
         "passages": (build, "make_passages", False),

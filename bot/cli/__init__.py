@@ -1,0 +1,50 @@
+"""The `briefbot` command line: `main` runs one command and shows its errors.
+
+Parsing is in `arguments`, the commands in `commands`, what they print in `text`. Every command takes
+`--json` for machine-readable output. Errors are one line on stderr with a non-zero exit status;
+tracebacks only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bot.cli.arguments import parse
+from bot.cli.commands import COMMANDS, UsageError
+from bot.journal import JournalError
+from bot.secrets import redact
+from bot.settings import ConfigError, load_settings
+from index.embed import EncoderError
+from index.registry import RegistryError
+from index.sources import SourceError
+from index.store import StoreError, os_error_message
+
+EXIT_ERROR, EXIT_USAGE = 1, 2
+# Errors whose message is meant for the user as it is.
+USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, JournalError, EncoderError, ValueError,
+               OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        settings = load_settings(args.config, args.data_dir)
+        return COMMANDS[args.command](args, settings)
+    except UsageError as exc:
+        print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        text = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+        print(f"briefbot: error: {redact(text)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("briefbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"briefbot: unexpected error: {type(exc).__name__}: {redact(str(exc))} (rerun with --debug for "
+              "details)", file=sys.stderr)
+        return EXIT_ERROR

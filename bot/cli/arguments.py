@@ -1,0 +1,107 @@
+"""The command line's grammar: every command, its arguments and the options all of them take.
+
+Parsing only: `parse` returns a namespace whose `command` names the function of `bot.cli.commands` that
+runs it. The global options (`--config`, `--data-dir`, `--json`, `--debug`) may come before or after the
+command name.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from index.registry import KINDS
+
+DESCRIPTION = "The `briefbot` command line: index, ask, sources, timeline, and the Discord bot."
+
+
+def day(text: object) -> date:
+    """An --as-of day (argparse names this function in its "invalid day value" error)."""
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"not a day: {text!r} (use YYYY-MM-DD)") from None
+
+
+def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes. Only the top-level parser sets their defaults: a subcommand's
+    parser leaves an absent option alone, so one given before the command name is not reset after it."""
+    unset = {} if defaults else {"default": argparse.SUPPRESS}
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--config", type=Path, help="TOML config file (default: $BRIEFBOT_CONFIG)", **unset)
+    options.add_argument("--data-dir", type=Path, help="index directory (default: $BRIEFBOT_DATA_DIR or a "
+                         "per-user data dir)", **unset)
+    options.add_argument("--json", action="store_true", help="print JSON", **unset)
+    options.add_argument("--debug", action="store_true", help="show tracebacks", **unset)
+    return options
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="briefbot", description=DESCRIPTION, parents=[_global_options(
+        defaults=True)])
+    common = _global_options(defaults=False)
+    commands = top.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, *, runs: str | None = None,
+                under: argparse._SubParsersAction = commands) -> argparse.ArgumentParser:
+        sub = under.add_parser(name, parents=[common], help=summary)
+        sub.set_defaults(command=runs or name)
+        return sub
+
+    index = command("index", "index the registered sources")
+    index.add_argument("--source", action="append", default=[], metavar="PATH",
+                       help="add a folder or file as a source first (repeatable)")
+    index.add_argument("--rebuild", action="store_true", help="re-embed everything")
+
+    ask = command("ask", "answer a question with quoted passages")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--k", type=int, help="number of passages (default from config: 3)")
+    ask.add_argument("--source", action="append", default=None, metavar="NAME",
+                     help="only this source or publisher (repeatable)")
+    ask.add_argument("--as-of", type=day, metavar="YYYY-MM-DD",
+                     help="ask as on this day: later articles are unknown, 'this week' is that week "
+                          "(default: today)")
+    ask.add_argument("--jsonl", action="store_true",
+                     help='read {"id", "question"[, "as_of"]} lines on stdin, write a JSON result line each')
+
+    command("sources", "list the sources")
+
+    source = command("source", "add, remove or list sources")
+    actions = source.add_subparsers(required=True, metavar="ACTION")
+    add = command("add", "add a folder, file, web page or feed; index it", runs="source add", under=actions)
+    add.add_argument("location", help="a folder or file, or the http(s) URL of an article page or a feed")
+    add.add_argument("--name", help="source name (default: the folder, file or host name)")
+    add.add_argument("--kind", choices=KINDS, help="default: found from the location (a URL serving a feed "
+                     "is a feed)")
+    remove = command("remove", "remove a source and its passages", runs="source remove", under=actions)
+    remove.add_argument("name", help="the source's name (see `briefbot sources`)")
+    command("list", "list the sources (as `briefbot sources`)", runs="sources", under=actions)
+
+    command("refresh", "download the web pages and feeds again; index what changed")
+
+    timeline = command("timeline", "dated events in date order, quoted")
+    timeline.add_argument("topic", nargs="?", help="only events about this (default: all)")
+    timeline.add_argument("--since", metavar="DATE", help="YYYY, YYYY-MM, YYYY-MM-DD or e.g. 'May 2024'")
+    timeline.add_argument("--until", metavar="DATE", help="same forms; a month or year counts whole")
+    timeline.add_argument("--png", type=Path, metavar="FILE", help="also draw the timeline into FILE")
+
+    timex = command("timex", "tag time expressions (TimeML TIMEX3)")
+    timex.add_argument("--jsonl", action="store_true", required=True,
+                       help='read {"id", "dct", "text"} lines on stdin, write {"id", "timexes"} lines')
+
+    run = command("run", "start the Discord bot (token: $DISCORD_TOKEN)")
+    run.add_argument("--sync", action="store_true", help="sync the slash commands at start-up")
+
+    command("commands", "print the slash commands (--json: the payload as synced)")
+
+    sync = command("sync", "sync the slash commands to Discord")
+    sync.add_argument("--guild", type=int, action="append", metavar="ID",
+                      help="sync to this server only, at once (repeatable; default: [discord] guild_ids, "
+                           "else globally)")
+    return top
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parsed command line; exits with status 2 and a usage line when it does not parse."""
+    return parser().parse_args(argv)

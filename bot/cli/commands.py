@@ -1,0 +1,211 @@
+"""One function per `briefbot` command: open the library, call the core, print the result.
+
+Each takes the parsed arguments (`bot.cli.arguments`) and the settings, prints text (`bot.cli.text`) or
+JSON, and returns the exit status; errors are raised and shown by `bot.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from bot.cli.arguments import day
+from bot.cli.text import (
+    answer_text,
+    commands_text,
+    emit,
+    progress_bar,
+    sources_text,
+    timeline_text,
+    update_text,
+    warn,
+)
+from bot.secrets import discord_token
+from bot.settings import Settings, open_library
+from index.dates import tag
+from index.library import Library, ReindexResult
+from index.plot import timeline_png
+
+
+class UsageError(Exception):
+    """The command line asks for something it cannot do (shown as it is, exit status 2)."""
+
+
+def _emit_update(args: argparse.Namespace, result: ReindexResult, head: dict | None = None,
+                 title: str | None = None) -> None:
+    """Print what a reindex or refresh did (after `title`, with `head` in the JSON); warnings on stderr."""
+    for warning in result.warnings:
+        warn(warning)
+    emit(args.json, {**(head or {}), **result.as_dict()}, update_text(result, title))
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    library.sources()  # register the default sources before any added here
+    for location in args.source:
+        library.add_source(location)
+    with progress_bar(not args.json) as progress:
+        result = library.reindex(rebuild=args.rebuild, progress=progress)
+    _emit_update(args, result)
+    return 0
+
+
+def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    library.sources()  # register the default sources before the one added here
+    entry = library.add_source(args.location, name=args.name, kind=args.kind, added_by="cli")
+    with progress_bar(not args.json) as progress:
+        result = library.reindex(progress=progress)
+    entry = library.registry.get(entry.name) or entry  # with its counts
+    _emit_update(args, result, {"source": vars(entry)},
+                 f"source {entry.name} ({entry.kind}, {entry.location}): {entry.documents} documents")
+    return 0
+
+
+def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    entry = library.remove_source(args.name)
+    with progress_bar(not args.json) as progress:
+        result = library.reindex(progress=progress)
+    _emit_update(args, result, {"removed": vars(entry)}, f"removed source {entry.name} ({entry.location})")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        result = library.refresh(progress=progress)
+    _emit_update(args, result)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    if args.jsonl:
+        return _ask_lines(args, library)
+    if args.question is None:
+        raise UsageError("ask needs a QUESTION (or --jsonl)")
+    with progress_bar(not args.json) as progress:
+        library.searcher(progress)
+    sources = set(args.source) if args.source else None
+    answer = library.ask(args.question, args.k, sources, args.as_of)
+    emit(args.json, answer.as_dict(), answer_text(answer))
+    return 0
+
+
+def _ask_lines(args: argparse.Namespace, library: Library) -> int:
+    sources = set(args.source) if args.source else None
+    library.searcher()
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        qid: object = number
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
+                raise ValueError('each line needs a "question" string')
+            qid = request.get("id", number)
+            as_of = day(request["as_of"]) if request.get("as_of") is not None else args.as_of
+            start = time.perf_counter()
+            answer = library.ask(request["question"], args.k, sources, as_of)
+            took_ms = (time.perf_counter() - start) * 1000
+            out = {"id": qid, **answer.as_dict(), "took_ms": round(took_ms, 3),
+                   "timings_ms": {k: round(v, 3) for k, v in answer.timings_ms.items()}}
+        except (ValueError, json.JSONDecodeError) as exc:
+            out = {"id": qid, "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    entries = open_library(settings).sources()
+    emit(args.json, [e.__dict__ for e in entries], sources_text(entries))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        library.searcher(progress)
+    timeline = library.timeline(args.topic, args.since, args.until)
+    if args.png:
+        write_atomic(args.png, timeline_png(timeline))
+    emit(args.json, timeline.as_dict(), timeline_text(timeline, args.topic))
+    return 0
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it is either whole or absent, never half-written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def cmd_timex(args: argparse.Namespace, settings: Settings) -> int:
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            found = tag(doc["text"], date.fromisoformat(doc["dct"][:10]))
+            out = {"id": doc.get("id", number), "timexes": [asdict(t) for t in found]}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            out = {"id": number, "error": f'each line needs "text" and an ISO "dct" ({exc})'}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
+    from bot.client import BriefBot, connect
+
+    token = discord_token(settings)
+    discord.utils.setup_logging()
+
+    async def run() -> None:
+        async with BriefBot(settings, sync_on_start=args.sync) as bot:
+            await connect(bot, token, gateway=True)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import BriefBot
+
+    payload = BriefBot(settings, serve=False).command_payload()
+    emit(args.json, payload, commands_text(payload))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import BriefBot, connect
+
+    token = discord_token(settings)
+
+    async def sync() -> list:
+        async with BriefBot(settings, serve=False) as bot:
+            await connect(bot, token, gateway=False)
+            return await bot.sync_commands(args.guild)
+
+    synced = asyncio.run(sync())
+    where = args.guild or settings.discord.guild_ids
+    target = f"to server(s) {', '.join(map(str, where))}" if where else "globally"
+    emit(args.json, [{"id": c.id, "name": c.name} for c in synced], f"synced {len(synced)} commands {target}")
+    return 0
+
+
+# The command names of `bot.cli.arguments` and what runs them.
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "source add": cmd_source_add,
+    "source remove": cmd_source_remove, "refresh": cmd_refresh, "timeline": cmd_timeline,
+    "timex": cmd_timex, "run": cmd_run, "commands": cmd_commands, "sync": cmd_sync,
+}

@@ -1,0 +1,106 @@
+"""What the command line prints for people: answers, source lists, build reports, timelines, progress.
+
+Pure functions from core objects to text (plus the progress bar on stderr); `emit` prints either that
+text or the JSON of `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from index.build import Progress
+from index.library import ReindexResult
+from index.registry import SourceEntry
+from index.search import Answer, citation
+from index.timeline import Timeline
+
+
+def emit(as_json: bool, data: object, text: str) -> None:
+    """Print `data` as one JSON document, or `text`."""
+    print(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+def warn(text: str) -> None:
+    print(f"briefbot: warning: {text}", file=sys.stderr)
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress display on stderr, one bar per indexing stage; nothing when disabled."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=Console(stderr=True), transient=True) as bars:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, advance: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], advance=advance)
+
+        yield update
+
+
+def answer_text(answer: Answer) -> str:
+    """An answer for a terminal: the answering sentence, then numbered quotes with their sources."""
+    lines = [answer.answer]
+    for number, hit in enumerate(answer.passages, 1):
+        source = hit.source
+        link = f" <{source.url}>" if source.url else ""
+        lines += ["", f"[{number}] {hit.quote}", f"    — {citation(source)}{link}"]
+        if hit.also_reported_by:
+            lines.append("    also reported by: " + "; ".join(citation(s) for s in hit.also_reported_by))
+    return "\n".join(lines)
+
+
+def update_text(result: ReindexResult, title: str | None = None) -> str:
+    """What a reindex or refresh did, in total and per source (after `title`)."""
+    report = result.report.as_dict()
+    lines = [title] if title else []
+    lines.append(
+        f"{report['documents']} documents, {report['passages']} passages; "
+        f"{report['documents_added']} added, {report['documents_changed']} changed, "
+        f"{report['documents_removed']} removed; {report['embedded']} passages embedded"
+        + ("" if report["generation"] else " (index unchanged)")
+    )
+    lines += [
+        f"  {name}: {len(c.added)} added, {len(c.changed)} changed, {len(c.removed)} removed documents; "
+        f"{c.passages_added} added, {c.passages_removed} removed passages"
+        for name, c in result.report.sources.items()
+    ]
+    if result.fetched:
+        lines.append("web: " + ", ".join(f"{n} {origin}" for origin, n in sorted(result.fetched.items())))
+    return "\n".join(lines)
+
+
+def sources_text(entries: Sequence[SourceEntry]) -> str:
+    """One aligned line per source."""
+    width = max((len(e.name) for e in entries), default=4)
+    return "\n".join(
+        f"{e.name:<{width}}  {e.kind:<6}  {e.documents:>5} docs  {e.passages:>6} passages  "
+        f"indexed {e.last_indexed or 'never'}  {e.location}"
+        for e in entries
+    ) or "no sources"
+
+
+def timeline_text(timeline: Timeline, topic: str | None) -> str:
+    """Each date, then its quotes; or a sentence saying there is nothing dated."""
+    lines = []
+    for entry in timeline.events:
+        flag = f"  (dates disagree: {entry.disagreement})" if entry.disagreement else ""
+        lines.append(f"{entry.date}{flag}")
+        lines += [f"    “{q.quote}” — {citation(q.source)}" for q in entry.quotes]
+    about = f" about {topic!r}" if topic else ""
+    return "\n".join(lines) or f"No dated events{about} in the briefings."
+
+
+def commands_text(payload: list[dict[str, Any]]) -> str:
+    """The slash commands, one line each."""
+    return "\n".join(f"/{c['name']:<10} {c['description']}" for c in payload)
