@@ -1,9 +1,11 @@
-"""The Discord client: `BriefBot`, an `AutoShardedClient` with the slash commands of `bot.exts`.
+"""The Discord bot: `BriefBot`, a `commands.AutoShardedBot` whose areas are the cogs of `bot.exts`.
 
-The model and the index load once, in `setup_hook`, off the event loop; commands then call the core in
-worker threads (`asyncio.to_thread`) so the gateway heartbeat and other interactions never wait on a
-search or an index build. Nothing the bot sends can ping anyone: `AllowedMentions.none()` applies to
-every message and interaction response.
+The client holds what the areas share (settings, the core library, the journal, rate limits, the reindex
+guard, background jobs, error reporting); each area's commands, listeners, loops and persistent views live
+in its cog, loaded in `setup_hook`. The model and the index load once, in `setup_hook`, off the event loop;
+commands then call the core in worker threads (`asyncio.to_thread`) so the gateway heartbeat and other
+interactions never wait on a search or an index build. Nothing the bot sends can ping anyone:
+`AllowedMentions.none()` applies to every message and interaction response.
 """
 
 from __future__ import annotations
@@ -15,15 +17,13 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import tasks
+from discord.ext import commands
 
-from bot import exts
-from bot.checks import RateLimits, ReindexBusy, ReindexGuard
-from bot.exts import ask
+from bot.checks import RateLimits, ReindexGuard
+from bot.exts import EXTENSIONS
 from bot.journal import Journal
 from bot.render import message
 from bot.settings import ConfigError, Settings, open_library
-from index.feeds import WEB_KINDS
 from index.library import Library
 from index.registry import RegistryError
 from index.sources import SourceError
@@ -49,11 +49,11 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class BriefBot(discord.AutoShardedClient):
+class BriefBot(commands.AutoShardedBot):
     """The bot. Pass `library` to reuse one already open (tests); otherwise `setup_hook` opens it.
 
-    `serve=False` makes a client that only talks REST (for `briefbot sync`): no model, no index.
-    Commands are registered on construction, so the payload can be printed without connecting.
+    `serve=False` makes a client that only talks REST (for `briefbot sync` and `briefbot commands`): the
+    areas register their commands, but no model, no index, no loops.
     """
 
     def __init__(self, settings: Settings, *, library: Library | None = None, serve: bool = True,
@@ -62,6 +62,8 @@ class BriefBot(discord.AutoShardedClient):
         if config.shard_ids is not None and config.shard_count is None:
             raise ConfigError("discord.shard_ids needs discord.shard_count (the total over all processes)")
         super().__init__(
+            command_prefix=(),  # slash commands only: no message is a prefix command
+            help_command=None,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             shard_ids=config.shard_ids,
@@ -76,9 +78,7 @@ class BriefBot(discord.AutoShardedClient):
         self.limits = RateLimits(config.cooldown_seconds, config.cooldown_per_guild)
         self.reindex_guard = ReindexGuard()
         self.background: set[asyncio.Task[None]] = set()  # strong references to running jobs
-        self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
-        exts.register(self)
 
     @property
     def core(self) -> Library:
@@ -92,12 +92,15 @@ class BriefBot(discord.AutoShardedClient):
                 self.library = open_library(self.settings)
             await asyncio.to_thread(self.library.searcher)  # loads the model; indexes on the first run
             log.info("index loaded: %d sources", len(await asyncio.to_thread(self.library.sources)))
-            minutes = self.settings.discord.feed_refresh_minutes
-            if minutes > 0:
-                self.refresh_feeds.change_interval(minutes=minutes)
-                self.refresh_feeds.start()
+        await self.load_areas()
         if self.sync_on_start:
             await self.sync_commands()
+
+    async def load_areas(self) -> None:
+        """Load the cog of every area (`bot.exts.EXTENSIONS`) that is not loaded yet."""
+        for name in EXTENSIONS:
+            if name not in self.extensions:
+                await self.load_extension(name)
 
     def command_payload(self, guild_id: int | None = None) -> list[dict[str, Any]]:
         """The application commands exactly as `CommandTree.sync` sends them (global, or to one guild)."""
@@ -123,40 +126,10 @@ class BriefBot(discord.AutoShardedClient):
         task.add_done_callback(self.background.discard)
         return task
 
-    @tasks.loop(minutes=30)
-    async def refresh_feeds(self) -> None:
-        """Download the web pages and feeds again and reindex what changed (interval from the config).
-
-        Skipped while a moderator's job holds the reindex guard; the next round catches up.
-        """
-        sources = await asyncio.to_thread(self.core.sources)
-        if not any(entry.kind in WEB_KINDS for entry in sources):
-            return
-        try:
-            self.reindex_guard.acquire("scheduled feed refresh")
-        except ReindexBusy:
-            return
-        try:
-            result = await asyncio.to_thread(self.core.refresh)
-            log.info("feed refresh: %s", result.report.as_dict())
-            for warning in result.warnings:
-                log.warning("feed refresh: %s", warning)
-        except Exception:
-            log.exception("feed refresh failed")
-        finally:
-            self.reindex_guard.release()
-
     async def close(self) -> None:
-        self.refresh_feeds.cancel()
         for task in list(self.background):
             task.cancel()
-        await super().close()
-
-    async def on_message(self, msg: discord.Message) -> None:
-        await ask.answer_message(self, msg)
-
-    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
-        ask.record_reaction(self, event)
+        await super().close()  # unloads the areas' cogs, which stop their loops
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error

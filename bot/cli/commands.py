@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.cli.arguments import day
 from bot.cli.text import (
@@ -181,7 +182,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
     from bot.client import BriefBot
 
-    payload = BriefBot(settings, serve=False).command_payload()
+    async def load() -> list[dict[str, Any]]:
+        async with BriefBot(settings, serve=False) as bot:
+            await bot.load_areas()
+            return bot.command_payload()
+
+    payload = asyncio.run(load())
     emit(args.json, payload, commands_text(payload))
     return 0
 

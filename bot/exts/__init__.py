@@ -1,15 +1,5 @@
-"""The slash commands, one module per area; each module's `register(bot)` adds its commands to the tree."""
+"""The bot's areas, one extension each. An extension's `setup(bot)` adds its cog, which owns the area's
+slash commands, listeners, loops and persistent views; `BriefBot.setup_hook` loads them in this order
+(which is also the order of the commands as synced)."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-from bot.exts import ask, moderation, sources, timeline
-
-if TYPE_CHECKING:
-    from bot.client import BriefBot
-
-
-def register(bot: BriefBot) -> None:
-    for module in (ask, timeline, sources, moderation):
-        module.register(bot)
+EXTENSIONS = ("bot.exts.ask", "bot.exts.timeline", "bot.exts.sources")

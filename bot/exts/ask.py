@@ -1,4 +1,5 @@
-"""`/ask`, questions asked by mentioning the bot or in ask-channels, and the buttons under an answer.
+"""Questions: `/ask`, questions asked by mentioning the bot or in ask-channels, 👍/👎 reactions on an
+answer, and the buttons under it (the `Ask` cog).
 
 Buttons are `DynamicItem`s whose custom id carries the answer id (`ask:<id>:<action>[:<page>]`); the
 question is looked up in the journal, so paging and feedback keep working after a restart.
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
+from bot.autocomplete import source_names
 from bot.checks import cooldown
-from bot.exts.sources import source_names
 from bot.render import Page, answer_embed, clip, message, page_of, timeline_embed
 from index.plot import timeline_png
 from index.search import Answer
@@ -138,23 +140,6 @@ async def answer_to(
     return answer_id, answer_embed(answer, page), answer_view(answer_id, answer, page)
 
 
-@app_commands.command(name="ask", description="Ask the briefings a question; the answer quotes them verbatim")
-@app_commands.describe(question="What you want to know", source="Only quote this source",
-                       private="Show the answer only to you")
-@app_commands.autocomplete(source=source_names)
-@cooldown("ask")
-async def ask(interaction: discord.Interaction[BriefBot],
-              question: app_commands.Range[str, 1, QUESTION_MAX], source: str | None = None,
-              private: bool = False) -> None:
-    await interaction.response.defer(thinking=True, ephemeral=private)
-    answer_id, embed, view = await answer_to(
-        interaction.client, question, [source] if source else [], user_id=interaction.user.id,
-        guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-    )
-    sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, wait=True)
-    interaction.client.journal.set_message(answer_id, sent.id)
-
-
 def question_in(bot: BriefBot, msg: discord.Message) -> str | None:
     """The question a message asks the bot: in an ask-channel, or when it mentions the bot."""
     if msg.author.bot or msg.guild is None or bot.user is None:
@@ -202,6 +187,43 @@ def record_reaction(bot: BriefBot, event: discord.RawReactionActionEvent) -> Non
         bot.journal.record_feedback(answer_id, event.user_id, vote)
 
 
-def register(bot: BriefBot) -> None:
-    bot.tree.add_command(ask)
-    bot.add_dynamic_items(AnswerButton)
+class Ask(commands.Cog):
+    """Answers questions wherever they are asked, and keeps the buttons of past answers working."""
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AnswerButton)  # buttons of any answer ever posted, also after a restart
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnswerButton)
+
+    @app_commands.command(name="ask",
+                          description="Ask the briefings a question; the answer quotes them verbatim")
+    @app_commands.describe(question="What you want to know", source="Only quote this source",
+                           private="Show the answer only to you")
+    @app_commands.autocomplete(source=source_names)
+    @cooldown("ask")
+    async def ask(self, interaction: discord.Interaction[BriefBot],
+                  question: app_commands.Range[str, 1, QUESTION_MAX], source: str | None = None,
+                  private: bool = False) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        answer_id, embed, view = await answer_to(
+            self.bot, question, [source] if source else [], user_id=interaction.user.id,
+            guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+        )
+        sent = await interaction.followup.send(embed=embed, view=view, ephemeral=private, wait=True)
+        self.bot.journal.set_message(answer_id, sent.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, msg: discord.Message) -> None:
+        await answer_message(self.bot, msg)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        record_reaction(self.bot, event)
+
+
+async def setup(bot: BriefBot) -> None:
+    await bot.add_cog(Ask(bot))

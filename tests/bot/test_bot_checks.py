@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.checks import RateLimits, ReindexBusy, ReindexGuard
-from bot.exts.moderation import save_upload
 from bot.journal import Journal
+from bot.uploads import save_upload
 
 
 class Clock:

@@ -15,8 +15,8 @@ from aiohttp import web
 
 from bot import cli
 from bot.client import BriefBot
-from bot.exts.moderation import UPLOADS
 from bot.settings import ConfigError
+from bot.uploads import UPLOADS
 from index.fetch import FetchPolicy
 from tests.bot.conftest import WAIT, FastBot, World, make_settings
 from tests.bot.test_e2e import QUESTION, SEED_SENTENCE, embed_text
@@ -222,7 +222,13 @@ def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
 def test_cli_commands_json_is_the_synced_payload(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["commands", "--json", "--data-dir", str(tmp_path)]) == 0
     payload = json.loads(capsys.readouterr().out)
-    expected = BriefBot(make_settings(tmp_path, guild_ids=[], ask_channels=[])).command_payload()
+
+    async def registered() -> list[dict]:
+        async with BriefBot(make_settings(tmp_path, guild_ids=[], ask_channels=[]), serve=False) as bot:
+            await bot.load_areas()
+            return bot.command_payload()
+
+    expected = asyncio.run(registered())
     assert payload == json.loads(json.dumps(expected))
     assert [c["name"] for c in payload] == ["ask", "timeline", "sources", "reindex", "source"]
 
@@ -287,7 +293,8 @@ async def test_scheduled_refresh_picks_up_a_changed_feed_article(world: World) -
         body, kind = site.pages["/news/tram"]
         site.pages["/news/tram"] = (body.replace("spring of 2027", "autumn of 2028"), kind)
         before = library.embedder.encoded
-        await world.bot.refresh_feeds()  # one round of the loop, as the interval would run it
+        # One round of the loop, as the interval would run it.
+        await world.bot.get_cog("Sources").refresh_feeds()  # type: ignore[union-attr]
     hit = library.ask(TRAM_QUESTION, 1, {"coast"}).passages[0]
     assert "autumn of 2028" in hit.quote
     assert 0 < library.embedder.encoded - before <= 2  # only the changed article's passages
