@@ -154,6 +154,31 @@ CLOCK = r"(?:(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)(?:\
 # ------------------------------------------------------------------------------------------- date helpers
 
 
+class _OutOfCalendar(Exception):
+    """A resolved date falls outside the years 1-9999 that `datetime.date` represents: the expression gets no
+    value (the DCT may be any date of that range, and "yesterday" on 0001-01-01 names no day)."""
+
+
+def _year(y: int) -> int:
+    """`y` if it is a year of the calendar, else `_OutOfCalendar`."""
+    if not dt.MINYEAR <= y <= dt.MAXYEAR:
+        raise _OutOfCalendar
+    return y
+
+
+def _add_days(d: dt.date, n: int) -> dt.date:
+    """`d` plus `n` days (negative: before), or `_OutOfCalendar`."""
+    try:
+        return d + dt.timedelta(days=n)
+    except OverflowError:
+        raise _OutOfCalendar from None
+
+
+def _years_around(dct: dt.date) -> list[int]:
+    """The DCT's year and its neighbours, those of them inside the calendar."""
+    return [y for y in (dct.year - 1, dct.year, dct.year + 1) if dt.MINYEAR <= y <= dt.MAXYEAR]
+
+
 def _iso(d: dt.date) -> str:
     return d.isoformat()
 
@@ -172,23 +197,23 @@ def _shift(dct: dt.date, unit: str, n: int) -> str:
     """The resolver for relative expressions: the `unit` period `n` steps from the DCT, at its granularity."""
     unit = unit.rstrip("s")
     if unit == "day":
-        return _iso(dct + dt.timedelta(days=n))
+        return _iso(_add_days(dct, n))
     if unit == "week":
-        return _week(dct + dt.timedelta(weeks=n))
+        return _week(_add_days(dct, 7 * n))
     if unit == "weekend":
-        return _week(dct + dt.timedelta(weeks=n)) + "-WE"
+        return _week(_add_days(dct, 7 * n)) + "-WE"
     if unit == "month":
         y, mo = _month_add(dct.year, dct.month, n)
-        return f"{y:04d}-{mo:02d}"
+        return f"{_year(y):04d}-{mo:02d}"
     if unit == "quarter":
         y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 + n, 4)
-        return f"{y}-Q{q + 1}"
+        return f"{_year(y)}-Q{q + 1}"
     if unit == "year":
-        return str(dct.year + n)
+        return str(_year(dct.year + n))
     if unit == "decade":
-        return str(dct.year // 10 + n)
+        return str(_year(dct.year + 10 * n) // 10)
     if unit in ("century", "centurie"):
-        return str(dct.year // 100 + n)
+        return str(_year(dct.year + 100 * n) // 100)
     raise ValueError(unit)
 
 
@@ -371,8 +396,7 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
     if year:
         d = _safe_date(year, mo, day)
     else:
-        years = (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)
-        cands = [c for y in years if (c := _safe_date(y, mo, day))]
+        cands = [c for y in _years_around(ctx.dct) if (c := _safe_date(y, mo, day))]
         if _g(m, "wd"):  # "Monday, Oct. 26": the weekday tells the year
             cands = [c for c in cands if c.weekday() == WEEKDAYS[m["wd"].lower()]] or cands
         if _ENDED.search(ctx.text, max(0, m.start() - 12), m.start()):
@@ -390,18 +414,20 @@ MONTH_BIAS = 300  # days: a month name on the side the tense argues against is r
 def _month_value(mo: int, mod: str | None, m: re.Match[str], ctx: _Ctx) -> str:
     """A month name without a year: by modifier, else by tense (nearest occurrence when unknown)."""
     dct = ctx.dct
-    cands = [dt.date(y, mo, 1) for y in (dct.year - 1, dct.year, dct.year + 1)]
+    cands = [dt.date(y, mo, 1) for y in _years_around(dct)]
     cur = dt.date(dct.year, dct.month, 1)
     off = OFFSETS.get(mod.lower()) if mod else None
     if off == -1:
-        d = max(c for c in cands if c < cur)
+        d = max((c for c in cands if c < cur), default=None)
     elif off == 1:
-        d = min(c for c in cands if c > cur)
+        d = min((c for c in cands if c > cur), default=None)
     elif off == 0:
         d = dt.date(dct.year, mo, 1)
     else:
         deadline = _DEADLINE.search(ctx.text, max(0, m.start() - 8), m.start())
         d = _pick(cands, cur, "future" if deadline else ctx.tense(m.start(), m.end()), bias=MONTH_BIAS)
+    if d is None:  # "last January" in January of the year 1
+        raise _OutOfCalendar
     return f"{d.year:04d}-{d.month:02d}"
 
 
@@ -458,7 +484,8 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
         return "DATE", f"{year}-{s}"
     dct = ctx.dct
     cur = (dct.year * 12 + dct.month) // 3  # season index: Dec-Feb, Mar-May, ...
-    tgt = [(y * 12 + SEASON_MONTH[s]) // 3 for y in (dct.year - 1, dct.year, dct.year + 1)]
+    # two years either side: in December, "next winter" is the one after the winter that has begun
+    tgt = [(y * 12 + SEASON_MONTH[s]) // 3 for y in range(dct.year - 2, dct.year + 3)]
     off = OFFSETS.get(re.sub(r"\s+", " ", mod)) if mod not in ("", "the") else None
     if off == -1:
         k = max(t for t in tgt if t < cur)
@@ -471,7 +498,7 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
         ok = [t for t in tgt if (t <= cur if tense == "past" else t >= cur if tense == "future" else True)]
         k = min(ok or tgt, key=lambda t: (abs(t - cur), t > cur))
     y = (k * 3) // 12 if s != "WI" else (k * 3 - 1) // 12
-    return "DATE", f"{y}-{s}"
+    return "DATE", f"{_year(y)}-{s}"
 
 
 def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -494,7 +521,7 @@ def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
         tense = ctx.tense(m.start(), m.end())
         # by tense; with no tense marker, the nearer of the two (ties to the past)
         days = delta if tense == "future" or (tense is None and delta < 7 - delta) else delta - 7
-    d = dct + dt.timedelta(days=days)
+    d = _add_days(dct, days)
     if _g(m, "part") and not (_g(m, "clock") or _g(m, "clock2")):
         typ, value = "DATE", _iso(d)  # "Friday night": annotated as the day in TimeBank/AQUAINT news
     else:
@@ -536,7 +563,7 @@ def h_deictic(m: re.Match[str], ctx: _Ctx) -> Result:
     """'yesterday', 'today', 'tomorrow', 'tonight', 'last night', 'this morning', 'yesterday afternoon'."""
     w = re.sub(r"\s+", " ", m["deic"].lower())
     shift = {"yesterday": -1, "today": 0, "tomorrow": 1, "tonight": 0, "last night": -1, "this": 0}
-    day = _iso(ctx.dct + dt.timedelta(days=shift[w]))
+    day = _iso(_add_days(ctx.dct, shift[w]))
     if w in ("tonight", "last night"):
         return "TIME", f"{day}TNI"
     if w == "this" and not _g(m, "part"):
@@ -579,7 +606,7 @@ def h_the_year(m: re.Match[str], ctx: _Ctx) -> Result:
     """'the year', 'the fiscal year', 'the end of the year' (the DCT's); 'the latest fiscal year' (last)."""
     if re.match(r"\s+(?:ended|ending|that\s+ended|that\s+ends|through)\b", ctx.text[m.end():m.end() + 20]):
         return "DURATION", "P1Y"  # "the year ended June 30": a fiscal period, not the calendar year
-    return "DATE", str(ctx.dct.year - (1 if _g(m, "mod") else 0))
+    return "DATE", str(_year(ctx.dct.year - (1 if _g(m, "mod") else 0)))
 
 
 def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -604,7 +631,7 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
         year = dct.year
         if q > cur_q and ctx.tense(m.start(), m.end()) != "future":
             year -= 1
-    return "DATE", f"{year}-Q{q}"
+    return "DATE", f"{_year(year)}-Q{q}"
 
 
 def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -660,7 +687,7 @@ def h_year_end(m: re.Match[str], ctx: _Ctx) -> Result:
     prep = m["prep"].lower()
     past = prep == "since" or (prep not in ("by", "until", "till", "before") and ctx.tense(m.start(), m.end())
                                == "past" and ctx.dct.month < 12)
-    return "DATE", f"{ctx.dct.year - past}-12-31"
+    return "DATE", f"{_year(ctx.dct.year - past)}-12-31"
 
 
 def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -714,7 +741,7 @@ MOVABLE: dict[str, Callable[[int], dt.date]] = {
 def h_holiday(m: re.Match[str], ctx: _Ctx) -> Result:
     rule = HOLIDAYS[re.sub(r"\s+", " ", m["hol"].lower())]
     year = _year_of(m)
-    years = [year] if year else [ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1]
+    years = [year] if year else _years_around(ctx.dct)
     cands = [dt.date(y, *rule) if isinstance(rule, tuple) else MOVABLE[rule](y) for y in years]
     return "DATE", _iso(_pick(cands, ctx.dct, ctx.tense(m.start(), m.end())))
 
@@ -860,7 +887,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     text, dct = ctx.text, ctx.dct
     out: list[Timex] = []
     seen = False
-    y, q = _shift(dct, "quarter", -1).split("-Q")
+    y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 - 1, 4)  # the last completed quarter
+    q += 1
     anchor, named = dct, False
     period_end: tuple[int, dt.date] | None = None  # (sentence, day) of the last "ended <date>"
     weekdays: dict[int, str] = {}
@@ -884,36 +912,40 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
         t = found[i]
         i += 1
         v, start, end = t.value, t.start, t.end
-        if v == "@Q0":
-            v = f"{y}-Q{q}"
-        elif v == "@Q-4D" and period_end and period_end[0] == ctx.sentence(start):
-            d = period_end[1]
-            v = _iso(_safe_date(d.year - 1, d.month, d.day) or dt.date(d.year - 1, d.month, 28))
-        elif v.startswith("@Q-4"):
-            v = f"{int(y) - 1}-Q{q}" if seen else str(dct.year - 1)
-        elif v.startswith("@Y"):
-            v = f"{v[2:]}-Q{q}"
-        elif v.startswith("@D"):
-            base, n = anchor, int(v[2:])
-            nxt = found[i] if i < len(found) else None
-            if (n and nxt and re.fullmatch(r"\s*", text[end:nxt.start])
-                    and re.search(r"day\s+(?:before|after)$", t.text, re.IGNORECASE)
-                    and (day := _DAY.fullmatch(nxt.value))):
-                base, end = dt.date.fromisoformat(day.group(1)), nxt.end
-                i += 1
-            elif out and re.fullmatch(r"\s*,\s*", text[out[-1].end:start]) and _DAY.fullmatch(out[-1].value):
-                base, n = anchor, 0  # "Oct. 12, the day before the crash": an appositive restates the date
-            v = _iso(base + dt.timedelta(days=n))
-        elif v == "@THEN":
-            if not named:
-                continue
-            v = _iso(anchor)
-        elif v[:2] in ("@P", "@N"):
-            wd = int(v[2:])
-            if v[1] == "P":
-                v = _iso(anchor - dt.timedelta(days=(anchor.weekday() - wd - 1) % 7 + 1))
-            else:
-                v = _iso(anchor + dt.timedelta(days=(wd - anchor.weekday() - 1) % 7 + 1))
+        try:
+            if v == "@Q0":
+                v = f"{_year(y)}-Q{q}"
+            elif v == "@Q-4D" and period_end and period_end[0] == ctx.sentence(start):
+                d = period_end[1]
+                v = _iso(_safe_date(_year(d.year - 1), d.month, d.day) or dt.date(d.year - 1, d.month, 28))
+            elif v.startswith("@Q-4"):
+                v = f"{_year(y - 1)}-Q{q}" if seen else str(_year(dct.year - 1))
+            elif v.startswith("@Y"):
+                v = f"{v[2:]}-Q{q}"
+            elif v.startswith("@D"):
+                base, n = anchor, int(v[2:])
+                nxt = found[i] if i < len(found) else None
+                if (n and nxt and re.fullmatch(r"\s*", text[end:nxt.start])
+                        and re.search(r"day\s+(?:before|after)$", t.text, re.IGNORECASE)
+                        and (day := _DAY.fullmatch(nxt.value))):
+                    base, end = dt.date.fromisoformat(day.group(1)), nxt.end
+                    i += 1
+                elif (out and re.fullmatch(r"\s*,\s*", text[out[-1].end:start])
+                      and _DAY.fullmatch(out[-1].value)):
+                    base, n = anchor, 0  # "Oct. 12, the day before the crash": an appositive restates it
+                v = _iso(_add_days(base, n))
+            elif v == "@THEN":
+                if not named:
+                    continue
+                v = _iso(anchor)
+            elif v[:2] in ("@P", "@N"):
+                wd = int(v[2:])
+                if v[1] == "P":
+                    v = _iso(_add_days(anchor, -((anchor.weekday() - wd - 1) % 7 + 1)))
+                else:
+                    v = _iso(_add_days(anchor, (wd - anchor.weekday() - 1) % 7 + 1))
+        except _OutOfCalendar:
+            continue
         seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
         if day := _DAY.fullmatch(v):
             anchor, named = dt.date.fromisoformat(day.group(1)), True
@@ -945,7 +977,10 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
         names = [m.group(k) for k in ("mon", "wd") if m.groupdict().get(k)]
         if any(not _CASED.match(n) for n in names):
             continue
-        res = handler(m, ctx)
+        try:
+            res = handler(m, ctx)
+        except _OutOfCalendar:
+            continue
         if res is None:
             continue
         taken[s:e] = b"\x01" * (e - s)

@@ -16,6 +16,7 @@ import sentencex
 
 MAX_WORDS = 80
 _WORD = re.compile(r"\S+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,12 @@ class Passage:
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
+    return hashlib.sha1(_utf8(text)).hexdigest()[:20]
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 of any str: a lone surrogate (which JSON can spell, "\\ud800") is kept, not an error."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def sentence_spans(text: str, max_words: int = MAX_WORDS) -> list[Span]:
@@ -52,7 +58,8 @@ def sentence_spans(text: str, max_words: int = MAX_WORDS) -> list[Span]:
     spans: list[Span] = []
     for paragraph, block in enumerate(re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text)):
         offset = block.start()
-        for sentence in sentencex.segment("en", block.group()):
+        # sentencex takes only valid Unicode; U+FFFD for a lone surrogate keeps every offset
+        for sentence in sentencex.segment("en", _SURROGATE.sub("\ufffd", block.group())):
             stripped = sentence.strip()
             if stripped:
                 start = offset + sentence.index(stripped[0])
@@ -91,7 +98,7 @@ def make_passages(doc_id: str, text: str, max_words: int = MAX_WORDS) -> list[Pa
         chunk = spans[i:j]
         start, end = chunk[0].start, chunk[-1].end
         passage_text = text[start:end]
-        pid = hashlib.sha1(f"{doc_id}\0{passage_text}".encode()).hexdigest()[:20]
+        pid = hashlib.sha1(_utf8(f"{doc_id}\0{passage_text}")).hexdigest()[:20]
         if pid not in seen:
             seen.add(pid)
             sentences = tuple((s.start - start, s.end - start) for s in chunk)

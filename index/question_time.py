@@ -49,8 +49,8 @@ def question_window(question: str, asked: date) -> Window | None:
             spans.append((*named, timex.text))
     if not spans:
         return None
-    start = min(s for s, _, _ in spans) - BEFORE
-    end = min(max(e for _, e, _ in spans) + AFTER, asked)
+    start = _plus(min(s for s, _, _ in spans), -BEFORE)
+    end = min(_plus(max(e for _, e, _ in spans), AFTER), asked)
     if start > end:  # a future period ("next month"): nothing about it is published yet
         return None
     return Window(start, end, ", ".join(t for _, _, t in spans))
@@ -59,11 +59,19 @@ def question_window(question: str, asked: date) -> Window | None:
 def _period(value: str, asked: date) -> tuple[date, date] | None:
     """First and last day of a TIMEX3 DATE value, None for what is not a period of the calendar."""
     if value in ("PAST_REF", "PRESENT_REF"):
-        return asked - RECENT, asked
+        return _plus(asked, -RECENT), asked
     if week := _WEEK.fullmatch(value):
         monday = date.fromisocalendar(int(week[1]), int(week[2]), 1)
-        return monday, monday + timedelta(days=6)
+        return monday, _plus(monday, timedelta(days=6))
     try:
         return period(value)
     except ValueError:  # seasons, quarters, decades, FUTURE_REF
         return None
+
+
+def _plus(day: date, delta: timedelta) -> date:
+    """`day` moved by `delta`, held inside the calendar (a window opens no earlier than 0001-01-01)."""
+    try:
+        return day + delta
+    except OverflowError:
+        return date.max if delta > timedelta(0) else date.min

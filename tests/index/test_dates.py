@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.dates import Timex, calendar_date, tag
+from index.dates import Timex, calendar_date, period, tag
 
 DCT = dt.date(2024, 6, 17)  # a Monday
 
@@ -190,22 +190,117 @@ def test_calendar_date(value: str, expected: tuple[str, str] | None):
     assert calendar_date(value) == expected
 
 
-# --- robustness ----------------------------------------------------------------------------------------
+# --- robustness: the tagger is total ------------------------------------------------------------------
+# Any text, any reference date the calendar holds: `tag` returns, never raises. Expressions whose date falls
+# outside the years 1-9999 ("yesterday" on 0001-01-01) get no value.
 
 _WORDS = ["on", "Monday", "last", "next", "week", "June", "18", "2024", "the", "third", "quarter", "ago",
           "two", "years", "will", "said", "May", "1990s", "summer", "a", "year", "earlier", "today", ",", ".",
           "day", "before", "after", "that", "until", "then", "previous", "Friday", "and", "9", "year-end",
-          "by", "is", "second", "5 p.m."]
+          "by", "is", "second", "5 p.m.", "winter", "coming", "following", "this", "past", "spring", "fall",
+          "Christmas", "Thanksgiving", "yesterday", "tomorrow", "weekend", "month", "January", "December",
+          "Winter", "Olympics", "century", "decade", "from", "now", "ended", "Sept.", "30", "half", "first"]
+_BOUNDARY_DAYS = [dt.date.min, dt.date(1, 1, 2), dt.date(1, 12, 31), dt.date(2, 1, 1), dt.date(9998, 12, 31),
+                  dt.date(9999, 1, 1), dt.date(9999, 12, 30), dt.date.max]
+# any day of the calendar, its first and last days often
+ANY_DAY = st.dates() | st.sampled_from(_BOUNDARY_DAYS)
+# the reference dates of an undated document (index.events)
+UNDATED = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 
 
-@given(st.lists(st.sampled_from(_WORDS), max_size=30), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
-@settings(max_examples=300, deadline=None)
-def test_tag_never_fails_and_spans_are_consistent(words: list[str], dct: dt.date):
-    text = " ".join(words)
-    found = tag(text, dct)
+def _consistent(text: str, found: list[Timex]) -> None:
     assert all(text[t.start:t.end] == t.text and t.type in ("DATE", "TIME", "DURATION", "SET") for t in found)
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert all(not t.value.startswith("@") for t in found)
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=30), ANY_DAY)
+@settings(max_examples=400, deadline=None)
+def test_tag_never_fails_and_spans_are_consistent(words: list[str], dct: dt.date):
+    text = " ".join(words)
+    found = tag(text, dct)
+    _consistent(text, found)
+    for t in found:  # every calendar date it gives is one the calendar holds
+        if (day := calendar_date(t.value)) is not None:
+            period(day[0])
+
+
+_SEASON_MODS = ["next", "coming", "following", "this coming", "last", "past", "previous", "this past", "this",
+                "current", "the", ""]
+
+
+def _season_index(value: str) -> int:
+    """The order of a season value: consecutive seasons differ by 1 (winter 2024 is Dec 2024 - Feb 2025)."""
+    year, season = value.split("-")
+    return int(year) * 4 + {"SP": 1, "SU": 2, "FA": 3, "WI": 4}[season]
+
+
+@given(st.sampled_from(_SEASON_MODS), st.sampled_from(["spring", "summer", "fall", "autumn", "winter"]),
+       st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28),
+       st.sampled_from(["", " Olympics", " of discontent"]))
+@settings(max_examples=600, deadline=None)
+def test_seasons_with_every_modifier_in_every_month(mod: str, season: str, year: int, month: int, day: int,
+                                                     tail: str):
+    dct = dt.date(year, month, day)
+    text = " ".join(w for w in ("It ends", mod, season + tail) if w) + "."
+    found = [t for t in tag(text, dct) if season in t.text]
+    if not found or not 2 <= year <= 9998:  # near the ends of the calendar the season may lie outside it
+        return
+    now = 4 * year + (month // 3 if month < 12 else 4)  # the season the DCT is in, as `_season_index` counts
+    k = _season_index(found[0].value)
+    offset = {"next": 1, "coming": 1, "following": 1, "this coming": 1, "last": -1, "past": -1,
+              "previous": -1, "this past": -1}.get(mod)
+    if offset == 1:
+        assert now < k <= now + 4, (text, dct, found[0].value)
+    elif offset == -1:
+        assert now - 4 <= k < now, (text, dct, found[0].value)
+    else:
+        assert abs(k - now) <= 4, (text, dct, found[0].value)
+
+
+@pytest.mark.parametrize("dct", [dt.date(2024, 12, d) for d in (1, 15, 31)] + [UNDATED[1]])
+@pytest.mark.parametrize("phrase", ["next winter", "the coming winter", "the following winter",
+                                    "the next Winter Olympics"])
+def test_next_winter_in_december(phrase: str, dct: dt.date):
+    """Issue 12's crash: in December the winter that has begun is 'this winter'; the next is a year on."""
+    (found,) = [t for t in tag(f"They will meet {phrase}.", dct) if "inter" in t.text]
+    assert found.value == f"{dct.year + 1}-WI"
+
+
+# a modifier and what it modifies: "next winter", "last Tuesday", "this coming quarter", "the past March"
+_PHRASES = [f"{mod} {word}".strip() for mod in _SEASON_MODS for word in [
+    "spring", "summer", "fall", "winter", "Monday", "Sunday", "January", "December", "week", "weekend",
+    "month", "quarter", "year", "decade", "century", "Christmas", "Thanksgiving", "year-end", "day", "half"]]
+
+
+@given(st.text(max_size=300) | st.lists(st.sampled_from(_PHRASES + _WORDS), max_size=12).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_undated_documents_never_fail(text: str):
+    for dct in UNDATED:
+        _consistent(text, tag(text, dct))
+
+
+@pytest.mark.parametrize("dct", _BOUNDARY_DAYS)
+@pytest.mark.parametrize("text", [
+    "Yesterday, tomorrow, last Tuesday, next Friday, on Thursday and this Monday morning.",
+    "Last December, next January, in May, on Christmas and on Thanksgiving, Labor Day and Memorial Day.",
+    "Last week, next weekend, the weekend, next month, last quarter, next year, two centuries ago, "
+    "three days from now, by year-end, since year-end, the latest fiscal year, the second half.",
+    "The storm hit on June 3. The next day it rained; the day before, the previous Friday, until then.",
+    "For the quarter ended Sept. 30, net rose from $2 a year earlier. The quarter beat the year-ago "
+    "quarter; the fourth quarter, next year's first quarter.",
+    "Last winter, next summer, this fall, the coming spring.",
+])
+def test_reference_dates_at_the_ends_of_the_calendar(text: str, dct: dt.date):
+    found = tag(text, dct)
+    _consistent(text, found)
+    assert found  # what lies inside the calendar is still tagged
+
+
+def test_a_date_outside_the_calendar_gets_no_value():
+    assert values("It rained yesterday.", dt.date.min) == []
+    assert values("It rains tomorrow.", dt.date.max) == []
+    assert values("It rained yesterday.", dt.date(1, 1, 2)) == [("yesterday", "DATE", "0001-01-01")]
 
 
 # --- tense cues ----------------------------------------------------------------------------------------

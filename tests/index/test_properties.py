@@ -12,6 +12,7 @@ hostile = st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.list
     st.sampled_from([
         "@everyone", "<@123>", "[link](https://evil.example)", "**bold**", "`code`", "U.S.", "Mr.", "\u202e",
         "\x00", "\r\n", "\n\n", ".", "!?", "  ", "Advertisement", "• Dow", "3,367.90", "Ü", "😀", "word",
+        "\ud800", "\udfff",  # lone surrogates: JSON can spell them ("\\ud800"), UTF-8 cannot
     ]),
     max_size=200,
 ).map("".join)
