@@ -17,16 +17,16 @@ import faiss
 import numpy as np
 from common import CACHE, Timer, emit, percentile, questions, seed_questions
 
-from index import store as store_module
 from index.embed import shared_embedder
-from index.store import current_generation
+from index.store import faiss_vectors as store_module
+from index.store.faiss_engine import FaissEngine
 
 
 def base_vectors() -> np.ndarray:
-    generation = current_generation(CACHE / "quality" / "index")
-    if generation is None:
+    engine = FaissEngine(CACHE / "quality" / "index")
+    if engine.current() is None:
         raise SystemExit("run bench/quality.py first: its pool index provides the real vectors")
-    index = faiss.read_index(str(generation / store_module.VECTORS))
+    index = faiss.read_index(str(engine.data_dir / engine.current() / store_module.VECTORS))
     return index.reconstruct_n(0, index.ntotal)
 
 

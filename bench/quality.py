@@ -53,7 +53,7 @@ from index.lexical import terms
 from index.library import Library
 from index.search import NOT_COVERED, Searcher, SearchSettings
 from index.sources import read_source
-from index.store import Store
+from index.store.faiss_engine import FaissEngine
 
 PERIOD = ("2022/05/15", "2022/09/15")
 
@@ -92,8 +92,8 @@ def pool_searcher(ids: list[str], max_words: int) -> tuple[Searcher, dict]:
     embedder = shared_embedder()
     with Timer() as t:
         # One data folder for every pool: vectors of passages embedded before are reused by text hash.
-        report = build(folder / "index", docs, embedder, max_words=max_words)
-    store = Store.open(folder / "index", embedder.name, embedder.dim)
+        report = build(FaissEngine(folder / "index"), docs, embedder, max_words=max_words)
+    store = FaissEngine(folder / "index").open(embedder.name, embedder.dim)
     info = {"documents": len(docs), "passages": store.count, "embedded_now": report.embedded,
             "build_s": round(t.seconds, 1), "faiss": store.meta.get("faiss", "flat")}
     return Searcher(store, embedder), info

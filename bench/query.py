@@ -1,6 +1,6 @@
 """Query latency per stage against the floor (query embed + flat search), memory, cold start; in one run.
 
-For each `--sizes` N, a store generation of N passages is written with the project's `write_generation`:
+For each `--sizes` N, a store generation of N passages is committed through the FAISS engine's interface:
 real corpus articles cut by the project's cutter (SQLite rows and the BM25 index are real text), and
 vectors that are the real vectors of the quality pool (bench/quality.py) tiled and perturbed to N (so the
 dense side beyond the pool's size is synthetic; the FAISS type is the one `index_kind(N)` chooses).
@@ -26,7 +26,6 @@ import sys
 import time
 from datetime import date
 
-import numpy as np
 from common import (
     CACHE,
     ROOT,
@@ -40,18 +39,20 @@ from common import (
 )
 from faiss_scale import base_vectors, tiled
 
-from index import store as store_module
 from index.embed import shared_embedder
 from index.lexical import terms
 from index.search import Searcher
-from index.store import Store, current_generation, write_generation
+from index.store import ChangeSet, DocumentUpdate
+from index.store.faiss_engine import FaissEngine, FaissSnapshot
+from index.store.faiss_vectors import one_faiss_thread, vector_index
 
 MAX_WORDS = 80
 
 
-def bench_store(n: int, embedder) -> tuple[Store, np.ndarray]:
+def bench_store(n: int, embedder) -> tuple[FaissSnapshot, object]:
     folder = CACHE / f"query-{n}"
-    if current_generation(folder) is None:
+    engine = FaissEngine(folder)
+    if engine.current() is None:
         texts, owners = corpus_passages(MAX_WORDS)
         if n > len(texts):
             raise SystemExit(f"the corpus has {len(texts)} passages of {MAX_WORDS} words; --sizes up to that")
@@ -60,34 +61,38 @@ def bench_store(n: int, embedder) -> tuple[Store, np.ndarray]:
         from index.sources import Document
 
         wanted = set(owners[:n])
-        documents, passages, kept_texts = [], [], []
+        documents: list[tuple[Document, list]] = []
+        total = 0
         from common import records
         for r in records():
-            if r["doc_id"] not in wanted:
+            if r["doc_id"] not in wanted or total >= n:
                 continue
             doc = Document(r["doc_id"], "rtqa", r.get("title") or r["doc_id"], r.get("domain") or "rtqa",
                            None, r.get("url"), clean(r["text"]))
-            documents.append((doc.id, doc.source, doc.title, doc.publisher, doc.published, doc.url, doc.text,
-                              doc.digest))
-            for p in make_passages(doc.id, doc.text, MAX_WORDS):
-                if len(passages) < n:
-                    passages.append((p.id, doc.id, p.start, p.end, p.text_hash, json.dumps(p.sentences)))
-                    kept_texts.append(p.text)
+            passages = make_passages(doc.id, doc.text, MAX_WORDS)[: n - total]
+            documents.append((doc, passages))
+            total += len(passages)
         meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(MAX_WORDS),
                 "bench": "vectors tiled from the quality pool"}
-        vectors = tiled(base_vectors(), len(passages))
-        write_generation(folder, meta, documents, passages, [], vectors, kept_texts)
-    return Store.open(folder, embedder.name, embedder.dim), folder
+        vectors = tiled(base_vectors(), total)
+        put, start = [], 0
+        for doc, passages in documents:
+            put.append(DocumentUpdate(doc, passages, vectors[start:start + len(passages)]))
+            start += len(passages)
+        with engine.writer():
+            engine.commit(None, ChangeSet(meta, put))
+    return engine.open(embedder.name, embedder.dim), folder
 
 
 def bm25s_retrieve_ms(searcher: Searcher, question: str) -> float:
     """The lexical stage as it was before `index.lexical.top_rows`: bm25s's own `retrieve` (top-k by
     `np.argpartition` over every passage's score), timed on the same question for comparison."""
-    tokens = [t for t in terms(question) if t in searcher.bm25.vocab_dict]
+    bm25 = searcher.store.keywords.retriever
+    tokens = [t for t in terms(question) if t in bm25.vocab_dict]
     with Timer() as t:
         if tokens:
-            searcher.bm25.retrieve([tokens], k=min(searcher.settings.candidates, searcher.store.count),
-                                   show_progress=False, n_threads=1)
+            bm25.retrieve([tokens], k=min(searcher.settings.candidates, searcher.store.count),
+                          show_progress=False, n_threads=1)
     return t.seconds * 1000
 
 
@@ -167,8 +172,9 @@ def main() -> None:
         store, folder = bench_store(n, embedder)
         searcher = Searcher(store, embedder)
         rss_loaded = current_rss_mb()
-        flat = store.vectors if store_module.vector_kind(store.vectors) == "flat" else \
-            store_module.vector_index(store.vectors.reconstruct_n(0, store.count), "flat")
+        index = store.vectors.index
+        flat = index if store.vectors.kind == "flat" else \
+            vector_index(index.reconstruct_n(0, store.count), "flat")
         stages: dict[str, list[float]] = {}
         floor: list[float] = []
         searcher.ask(qs[0][0], as_of=qs[0][1])  # warm-up; reads the publication dates a time window needs
@@ -188,12 +194,12 @@ def main() -> None:
         # thread, as in the query path: after the encoder, that is 3x faster than on two.
         for _ in range(args.repeat):
             for q, _as_of in qs:
-                with Timer() as t, store_module.one_faiss_thread():
+                with Timer() as t, one_faiss_thread():
                     vector = embedder.encode_query(q)
                     flat.search(vector[None, :], searcher.settings.k)
                 floor.append(t.seconds * 1000)
         disk = {p.name: sum(f.stat().st_size for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
-                for p in current_generation(folder).iterdir()}
+                for p in store.folder.iterdir()}
         figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2)}
                    for s, v in stages.items()}
         floor_fig = {"p50": round(percentile(floor, 50), 2), "p99": round(percentile(floor, 99), 2)}

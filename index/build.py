@@ -6,20 +6,18 @@ embedded before keeps its vector, so re-indexing an unchanged corpus embeds noth
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from index.embed import Embedder
-from index.events import extract_events
-from index.passages import MAX_WORDS, make_passages
+from index.events import EventMention, extract_events
+from index.passages import MAX_WORDS, Passage, make_passages
 from index.sources import Document
-from index.store import NoIndex, Store, build_lock, clean_stale, write_generation
+from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
 
 # progress(stage, advance, total): stages are "passages" and "embedding".
 Progress = Callable[[str, int, int], None]
@@ -62,137 +60,142 @@ class BuildReport:
 
 
 def build(
-    data_dir: Path, documents: Sequence[Document], embedder: Embedder, *, rebuild: bool = False,
+    engine: Engine, documents: Sequence[Document], embedder: Embedder, *, rebuild: bool = False,
     max_words: int = MAX_WORDS, progress: Progress | None = None,
 ) -> BuildReport:
-    """Index `documents` (the whole corpus: documents not given are removed) into `data_dir`."""
-    with build_lock(data_dir):
-        clean_stale(data_dir)  # leftovers of a build killed midway
-        old = None if rebuild else _open_existing(data_dir, embedder)
+    """Index `documents` (the whole corpus: documents not given are removed) into `engine`'s store.
+
+    In named steps: load the previous state, plan (which documents are new, changed or removed; cut the new
+    ones into passages), embed what was never embedded, assemble the change and commit it.
+    """
+    with engine.writer():
+        old = None if rebuild else _load_previous(engine, embedder)
         # Date tagging is pure Python and the encoder spends its time in ONNX Runtime without the GIL, so new
         # documents are tagged in this thread during the embedding (about 6% off a build, bench/README.md).
         tagger = ThreadPoolExecutor(1, thread_name_prefix="dates")
         try:
-            return _build(data_dir, documents, embedder, old, max_words, progress, tagger)
+            plan = _plan(documents, old, max_words, progress, tagger)
+            if old and plan.unchanged:
+                return plan.report
+            vectors = _embed(plan, old, embedder, progress)
+            changes = _assemble(plan, vectors, {"model": embedder.name, "dim": str(embedder.dim),
+                                                "max_words": str(max_words)})
+            plan.report.generation = engine.commit(old, changes)
+            return plan.report
         finally:
             tagger.shutdown(cancel_futures=True)
             if old:
                 old.close()
 
 
-def _open_existing(data_dir: Path, embedder: Embedder) -> Store | None:
+def _load_previous(engine: Engine, embedder: Embedder) -> Snapshot | None:
     try:
-        return Store.open(data_dir, embedder.name, embedder.dim)
+        return engine.open(embedder.name, embedder.dim)
     except NoIndex:
         return None
 
 
-def _build(
-    data_dir: Path, documents: Sequence[Document], embedder: Embedder, old: Store | None,
-    max_words: int, progress: Progress | None, tagger: ThreadPoolExecutor,
-) -> BuildReport:
-    old_digests: dict[str, str] = {}
-    old_passages: dict[str, list[tuple]] = {}
-    old_rows: dict[str, int] = {}  # text hash -> row of its vector in the old index
-    old_events: dict[str, list[tuple]] = {}
-    old_sources: dict[str, str] = {}  # document id -> source name
-    if old:
-        old_sources = dict(old.db.execute("SELECT id, source FROM documents"))
-        same_cut = old.meta.get("max_words") == str(max_words)
-        # With another passage size every document is cut anew; vectors of equal texts are still reused.
-        old_digests = dict(old.db.execute("SELECT id, digest FROM documents")) if same_cut else {
-            doc_id: "" for (doc_id,) in old.db.execute("SELECT id FROM documents")}
-        for row, pid, doc_id, start, end, thash, sentences in old.db.execute(
-            'SELECT row, id, doc_id, start, "end", text_hash, sentences FROM passages ORDER BY row'
-        ):
-            old_passages.setdefault(doc_id, []).append((pid, doc_id, start, end, thash, sentences))
-            old_rows.setdefault(thash, row)
-        for event in old.db.execute('SELECT doc_id, date, granularity, start, "end", timex FROM events'):
-            old_events.setdefault(event[0], []).append(event)
+@dataclass
+class _Put:
+    """A new or changed document: its passages, and its dated sentences (being tagged in a thread)."""
 
+    document: Document
+    passages: list[Passage]
+    events: Future[list[EventMention]]
+
+
+@dataclass
+class _Plan:
+    report: BuildReport
+    put: list[_Put]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.report.added or self.report.changed or self.report.removed)
+
+
+def _plan(
+    documents: Sequence[Document], old: Snapshot | None, max_words: int, progress: Progress | None,
+    tagger: ThreadPoolExecutor,
+) -> _Plan:
+    """What changes against the previous state `old`: documents whose digest is unchanged are kept as
+    indexed; the others are cut into passages (their dates tagged by `tagger`); the missing are removed."""
+    states = old.document_states() if old else {}
+    # With another passage size every document is cut anew; vectors of equal texts are still reused.
+    same_cut = old is not None and old.meta.get("max_words") == str(max_words)
     unique = list({doc.id: doc for doc in reversed(documents)}.values())[::-1]  # first of equal ids wins
     report = BuildReport(generation=None, documents=len(unique))
     ids = {doc.id for doc in unique}
-    report.removed = sorted(set(old_digests) - ids)
-    passages: list[tuple] = []
-    texts: list[str] = []
-    # Each document's first row, passages and events (being tagged by `tagger` for new documents).
-    layout: list[tuple[int, list[tuple], list[tuple] | Future[list[tuple]]]] = []
+    report.removed = sorted(set(states) - ids)
+    put: list[_Put] = []
     for doc in unique:
-        if old_digests.get(doc.id) == doc.digest:
-            kept = old_passages.get(doc.id, [])
-            layout.append((len(passages), kept, old_events.get(doc.id, [])))
-        else:
-            (report.changed if doc.id in old_digests else report.added).append(doc.id)
-            kept = [
-                (p.id, doc.id, p.start, p.end, p.text_hash, json.dumps(p.sentences))
-                for p in make_passages(doc.id, doc.text, max_words)
-            ]
-            layout.append((len(passages), kept, tagger.submit(_event_rows, doc)))
-        passages.extend(kept)
-        texts.extend(doc.text[p[2]:p[3]] for p in kept)
+        state = states.get(doc.id)
+        if state is None or not same_cut or state.digest != doc.digest:
+            (report.changed if state else report.added).append(doc.id)
+            passages = make_passages(doc.id, doc.text, max_words)
+            put.append(_Put(doc, passages, tagger.submit(extract_events, doc)))
         if progress:
             progress("passages", 1, len(unique))
-    report.passages = len(passages)
-    if old and not (report.added or report.changed or report.removed):
-        return report
+    dropped = old.passage_ids([*report.changed, *report.removed]) if old else {}
+    report.passages = (old.count if old else 0) - sum(map(len, dropped.values())) \
+        + sum(len(p.passages) for p in put)
+    old_keys = {(states[doc_id].source, pid) for doc_id, pids in dropped.items() for pid in pids}
+    new_keys = {(p.document.source, passage.id) for p in put for passage in p.passages}
+    report.passages_added = len(new_keys - old_keys)
+    report.passages_removed = len(old_keys - new_keys)
+    report.sources = _by_source(report, unique, states, new_keys - old_keys, old_keys - new_keys)
+    return _Plan(report, put)
 
-    old_ids = {p[0] for group in old_passages.values() for p in group}
-    new_ids = {p[0] for p in passages}
-    report.passages_added = len(new_ids - old_ids)
-    report.passages_removed = len(old_ids - new_ids)
-    report.sources = _by_source(report, unique, passages, old_passages, old_sources)
 
-    # Embed each text never embedded before, once, however many passages share it.
-    missing = {p[4]: text for p, text in zip(passages, texts, strict=True) if p[4] not in old_rows}
+def _embed(plan: _Plan, old: Snapshot | None, embedder: Embedder, progress: Progress | None,
+           ) -> dict[str, np.ndarray]:
+    """The vector of every text of the planned passages, by text hash: reused from `old` where the same
+    text was embedded before, else embedded now, once however many passages share it."""
+    texts = {p.text_hash: p.text for put in plan.put for p in put.passages}
+    reused = old.keys_of_texts(texts) if old else {}
+    vectors: dict[str, np.ndarray] = {}
+    if reused:
+        vectors = dict(zip(reused, old.vectors.get(list(reused.values())), strict=True))
+    missing = {h: text for h, text in texts.items() if h not in vectors}
     fresh = embedder.encode(
         list(missing.values()),
         progress=(lambda n: progress("embedding", n, len(missing))) if progress else None,
     )
-    report.embedded = len(missing)
-    # Rows change from build to build: attach each event to the passage that holds it now.
-    events: list[tuple] = []
-    for first, kept, dated in layout:
-        for event in dated.result() if isinstance(dated, Future) else dated:
-            holder = next((i for i, p in enumerate(kept) if p[2] <= event[3] < p[3]), None)
+    vectors.update(zip(missing, fresh, strict=True))
+    plan.report.embedded = len(missing)
+    return vectors
+
+
+def _assemble(plan: _Plan, vectors: dict[str, np.ndarray], meta: dict[str, str]) -> ChangeSet:
+    """The change set: each planned document with its passages' vectors and its events, each event in the
+    passage that holds its sentence."""
+    put = []
+    for planned in plan.put:
+        passages = planned.passages
+        events = []
+        for event in planned.events.result():
+            holder = next((i for i, p in enumerate(passages) if p.start <= event.start < p.end), None)
             if holder is not None:
-                events.append((*event, first + holder))
-    fresh_rows = {h: i for i, h in enumerate(missing)}
-    vectors = np.empty((len(passages), embedder.dim), dtype=np.float32)
-    reused = [(i, old_rows[p[4]]) for i, p in enumerate(passages) if p[4] in old_rows]
-    if reused and old:
-        targets, sources = zip(*reused, strict=True)
-        vectors[list(targets)] = old.vectors.reconstruct_batch(np.array(sources, dtype=np.int64))
-    for i, p in enumerate(passages):
-        if p[4] in fresh_rows:
-            vectors[i] = fresh[fresh_rows[p[4]]]
-
-    doc_rows = [
-        (d.id, d.source, d.title, d.publisher, d.published, d.url, d.text, d.digest) for d in unique
-    ]
-    meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(max_words)}
-    report.generation = write_generation(data_dir, meta, doc_rows, passages, events, vectors, texts).name
-    return report
-
-
-def _event_rows(doc: Document) -> list[tuple]:
-    return [(e.doc_id, e.date, e.granularity, e.start, e.end, e.timex) for e in extract_events(doc)]
+                events.append((event, holder))
+        stacked = np.array([vectors[p.text_hash] for p in passages], dtype=np.float32).reshape(
+            len(passages), -1)
+        put.append(DocumentUpdate(planned.document, passages, stacked, events))
+    return ChangeSet(meta, put, frozenset(plan.report.removed))
 
 
 def _by_source(
-    report: BuildReport, documents: list[Document], passages: list[tuple],
-    old_passages: dict[str, list[tuple]], old_sources: dict[str, str],
+    report: BuildReport, documents: list[Document], states: dict[str, DocumentState],
+    added: set[tuple[str, str]], removed: set[tuple[str, str]],
 ) -> dict[str, SourceChanges]:
-    """The report's document and passage changes, per source name."""
-    source_of = {**old_sources, **{doc.id: doc.source for doc in documents}}
+    """The report's document and passage changes (passages as (source, passage id)), per source name."""
+    source_of = {**{doc_id: state.source for doc_id, state in states.items()},
+                 **{doc.id: doc.source for doc in documents}}
     changes: defaultdict[str, SourceChanges] = defaultdict(SourceChanges)
     for attribute in ("added", "changed", "removed"):
         for doc_id in getattr(report, attribute):
             getattr(changes[source_of[doc_id]], attribute).append(doc_id)
-    old_keys = {(old_sources[doc_id], p[0]) for doc_id, group in old_passages.items() for p in group}
-    new_keys = {(source_of[p[1]], p[0]) for p in passages}
-    for source, _ in new_keys - old_keys:
+    for source, _ in added:
         changes[source].passages_added += 1
-    for source, _ in old_keys - new_keys:
+    for source, _ in removed:
         changes[source].passages_removed += 1
     return dict(sorted(changes.items()))

@@ -23,7 +23,8 @@ from index.plot import timeline_png
 from index.registry import Registry, RegistryError, SourceEntry
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
-from index.store import NoIndex, Store
+from index.store import NoIndex, Snapshot
+from index.store.faiss_engine import FaissEngine
 from index.timeline import Timeline, build_timeline
 
 
@@ -52,6 +53,7 @@ class Library:
         self.default_sources = list(default_sources)
         self.max_words = max_words
         self.registry = Registry(data_dir)
+        self.engine = FaissEngine(data_dir)
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
         self._searcher: Searcher | None = None
@@ -77,8 +79,10 @@ class Library:
         return self._searcher
 
     def _open(self) -> Searcher:
-        return Searcher(Store.open(self.data_dir, self.embedder.name, self.embedder.dim), self.embedder,
-                        self.settings)
+        return Searcher(self._snapshot(), self.embedder, self.settings)
+
+    def _snapshot(self) -> Snapshot:
+        return self.engine.open(self.embedder.name, self.embedder.dim)
 
     def reload(self) -> None:
         """Switch to the newest generation on disk (after a build by this or another process)."""
@@ -200,7 +204,7 @@ class Library:
                     continue
                 documents.extend(result.documents)
                 warnings.extend(result.warnings)
-            report = build(self.data_dir, documents, self.embedder, rebuild=rebuild,
+            report = build(self.engine, documents, self.embedder, rebuild=rebuild,
                            max_words=self.max_words, progress=progress)
             if report.generation is not None or self._searcher is None:
                 self.reload()
@@ -210,12 +214,16 @@ class Library:
             return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {})
 
     def _indexed_documents(self, source: str) -> list[Document]:
+        if self._searcher is not None:
+            return self._searcher.store.source_documents(source)
         try:
-            store = self._searcher.store if self._searcher else Store.open(
-                self.data_dir, self.embedder.name, self.embedder.dim)
+            snapshot = self._snapshot()
         except NoIndex:
             return []
-        return store.source_documents(source)
+        try:
+            return snapshot.source_documents(source)
+        finally:
+            snapshot.close()
 
     def _record_counts(self, entries: list[SourceEntry]) -> None:
         store = self.searcher().store

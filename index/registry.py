@@ -1,29 +1,20 @@
-"""The source registry: which folders, files, pages and feeds make up the briefings.
+"""The source registry: which folders, files, pages and feeds make up the briefings, and its rules.
 
-Kept in `state.sqlite3` in the data directory, apart from the index generations: the registry says what
-*should* be indexed, a generation is what *was* indexed. SQLite transactions keep it whole if a process
-dies mid-write.
+Kept by the store (`index.store.source_table`), apart from the index generations: the registry says what
+*should* be indexed, a generation is what *was* indexed.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from index.errors import UserError
+from index.store.source_table import SourceTable
 
-STATE_DB = "state.sqlite3"
 KINDS = ("folder", "file", "url", "feed")
 _NAME_MAX = 64
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sources (
-    name TEXT PRIMARY KEY, kind TEXT NOT NULL, location TEXT NOT NULL, added_by TEXT NOT NULL,
-    added_at TEXT NOT NULL, last_indexed TEXT, documents INTEGER NOT NULL DEFAULT 0,
-    passages INTEGER NOT NULL DEFAULT 0);
-"""
 
 
 class RegistryError(UserError):
@@ -49,20 +40,13 @@ def now() -> str:
 class Registry:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            self.db = sqlite3.connect(data_dir / STATE_DB, check_same_thread=False, isolation_level=None)
-            self.db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise RegistryError(
-                f"cannot open {data_dir / STATE_DB} ({exc}); if it is damaged, move it away and run "
-                "`briefbot index --rebuild` (sources added with `briefbot source add` must be added again)"
-            ) from exc
+        self.table = SourceTable(data_dir)
 
     def list(self) -> list[SourceEntry]:
-        return [SourceEntry(*row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]
+        return [SourceEntry(*row) for row in self.table.rows()]
 
     def get(self, name: str) -> SourceEntry | None:
-        row = self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+        row = self.table.row(name)
         return SourceEntry(*row) if row else None
 
     def check(self, name: str, kind: str) -> None:
@@ -78,13 +62,8 @@ class Registry:
 
     def add(self, name: str, kind: str, location: str, added_by: str) -> SourceEntry:
         self.check(name, kind)
-        try:
-            self.db.execute(
-                "INSERT INTO sources (name, kind, location, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-                (name, kind, location, added_by, now()),
-            )
-        except sqlite3.IntegrityError:
-            raise RegistryError(f"a source named {name!r} already exists") from None
+        if not self.table.insert(name, kind, location, added_by, now()):
+            raise RegistryError(f"a source named {name!r} already exists")
         entry = self.get(name)
         assert entry is not None
         return entry
@@ -93,16 +72,9 @@ class Registry:
         entry = self.get(name)
         if entry is None:
             raise RegistryError(f"no source named {name!r}")
-        self.db.execute("DELETE FROM sources WHERE name = ?", (name,))
+        self.table.delete(name)
         return entry
 
     def record_indexed(self, counts: dict[str, tuple[int, int]]) -> None:
         """Store (documents, passages) per source name after a successful build."""
-        when = now()
-        with self.db:
-            self.db.execute("BEGIN")
-            for name, (documents, passages) in counts.items():
-                self.db.execute(
-                    "UPDATE sources SET last_indexed = ?, documents = ?, passages = ? WHERE name = ?",
-                    (when, documents, passages, name),
-                )
+        self.table.record_indexed(counts, now())

@@ -13,17 +13,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-import faiss
 import numpy as np
 
 from index.embed import Embedder
 from index.errors import InvalidInput
-from index.lexical import terms, top_rows
+from index.lexical import terms
 from index.question_time import question_window
-from index.store import DocumentInfo, Store, StoredPassage, one_faiss_thread
+from index.store import DocumentInfo, Filter, Snapshot, StoredPassage
 
 NOT_COVERED = "The briefings do not cover this question."
-EXACT_FILTERED_MAX = 50_000  # a source filter over at most this many passages is searched exactly
 
 
 @dataclass(frozen=True)
@@ -94,16 +92,12 @@ def citation(doc: DocumentInfo) -> str:
 
 
 class Searcher:
-    """Retrieval over one store generation. Thread-safe for concurrent reads."""
+    """Retrieval over one store snapshot. Thread-safe for concurrent reads."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: SearchSettings | None = None) -> None:
+    def __init__(self, store: Snapshot, embedder: Embedder, settings: SearchSettings | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or SearchSettings()
-        self.bm25 = store.bm25()
-        self._source_rows: dict[frozenset[str], np.ndarray] = {}
-        self._latest = max((d.published for d in store.documents.values() if d.published), default=None)
-        self._published_days: np.ndarray | None = None
         self._text_vectors: dict[str, np.ndarray] = {}
 
     def source_names(self) -> list[str]:
@@ -138,8 +132,7 @@ class Searcher:
         query, dense, lexical = self._rankings(question, sources, as_of, lap)
         # Cosine similarity alone rates "the weather in Seoul" close to any text about Seoul; a question
         # whose words the briefings never use is less likely covered, so its confidence is lowered.
-        question_terms = terms(question)
-        unknown = sum(t not in self.bm25.vocab_dict for t in question_terms) / max(1, len(question_terms))
+        unknown = self.store.keywords.unknown_share(question)
         order = self._order(dense, lexical)
         hits = self._hits(question, query, order, k, self.settings.unknown_penalty * unknown)
         lap("fuse")
@@ -154,71 +147,38 @@ class Searcher:
         self, question: str, sources: set[str] | None, as_of: date | None,
         lap: Callable[[str], None] = lambda stage: None,
     ) -> tuple[np.ndarray, list[dict[int, float]], list[list[int]]]:
-        """The query vector, then the dense and the BM25 rankings of `question` over the rows that may
-        answer and over its time window (see `ask`); `lap` marks the end of the embed, dense and lexical
-        stages."""
+        """The query vector, then the dense and the BM25 rankings of `question` over the passages that may
+        answer and over its time window (see `ask`; empty rankings when it names none); `lap` marks the end
+        of the embed, dense and lexical stages."""
         as_of = as_of or date.today()
-        allowed = self._allowed(sources, as_of)
-        window = self._window_rows(question, as_of, sources)
+        allowed = Filter(published_by=as_of, sources=sources or None)
+        window = self._window(question, as_of, sources)
         query = self.embedder.encode_query(question)
         lap("embed")
-        dense = [self._dense(query, rows) for rows in (allowed, window)]
+        n = self.settings.candidates
+        dense = [self.store.vectors.search(query, n, allowed),
+                 self.store.vectors.search(query, n, window) if window else {}]
         lap("dense")
-        lexical = self._lexical(question, allowed, window)
+        lexical = self.store.keywords.search(question, n, [allowed, window] if window else [allowed])
         lap("lexical")
-        return query, dense, lexical
+        return query, dense, lexical + [[]] * (2 - len(lexical))
 
-    def _allowed(self, sources: set[str] | None, as_of: date) -> np.ndarray | None:
-        """Rows that may answer: of the named sources, published by `as_of`; None for every row."""
-        allowed = self._rows_for(sources)
-        if self._latest is None or as_of.isoformat() >= self._latest:
-            return allowed
-        known = self._published() <= as_of.toordinal()  # an undated article (0) is always known
-        return _where(known, allowed)
-
-    def _window_rows(self, question: str, as_of: date, sources: set[str] | None) -> np.ndarray:
-        """Rows of the named sources published in the time window `question` names
-        (`index.question_time`); the window ends by `as_of`."""
+    def _window(self, question: str, as_of: date, sources: set[str] | None) -> Filter | None:
+        """Passages of the named sources published in the time window `question` names
+        (`index.question_time`; it ends by `as_of`); None when it names none."""
         window = question_window(question, as_of)
         if window is None or self.settings.window_weight <= 0:
-            return np.empty(0, np.int64)
-        published = self._published()
-        inside = (published >= window.start.toordinal()) & (published <= window.end.toordinal())
-        return _where(inside, self._rows_for(sources))
-
-    def _published(self) -> np.ndarray:
-        """Publication day (proleptic ordinal, 0 when unknown) of every row's article, read once."""
-        if self._published_days is None:
-            days = {d.id: date.fromisoformat(d.published).toordinal() if d.published else 0
-                    for d in self.store.documents.values()}
-            published = np.zeros(self.store.count, np.int64)
-            for row, doc_id in self.store.db.execute("SELECT row, doc_id FROM passages"):
-                published[row] = days[doc_id]
-            self._published_days = published
-        return self._published_days
-
-    def _rows_for(self, sources: set[str] | None) -> np.ndarray | None:
-        if not sources:
             return None
-        key = frozenset(s.lower() for s in sources)
-        if key not in self._source_rows:
-            # A name is a registered source or a publisher: only that publisher's articles, not its source's.
-            ids = [d.id for d in self.store.documents.values()
-                   if d.source.lower() in key or d.publisher.lower() in key]
-            marks = ",".join("?" * len(ids))
-            query = f"SELECT row FROM passages WHERE doc_id IN ({marks}) ORDER BY row"
-            rows = self.store.db.execute(query, ids)
-            self._source_rows[key] = np.fromiter((r[0] for r in rows), dtype=np.int64)
-        return self._source_rows[key]
+        return Filter(published_between=(window.start, window.end), sources=sources or None)
 
     def related(self, text: str, n: int, sources: set[str] | None = None) -> dict[int, float]:
-        """Rows of up to `n` dense and `n` BM25 candidates for `text`, each with its cosine similarity."""
-        allowed = self._rows_for(sources)
+        """Keys of up to `n` dense and `n` BM25 candidates for `text`, each with its cosine similarity."""
+        allowed = Filter(sources=sources) if sources else None
         query = self.embedder.encode_query(text)
-        related = self._dense(query, allowed, n)
-        extra = [row for row in self._lexical(text, allowed, n=n)[0] if row not in related]
+        related = self.store.vectors.search(query, n, allowed)
+        extra = [key for key in self.store.keywords.search(text, n, [allowed])[0] if key not in related]
         if extra:
-            vectors = self.store.vectors.reconstruct_batch(np.array(extra, np.int64))
+            vectors = self.store.vectors.get(extra)
             related.update(zip(extra, (float(v @ query) for v in vectors), strict=True))
         return related
 
@@ -230,48 +190,16 @@ class Searcher:
         vectors = [self._text_vectors[t] for t in texts]
         return np.array(vectors, dtype=np.float32).reshape(-1, self.embedder.dim)
 
-    def _dense(self, query: np.ndarray, allowed: np.ndarray | None, n: int | None = None) -> dict[int, float]:
-        n = min(n or self.settings.candidates, self.store.count)
-        if n == 0 or (allowed is not None and len(allowed) == 0):
-            return {}
-        index = self.store.vectors
-        params = None
-        if allowed is not None and isinstance(index, faiss.IndexHNSW):
-            if len(allowed) <= EXACT_FILTERED_MAX:
-                # A graph search restricted to a few rows misses most of them: score those rows exactly.
-                scores = self.store.vectors.reconstruct_batch(allowed) @ query
-                top = np.argsort(-scores, kind="stable")[:n]
-                return {int(allowed[i]): float(scores[i]) for i in top}
-            params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(allowed),
-                                                efSearch=max(index.hnsw.efSearch, 2 * n))
-        elif allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        with one_faiss_thread():
-            scores, rows = index.search(query[None, :], n, params=params)
-        return {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
-
-    def _lexical(self, question: str, *row_sets: np.ndarray | None, n: int | None = None) -> list[list[int]]:
-        """The BM25 top `n` rows of `question` within each of `row_sets` (None: all rows), scored once."""
-        n = min(n or self.settings.candidates, self.store.count)
-        tokens = self._bm25_tokens(question)
-        if n == 0 or not tokens:
-            return [[] for _ in row_sets]
-        scores = self.bm25.get_scores(tokens)
-        return [[] if rows is not None and len(rows) == 0 else top_rows(scores, n, rows) for rows in row_sets]
-
-    def _bm25_tokens(self, question: str) -> list[str]:
-        return [t for t in terms(question) if t in self.bm25.vocab_dict]
-
     def rank(
         self, question: str, n: int, sources: set[str] | None = None, as_of: date | None = None,
     ) -> list[tuple[int, float]]:
-        """The fused ranking of `question` as `ask` makes it: up to `n` (row, fusion score), before
+        """The fused ranking of `question` as `ask` makes it: up to `n` (passage key, fusion score), before
         abstention and grouping."""
         _, dense, lexical = self._rankings(" ".join(question.split()), sources, as_of)
         return self._order(dense, lexical)[:n]
 
     def _order(self, dense: list[dict[int, float]], lexical: list[list[int]]) -> list[tuple[int, float]]:
-        """Reciprocal-rank fusion of the dense and BM25 rankings over all allowed rows, then over the
+        """Reciprocal-rank fusion of the dense and BM25 rankings over all allowed passages, then over the
         question's time window (empty when it names none), best first."""
         rrf: dict[int, float] = {}
         scale = (1.0, self.settings.window_weight)
@@ -288,7 +216,7 @@ class Searcher:
         order = [row for row, _ in fused]
         if not order:
             return []
-        found = self.store.vectors.reconstruct_batch(np.array(order, np.int64))
+        found = self.store.vectors.get(order)
         vectors = dict(zip(order, found, strict=True))
         by_row = {row: float(vector @ query) for row, vector in vectors.items()}
         if max(by_row.values()) - penalty < self.settings.min_score:
@@ -296,7 +224,7 @@ class Searcher:
         keep = [row for row in order if by_row[row] >= self.settings.min_passage_score]
         if self.settings.diverse_documents:
             keep = self._diverse(keep)
-        passages = {p.row: p for p in self.store.passages(keep[: 4 * k + 8])}
+        passages = {p.key: p for p in self.store.passages(keep[: 4 * k + 8])}
         chosen: list[tuple[int, StoredPassage, list[DocumentInfo]]] = []
         for row in keep:
             passage = passages.get(row)
@@ -325,8 +253,7 @@ class Searcher:
         keeping the fused order otherwise: five passages of one article do not crowd out the others."""
         if not rows:
             return rows
-        marks = ",".join("?" * len(rows))
-        owners = dict(self.store.db.execute(f"SELECT row, doc_id FROM passages WHERE row IN ({marks})", rows))
+        owners = self.store.documents_of(rows)
         seen: dict[str, int] = {}
         nth = []
         for row in rows:
@@ -350,12 +277,6 @@ class Searcher:
             if float(vectors[entry[0]] @ vector) >= self.settings.duplicate_score:
                 return entry
         return None
-
-
-def _where(mask: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    """The rows where `mask` (one flag per row) is set, only among `rows` (sorted) when given: in row order,
-    without sorting a large array as a set intersection would."""
-    return np.flatnonzero(mask) if rows is None else rows[mask[rows]]
 
 
 def best_sentence(question: str, passage: StoredPassage) -> tuple[int, int]:

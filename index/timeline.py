@@ -122,8 +122,8 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent]) -> list[St
     wanted = set(terms(topic))
     return [
         e for e in events
-        if related.get(e.row, 0.0) >= TOPIC_STRONG_SCORE
-        or (related.get(e.row, 0.0) >= TOPIC_MIN_SCORE and wanted & set(terms(e.text)))
+        if related.get(e.key, 0.0) >= TOPIC_STRONG_SCORE
+        or (related.get(e.key, 0.0) >= TOPIC_MIN_SCORE and wanted & set(terms(e.text)))
     ]
 
 

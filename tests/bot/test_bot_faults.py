@@ -20,7 +20,7 @@ import pytest
 from bot.cli import main
 from bot.journal import Journal
 from index.library import Library
-from index.store import current_generation
+from index.store.generations import Generations
 from tests.bot.conftest import WAIT, World
 from tests.bot.test_e2e import QUESTION, SEED_SENTENCE, embed_text
 from tests.bot.test_security import restored_logging
@@ -80,7 +80,7 @@ async def test_run_with_a_damaged_index_or_database_says_how_to_recover(
     data_dir = tmp_path / "data"
     shutil.copytree(seed_library.data_dir, data_dir)
     Journal(data_dir).close()  # the bot's journal, as after a first run
-    generation = current_generation(data_dir)
+    generation = Generations(data_dir).current()
     assert generation is not None
     path = data_dir / victim.replace("CURRENT", generation.name)
     assert path.exists(), sorted(p.name for p in path.parent.iterdir())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from index.store import current_generation
+from index.store.generations import Generations
 from tests.conftest import SEEDS
 
 
@@ -52,7 +52,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
 ) -> None:
     ask_json(capsys, "What is the 2+2 dialogue?")
-    generation = current_generation(data_dir)
+    generation = Generations(data_dir).current()
     for argv, message in [
         (["ask", "   "], "the question is empty"),
         (["index", "--source", str(tmp_path / "missing")], "source path does not exist"),
@@ -61,7 +61,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
         code, _, err = run(capsys, *argv)
         assert code == 1 and err.strip().startswith("briefbot: error:") and message in err
         assert len(err.strip().splitlines()) == 1
-    assert current_generation(data_dir) == generation
+    assert Generations(data_dir).current() == generation
     assert ask_json(capsys, "What is the 2+2 dialogue?")["answered"]
 
 
@@ -84,7 +84,7 @@ def test_bad_files_in_a_new_source_warn_and_the_rest_is_indexed(
 
 def test_corrupted_index_says_how_to_rebuild(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
     ask_json(capsys, "What is the 2+2 dialogue?")
-    (current_generation(data_dir) / "vectors.faiss").write_bytes(b"\0" * 64)
+    (Generations(data_dir).current() / "vectors.faiss").write_bytes(b"\0" * 64)
     code, _, err = run(capsys, "ask", "What is the 2+2 dialogue?")
     assert code == 1 and "briefbot index --rebuild" in err
     assert run(capsys, "index", "--rebuild")[0] == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from index.store import current_generation
+from index.store.generations import Generations
 from tests.index.web import ARTICLES, TRAM_QUESTION, article, serve_news, serving
 
 
@@ -56,14 +56,14 @@ async def test_source_add_refresh_remove(config: Path, capsys: pytest.CaptureFix
         assert "coast: 0 added, 1 changed, 0 removed documents" in out
         assert "web: 1 downloaded, 3 not-modified" in out
 
-        generation = current_generation(config.parent / "data")
+        generation = Generations(config.parent / "data").current()
         code, _, err = await run(capsys, "source", "add", site.url("/missing"), "--name", "bad")
         assert code == 1 and err.startswith("briefbot: error: ") and "HTTP 404 Not Found" in err
         code, _, err = await run(capsys, "source", "add", feed, "--name", "other")
         assert code == 1 and "is already registered as the source 'coast'" in err
         code, _, err = await run(capsys, "source", "add", feed + "?v=2", "--name", "other", "--kind", "url")
         assert code == 1 and "expected an HTML page" in err
-        assert current_generation(config.parent / "data") == generation
+        assert Generations(config.parent / "data").current() == generation
 
         code, out, _ = await run(capsys, "source", "remove", "coast", "--json")
         removed = json.loads(out)

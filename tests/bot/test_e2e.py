@@ -11,7 +11,7 @@ import asyncio
 import re
 import threading
 
-from index.store import current_generation
+from index.store.generations import Generations
 from tests.bot.conftest import WAIT, World
 from tests.fake_discord import InteractionIds, Request
 
@@ -64,13 +64,13 @@ async def test_connect_sync_ask_and_refuse(world: World) -> None:
     assert followup.json["allowed_mentions"]["parse"] == []
 
     # /reindex from a non-moderator: refused, ephemeral; the index and the audit log are unchanged.
-    generation = current_generation(world.library.data_dir)
+    generation = Generations(world.library.data_dir).current()
     ids = await fake.send_interaction("reindex")
     refusal = await fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
     assert refusal.json["type"] == 4
     assert refusal.json["data"]["flags"] & EPHEMERAL
     assert "moderator" in refusal.json["data"]["content"].lower()
-    assert current_generation(world.library.data_dir) == generation
+    assert Generations(world.library.data_dir).current() == generation
     assert bot.journal.audit() == []
     assert fake.unknown_requests == []
 

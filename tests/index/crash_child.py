@@ -88,8 +88,9 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     from bot import cli
     from bot.cli import commands
     from bot.settings import Settings
-    from index import build, store
+    from index import build
     from index.library import Library
+    from index.store import faiss_vectors, generations
 
     def open_library(settings: Settings) -> Library:
         return Library(settings.data_dir, default_sources=settings.sources, max_words=settings.passage_words,
@@ -99,12 +100,12 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     # Where to die: (module or class, function, before or after the call).
     kill_points = {
         "passages": (build, "make_passages", False),
-        "sqlite": (store.faiss, "write_index", True),
+        "sqlite": (faiss_vectors.faiss, "write_index", True),
         "bm25": (bm25s.BM25, "save", True),
-        "fsync": (store, "_fsync_tree", False),
-        "renamed": (store.os, "rename", False),
-        "pointer": (store.os, "replace", True),
-        "swapped": (store.os, "replace", False),
+        "fsync": (generations, "_fsync_tree", False),
+        "renamed": (generations.os, "rename", False),
+        "pointer": (generations.os, "replace", True),
+        "swapped": (generations.os, "replace", False),
     }
     if point in kill_points:
         owner, name, before = kill_points[point]

@@ -1,8 +1,9 @@
 """Faults while indexing: `kill -9` at any point, a full disk, a read-only or misplaced data directory.
 
-The promise (index/store.py): a build writes a whole new generation aside and swaps the CURRENT pointer
-atomically, so whatever happens to it, the previous index keeps answering, the next build succeeds and
-removes the leftovers, and the user gets one line saying what failed and where (never a traceback).
+The promise (index/store/generations.py): a build writes a whole new generation aside and swaps the
+CURRENT pointer atomically, so whatever happens to it, the previous index keeps answering, the next build
+succeeds and removes the leftovers, and the user gets one line saying what failed and where (never a
+traceback).
 
 The builds run in child processes (`tests/index/crash_child.py`: the real `briefbot` CLI with a stand-in
 embedder that replays real vectors, so a child starts in about a second instead of loading the model).
@@ -23,7 +24,7 @@ import pytest
 from bot.cli import main
 from index.embed import Embedder
 from index.library import Library
-from index.store import CURRENT, current_generation
+from index.store.generations import CURRENT, Generations
 from tests.conftest import ROOT, SEEDS
 
 QUESTION = "When will Putin travel to North Korea?"
@@ -38,8 +39,9 @@ POINTS = ["passages", "embedding", "sqlite", "bm25", "fsync", "renamed", "pointe
 def vectors(seed_library: Library, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real vectors of the seed passages and of QUESTION, for the child's replaying embedder."""
     store = seed_library.searcher().store
-    texts = [p.text for p in store.passages(list(range(store.count)))] + [QUESTION]
-    stacked = np.vstack([store.vectors.reconstruct_n(0, store.count), embedder.encode([QUESTION])])
+    passages = store.passages(store.keys())
+    texts = [p.text for p in passages] + [QUESTION]
+    stacked = np.vstack([store.vectors.get([p.key for p in passages]), embedder.encode([QUESTION])])
     path = tmp_path_factory.mktemp("vectors") / "vectors.npz"
     np.savez(path, texts=np.array(texts), vectors=stacked)
     return path
@@ -76,7 +78,7 @@ def assert_answers(data_dir: Path) -> None:
 
 def assert_no_leftovers(data_dir: Path) -> None:
     """Only the current generation and at most one older one; no temporary folders or pointer."""
-    current = current_generation(data_dir)
+    current = Generations(data_dir).current()
     assert current is not None and current.is_dir()
     assert not list(data_dir.glob("gen-*.tmp")) and not (data_dir / f"{CURRENT}.tmp").exists()
     generations = sorted(p.name for p in data_dir.glob("gen-*"))
@@ -98,7 +100,7 @@ def test_kill_9_at_any_point_keeps_an_answering_index(
     seed_library: Library, vectors: Path, tmp_path: Path,
 ) -> None:
     """One child per kill point, run side by side (each on its own copy of the index) to save time."""
-    before = current_generation(seed_library.data_dir)
+    before = Generations(seed_library.data_dir).current()
     assert before is not None
     children: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     for point in POINTS:
@@ -113,7 +115,7 @@ def test_kill_9_at_any_point_keeps_an_answering_index(
     for point, (data_dir, _) in children.items():
         code, stderr = outcomes[point]
         assert code == -signal.SIGKILL, f"{point}: {stderr}"
-        after = current_generation(data_dir)
+        after = Generations(data_dir).current()
         assert after is not None
         if POINTS.index(point) < POINTS.index("swapped"):
             assert after.name == before.name, point  # never swapped: the previous generation answers
@@ -129,7 +131,7 @@ def test_kill_9_at_any_point_keeps_an_answering_index(
 
 def test_kill_9_from_outside_while_the_generation_is_written(data_dir: Path, vectors: Path) -> None:
     """A real `kill -9` from another process, as soon as the build's temporary generation appears."""
-    before = current_generation(data_dir)
+    before = Generations(data_dir).current()
     command = child(vectors, "none", "index", "--rebuild", "--config", str(config_for(data_dir)))
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -144,7 +146,7 @@ def test_kill_9_from_outside_while_the_generation_is_written(data_dir: Path, vec
         assert process.stderr is not None
         process.stderr.close()
     # Killed while writing (the usual case) or, on a slow poll, already done: either way whole.
-    assert current_generation(data_dir) in (before, *data_dir.glob("gen-*[0-9]"))
+    assert Generations(data_dir).current() in (before, *data_dir.glob("gen-*[0-9]"))
     assert_answers(data_dir)
     Library(data_dir, default_sources=[SEEDS]).reindex()
     assert_no_leftovers(data_dir)
@@ -152,13 +154,13 @@ def test_kill_9_from_outside_while_the_generation_is_written(data_dir: Path, vec
 
 def test_disk_full_is_one_clear_line_and_the_old_index_answers(data_dir: Path, vectors: Path) -> None:
     """RLIMIT_FSIZE makes every write past 16 kB fail (EFBIG), as a full disk would, mid-build."""
-    before = current_generation(data_dir)
+    before = Generations(data_dir).current()
     result = run_child(child(vectors, "none", "index", "--rebuild", "--config", str(config_for(data_dir)),
                              fsize=16 * 1024))
     assert_one_line_error(result, f"cannot write the new index in {data_dir}", "the previous index is still "
                           "in use")
     assert "disk" in result.stderr  # "the disk is full" or "... (or the disk is full)"
-    assert current_generation(data_dir) == before
+    assert Generations(data_dir).current() == before
     assert not list(data_dir.glob("gen-*.tmp"))  # nothing half-written left to fill the disk further
     assert_answers(data_dir)
 
@@ -191,12 +193,12 @@ def _read_only(data_dir: Path) -> tuple[str, ...]:
 
 def test_read_only_data_dir_still_answers_and_index_fails_clearly(data_dir: Path, vectors: Path) -> None:
     prefix = _read_only(data_dir)
-    before = current_generation(data_dir)
+    before = Generations(data_dir).current()
     asked = run_child(child(vectors, "none", "ask", QUESTION, "--data-dir", str(data_dir), prefix=prefix))
     assert asked.returncode == 0, asked.stderr
     assert SEED_SENTENCE in asked.stdout
     result = run_child(child(vectors, "none", "index", "--rebuild", "--config", str(config_for(data_dir)),
                              prefix=prefix))
     assert_one_line_error(result, "read-only")
-    assert current_generation(data_dir) == before
+    assert Generations(data_dir).current() == before
     assert_answers(data_dir)

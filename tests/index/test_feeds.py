@@ -12,7 +12,7 @@ from index.fetch import FetchPolicy
 from index.library import Library
 from index.registry import RegistryError
 from index.sources import SourceError
-from index.store import current_generation
+from index.store.generations import Generations
 from tests.index.web import ARTICLES, TRAM_QUESTION, Site, article, dead_url, serve_news, stream_of
 
 
@@ -111,7 +111,7 @@ async def test_bad_sources_are_refused_and_change_nothing(site: Site, library: L
     site.pages["/empty"] = ("<html><head><title>Gallery</title></head><body><img src=a.jpg></body></html>",
                            "text/html")
     registry = library.registry.list()
-    generation = current_generation(library.data_dir)
+    generation = Generations(library.data_dir).current()
     cases = [
         (dead_url(), "bad", None, "cannot connect"),
         (site.url("/missing"), "bad", None, "HTTP 404 Not Found"),
@@ -126,7 +126,7 @@ async def test_bad_sources_are_refused_and_change_nothing(site: Site, library: L
         with pytest.raises(SourceError, match=message):
             await asyncio.to_thread(library.add_source, url, name=name, kind=kind)
         assert library.registry.list() == registry
-        assert current_generation(library.data_dir) == generation
+        assert Generations(library.data_dir).current() == generation
     requests = len(site.log)
     with pytest.raises(RegistryError, match="a source named 'coast' already exists"):
         await asyncio.to_thread(library.add_source, site.url("/news/tram"), name="coast")

@@ -25,7 +25,7 @@ def test_seed_questions(seed_library: Library, case: dict) -> None:
 def test_quotes_are_verbatim_slices_of_the_stored_text(seed_library: Library) -> None:
     searcher = seed_library.searcher()
     answer = searcher.ask("When will Putin travel to North Korea?")
-    texts = dict(searcher.store.db.execute("SELECT id, text FROM documents"))
+    texts = {d.id: d.text for name in searcher.source_names() for d in searcher.store.source_documents(name)}
     for hit in answer.passages:
         assert hit.quote in texts[hit.source.id]
         assert hit.sentence in hit.quote

@@ -1,4 +1,4 @@
-"""`top_rows` against bm25s's own `retrieve` (plain numpy backend) on a small corpus full of ties."""
+"""`top_keys` against bm25s's own `retrieve` (plain numpy backend) on a small corpus full of ties."""
 
 import random
 
@@ -6,7 +6,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from index.lexical import terms, tokenize_corpus, top_rows
+from index.lexical import terms, tokenize_corpus
+from index.store.bm25_keywords import top_keys
 
 WORDS = ["harbour", "terminal", "cargo", "ships", "Asia", "minister", "budget", "election", "vote", "court",
          "ruling", "storm", "flood", "rescue", "vaccine", "trial", "market", "shares", "bank", "rates"]
@@ -25,7 +26,7 @@ def index() -> bm25s.BM25:
 def plain(
     index: bm25s.BM25, tokens: list[str], n: int, allowed: np.ndarray | None,
 ) -> list[tuple[int, float]]:
-    """(row, score) as `Searcher` took them from bm25s before `top_rows`."""
+    """(row, score) as `Searcher` took them from bm25s before `top_keys`."""
     mask = None
     if allowed is not None:
         mask = np.zeros(index.scores["num_docs"], dtype=np.float32)
@@ -45,7 +46,7 @@ def test_the_same_top_k_as_bm25s(index: bm25s.BM25, question: str, n: int, subse
     allowed = np.arange(0, index.scores["num_docs"], 3) if subset else None
     tokens = [t for t in terms(question) if t in index.vocab_dict]
     expected = plain(index, tokens, n, allowed)
-    rows = top_rows(index.get_scores(tokens), n, allowed)
+    rows = top_keys(index.get_scores(tokens), n, allowed)
     scores = index.get_scores(tokens)
     got = [(row, float(scores[row])) for row in rows]
     # The same scores in the same order; the same rows, but where bm25s orders equal scores arbitrarily

@@ -1,0 +1,256 @@
+"""The store interface: what the rest of the core may ask of an index, whatever engine keeps it.
+
+An *engine* (`Engine`) is where an index lives and how it changes: today `index.store.faiss_engine`
+(SQLite + FAISS + bm25s in generation folders); a Milvus engine can stand behind the same protocols. Readers
+get a `Snapshot`: one consistent state, answering until they open the next one. It is the passage store
+(documents, passages, dated events, by named queries, never SQL) plus two indexes over the same passages: a
+`VectorIndex` (dense) and a `KeywordIndex` (BM25). Writers describe a change (`ChangeSet`: documents put
+with their passages, vectors and events, documents removed) and an engine commits it atomically.
+
+Passages are named by *keys*: int64 ids, unique within a snapshot. An engine may keep a passage's key
+across changes (an ID-mapped index does) or renumber on a full rewrite (the FAISS engine does); callers
+never keep keys from one snapshot to the next, and never read them as positions.
+
+Which passages may answer is a `Filter` value that each engine translates (FAISS: a key selector; Milvus:
+a boolean expression), so filters run inside the search, not after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+import numpy as np
+
+from index.errors import UserError
+
+if TYPE_CHECKING:
+    from index.events import EventMention
+    from index.passages import Passage
+    from index.sources import Document
+
+REBUILD_HINT = "run `briefbot index --rebuild` to rebuild it from the sources"
+
+
+class StoreError(UserError):
+    """The index cannot be used as it is; the message says why and what to do."""
+
+
+class NoIndex(StoreError):
+    """No index has been built in this data directory yet."""
+
+
+class DamagedIndex(StoreError):
+    """A file of the index is damaged or unreadable; `briefbot index --rebuild` recovers."""
+
+
+class StoreWriteError(StoreError):
+    """A change could not be written (disk full, read-only, ...); the previous state still answers."""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a citation shows of a document."""
+
+    id: str
+    source: str
+    title: str
+    publisher: str
+    published: str | None  # ISO date, YYYY-MM-DD
+    url: str | None
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage as stored: its text is the slice [start, end) of its document's clean text."""
+
+    key: int
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # sentence spans, as offsets into `text`
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A dated sentence (see `index.events`) and the passage that holds it."""
+
+    doc_id: str
+    date: str
+    granularity: str
+    start: int  # the sentence, as offsets into the document's clean text
+    end: int
+    text: str
+    timex: str  # the time expression as written
+    key: int  # the passage that holds the sentence
+
+
+class DocumentState(NamedTuple):
+    """What a build needs to know of an indexed document to tell whether it changed."""
+
+    source: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which passages may be returned; every condition given must hold, `None` places no condition.
+
+    - `published_by`: the day a question is asked: articles published later are excluded (undated ones
+      are always kept: nothing says they came later).
+    - `published_between`: a window of publication days, both ends included (undated articles excluded).
+    - `sources`: names matched, case-insensitively, against a document's source name or its publisher
+      (a publisher's name selects only that publisher's articles, not its whole source).
+
+    Per-server scopes (a set of scope names) will be one more field of this value.
+    """
+
+    published_by: date | None = None
+    published_between: tuple[date, date] | None = None
+    sources: frozenset[str] | None = None  # any iterable of names; kept in lower case
+
+    def __post_init__(self) -> None:
+        if self.sources is not None:
+            object.__setattr__(self, "sources", frozenset(s.lower() for s in self.sources))
+
+
+@dataclass(frozen=True)
+class DocumentUpdate:
+    """A document to put in the index (replacing any indexed document with its id), with its passages in
+    text order, one vector per passage (same order) and its dated sentences, each with the index in
+    `passages` of the passage that holds it."""
+
+    document: Document
+    passages: Sequence[Passage]
+    vectors: np.ndarray
+    events: Sequence[tuple[EventMention, int]] = ()
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One atomic change: documents put (new, or new versions) and documents removed, by id.
+
+    `meta` is what the resulting state was built with (model, dim, passage size), kept with it.
+    """
+
+    meta: Mapping[str, str]
+    put: Sequence[DocumentUpdate] = ()
+    removed: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not self.put and not self.removed
+
+
+class PassageStore(Protocol):
+    """Documents, passages and dated events of one state, by named queries."""
+
+    meta: Mapping[str, str]  # what the state was built with: "model", "dim", "max_words", ...
+    count: int  # number of passages
+    documents: Mapping[str, DocumentInfo]  # every document's metadata, by id
+
+    def keys(self) -> list[int]:
+        """Every passage's key, ascending."""
+        ...
+
+    def passages(self, keys: Sequence[int]) -> list[StoredPassage]:
+        """Passages by key, in the order asked; unknown keys are left out."""
+        ...
+
+    def documents_of(self, keys: Sequence[int]) -> dict[int, str]:
+        """The document id of each passage key."""
+        ...
+
+    def events(self) -> list[StoredEvent]:
+        """Every dated sentence, by date, then document, then position."""
+        ...
+
+    def source_documents(self, source: str) -> list[Document]:
+        """The indexed documents of one source, as they were indexed."""
+        ...
+
+    def passage_counts(self) -> dict[str, int]:
+        """Number of passages per source name."""
+        ...
+
+    def document_states(self) -> dict[str, DocumentState]:
+        """Source and content digest of every indexed document, by id."""
+        ...
+
+    def passage_ids(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The passage ids of each of these documents (documents not indexed are left out)."""
+        ...
+
+    def keys_of_texts(self, text_hashes: Iterable[str]) -> dict[str, int]:
+        """For each text hash (`index.passages.text_hash`) of an indexed passage, the key of one passage with
+        that text: its vector can be reused for the same text."""
+        ...
+
+
+class VectorIndex(Protocol):
+    """Normalized passage vectors, searched by inner product (cosine)."""
+
+    dim: int
+
+    def search(self, query: np.ndarray, n: int, where: Filter | None = None) -> dict[int, float]:
+        """Up to `n` keys nearest to `query` among those `where` allows, best first, with their cosine."""
+        ...
+
+    def get(self, keys: Sequence[int]) -> np.ndarray:
+        """The vectors of these keys, one row each, in the order asked."""
+        ...
+
+
+class KeywordIndex(Protocol):
+    """BM25 over the passages' words."""
+
+    def search(self, text: str, n: int, where: Sequence[Filter | None] = (None,)) -> list[list[int]]:
+        """For each filter, the keys of the up to `n` best BM25 matches of `text` among the passages it
+        allows, best first (the text is scored once for all filters where the engine can)."""
+        ...
+
+    def unknown_share(self, text: str) -> float:
+        """The share of `text`'s search terms that no passage contains (0 when it has none)."""
+        ...
+
+
+class Snapshot(PassageStore, Protocol):
+    """One consistent, read-only state of the index; safe for concurrent reads from several threads."""
+
+    name: str  # the state's name (a generation), as `Engine.current` reports it
+    vectors: VectorIndex
+    keywords: KeywordIndex
+
+    def close(self) -> None:
+        ...
+
+
+class Engine(Protocol):
+    """Where an index is kept and how it changes."""
+
+    def current(self) -> str | None:
+        """The name of the state readers should use (None: no index yet); cheap enough to call per question.
+        Raises `DamagedIndex` if it cannot be read."""
+        ...
+
+    def open(self, model: str, dim: int) -> Snapshot:
+        """The current state for reading. `NoIndex` when there is none; `StoreError` when it is damaged or
+        was built with another model than `model` (`dim` dimensions)."""
+        ...
+
+    def writer(self) -> AbstractContextManager[None]:
+        """Held while a change is prepared and committed: one writer at a time (a second one fails at once
+        with `StoreError`); on entry, whatever a writer that died midway left is cleaned up."""
+        ...
+
+    def commit(self, base: Snapshot | None, changes: ChangeSet) -> str:
+        """Apply `changes` to `base` (None: to an empty index, e.g. a rebuild) and make the result current,
+        atomically: a process killed at any point leaves `base` or the result current, never a mix, and
+        readers of `base` keep answering from it. Returns the name of the new state. Call it within
+        `writer()`. `StoreWriteError` if it cannot be written; `base` is then still current."""
+        ...

@@ -1,0 +1,71 @@
+"""Where the source registry (`index.registry`) is kept: a `sources` table in `state.sqlite3`.
+
+Apart from the index generations: the registry says what *should* be indexed, a generation is what *was*
+indexed. SQLite transactions keep it whole if a process dies mid-write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from index.store.interface import StoreError
+
+STATE_DB = "state.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, kind TEXT NOT NULL, location TEXT NOT NULL, added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL, last_indexed TEXT, documents INTEGER NOT NULL DEFAULT 0,
+    passages INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+class SourceTable:
+    """Rows of registered sources: (name, kind, location, added_by, added_at, last_indexed, documents,
+    passages). Thread-safe for this process's threads."""
+
+    def __init__(self, data_dir: Path) -> None:
+        """Open (or create) the table; `StoreError` if the file cannot be opened or is damaged."""
+        self.path = data_dir / STATE_DB
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open {self.path} ({exc}); if it is damaged, move it away and run "
+                "`briefbot index --rebuild` (sources added with `briefbot source add` must be added again)"
+            ) from exc
+
+    def rows(self) -> list[tuple]:
+        return self.db.execute("SELECT * FROM sources ORDER BY name").fetchall()
+
+    def row(self, name: str) -> tuple | None:
+        return self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+
+    def insert(self, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
+        """Add a source; False if the name is taken."""
+        try:
+            self.db.execute(
+                "INSERT INTO sources (name, kind, location, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+                (name, kind, location, added_by, added_at),
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def delete(self, name: str) -> None:
+        self.db.execute("DELETE FROM sources WHERE name = ?", (name,))
+
+    def record_indexed(self, counts: dict[str, tuple[int, int]], when: str) -> None:
+        """Set (documents, passages) and the time indexed of each named source, in one transaction."""
+        with self.db:
+            self.db.execute("BEGIN")
+            for name, (documents, passages) in counts.items():
+                self.db.execute(
+                    "UPDATE sources SET last_indexed = ?, documents = ?, passages = ? WHERE name = ?",
+                    (when, documents, passages, name),
+                )
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,100 @@
+"""The engines the store test suite runs against (`ENGINES`), and the corpus it writes.
+
+Each engine is an `EngineCase`: how to make one in a fresh folder, and how to damage its current state the
+way a failing disk would (None where the engine cannot be damaged from outside). A new engine (Milvus)
+adds one case to `ENGINES`; every test of `test_engine_suite.py` then runs against it too.
+
+The corpus is small and real in everything but the vectors: passages are cut by the project's cutter,
+events found by its date tagger; the vectors are random unit vectors (the suite tests storage and
+filtering, not embedding), so a passage's own vector finds it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index.events import extract_events
+from index.passages import make_passages
+from index.sources import Document
+from index.store import ChangeSet, DocumentUpdate, Engine
+from index.store.faiss_engine import FaissEngine
+from index.store.generations import Generations
+from index.store.sqlite_passages import DB
+
+MODEL = "test-model"
+DIM = 16
+
+
+@dataclass(frozen=True)
+class EngineCase:
+    name: str
+    make: Callable[[Path], Engine]
+    damage: Callable[[Path], None] | None  # damages the current state kept under the folder
+
+
+def flip_bytes_mid_file(path: Path) -> None:
+    """Flip a run of bytes in the middle of a file, its size unchanged."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 16] = bytes(b ^ 0xFF for b in data[middle:middle + 16])
+    path.write_bytes(bytes(data))
+
+
+def _damage_faiss(folder: Path) -> None:
+    current = Generations(folder).current()
+    assert current is not None
+    flip_bytes_mid_file(current / DB)
+
+
+ENGINES = [EngineCase("faiss", FaissEngine, _damage_faiss)]
+
+
+TEXTS = {
+    "harbour": ("Port Daily", "2024-06-03",
+                "The harbour terminal opened on June 1, 2024. Cargo ships from Asia docked there first.\n\n"
+                "The minister praised the new cranes."),
+    "budget": ("Capital Times", "2024-06-10",
+               "Parliament passed the budget on Friday. The vote was close.\n\n"
+               "Opposition leaders promised to challenge it in court in July 2024."),
+    "storm": ("Port Daily", "2024-06-20",
+              "A storm flooded the harbour district overnight. Rescue teams worked until dawn."),
+    "archive": ("Archive Press", None,
+                "The old harbour was built in 1850. Its walls still stand."),
+}
+
+
+def document(doc_id: str, text: str | None = None, source: str | None = None) -> Document:
+    publisher, published, original = TEXTS[doc_id]
+    return Document(doc_id, source or ("port" if publisher == "Port Daily" else "wire"), doc_id.title(),
+                    publisher, published, None, text or original)
+
+
+def unit_vectors(count: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(count, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def update(doc: Document, seed: int = 0) -> DocumentUpdate:
+    """The document as a build puts it: passages, a vector per passage, events in their passages."""
+    passages = make_passages(doc.id, doc.text, 20)
+    events = []
+    for event in extract_events(doc):
+        holder = next(i for i, p in enumerate(passages) if p.start <= event.start < p.end)
+        events.append((event, holder))
+    return DocumentUpdate(doc, passages, unit_vectors(len(passages), seed + sum(map(ord, doc.id))), events)
+
+
+def changes(*updates: DocumentUpdate, removed: tuple[str, ...] = ()) -> ChangeSet:
+    return ChangeSet({"model": MODEL, "dim": str(DIM)}, list(updates), frozenset(removed))
+
+
+def corpus() -> list[DocumentUpdate]:
+    return [update(document(doc_id)) for doc_id in TEXTS]
+
+
+DAY = date.fromisoformat

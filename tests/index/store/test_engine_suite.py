@@ -1,0 +1,250 @@
+"""The store test suite: what every engine must do, run against each engine of `engine_cases.ENGINES`.
+
+Writing and reading back, filters inside the dense and keyword searches, change sets applied to a
+previous state, readers keeping their state, one writer at a time, a failed commit changing nothing, and
+damage found at open and cured by a rebuild. Only the interface of `index.store` is used here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.store import (
+    DamagedIndex,
+    DocumentInfo,
+    DocumentState,
+    DocumentUpdate,
+    Engine,
+    Filter,
+    NoIndex,
+    Snapshot,
+    StoreError,
+    StoreWriteError,
+)
+from tests.index.store.engine_cases import (
+    DAY,
+    DIM,
+    MODEL,
+    EngineCase,
+    changes,
+    corpus,
+    document,
+    update,
+)
+
+
+def written(engine: Engine, *updates: DocumentUpdate) -> Snapshot:
+    with engine.writer():
+        engine.commit(None, changes(*(updates or corpus())))
+    return engine.open(MODEL, DIM)
+
+
+def by_doc(snapshot: Snapshot, keys) -> list[str]:
+    owners = snapshot.documents_of(list(keys))
+    return [owners[k] for k in keys]
+
+
+def key_of(snapshot: Snapshot, doc_id: str, words: str) -> int:
+    """The key of the passage of `doc_id` whose text contains `words`."""
+    found = [p.key for p in snapshot.passages(snapshot.keys()) if p.doc_id == doc_id and words in p.text]
+    assert len(found) == 1, (doc_id, words)
+    return found[0]
+
+
+def test_an_empty_store_has_no_index(engine: Engine) -> None:
+    assert engine.current() is None
+    with pytest.raises(NoIndex):
+        engine.open(MODEL, DIM)
+
+
+def test_what_is_written_reads_back(engine: Engine) -> None:
+    updates = corpus()
+    snapshot = written(engine, *updates)
+    assert snapshot.name == engine.current()
+    assert snapshot.meta["model"] == MODEL and snapshot.meta["dim"] == str(DIM)
+    assert snapshot.count == len(snapshot.keys()) == sum(len(u.passages) for u in updates)
+    assert len(set(snapshot.keys())) == snapshot.count
+
+    for u in updates:
+        doc = u.document
+        assert snapshot.documents[doc.id] == DocumentInfo(doc.id, doc.source, doc.title, doc.publisher,
+                                                          doc.published, doc.url)
+        assert snapshot.document_states()[doc.id] == DocumentState(doc.source, doc.digest)
+        assert snapshot.passage_ids([doc.id]) == {doc.id: [p.id for p in u.passages]}
+        # Every passage: its text is a slice of the document, its sentences, its vector, its owner.
+        for passage, vector in zip(u.passages, u.vectors, strict=True):
+            key = key_of(snapshot, doc.id, passage.text)
+            stored = snapshot.passages([key])[0]
+            assert (stored.id, stored.start, stored.end, stored.text) == (
+                passage.id, passage.start, passage.end, doc.text[passage.start:passage.end])
+            assert stored.sentences == passage.sentences
+            assert np.allclose(snapshot.vectors.get([key])[0], vector, atol=1e-6)
+            assert snapshot.documents_of([key]) == {key: doc.id}
+            [same] = snapshot.keys_of_texts([passage.text_hash]).values()  # equal texts may share one
+            assert snapshot.passages([same])[0].text == passage.text
+    assert snapshot.passages([]) == [] and snapshot.passages([max(snapshot.keys()) + 1]) == []
+
+    ports = [d for d in snapshot.source_documents("port")]
+    assert sorted(d.id for d in ports) == ["harbour", "storm"]
+    assert next(d for d in ports if d.id == "storm") == document("storm")
+    assert snapshot.passage_counts() == {
+        source: sum(len(u.passages) for u in updates if u.document.source == source)
+        for source in ("port", "wire")}
+    snapshot.close()
+
+
+def test_events_are_stored_with_their_sentence_and_passage(engine: Engine) -> None:
+    updates = corpus()
+    snapshot = written(engine, *updates)
+    events = snapshot.events()
+    expected = sorted(((e.date, e.doc_id, e.start) for u in updates for e, _ in u.events))
+    assert [(e.date, e.doc_id, e.start) for e in events] == expected
+    opened = next(e for e in events if e.doc_id == "harbour" and e.date == "2024-06-01")
+    assert opened.text == "The harbour terminal opened on June 1, 2024." and opened.granularity == "day"
+    assert opened.timex == "June 1, 2024"
+    holder = snapshot.passages([opened.key])[0]
+    assert holder.doc_id == "harbour" and holder.start <= opened.start < holder.end
+
+
+def test_dense_search_finds_a_passage_by_its_vector_best_first(engine: Engine) -> None:
+    updates = corpus()
+    snapshot = written(engine, *updates)
+    target = updates[1].passages[0]
+    query = updates[1].vectors[0]
+    found = snapshot.vectors.search(query, 3)
+    keys = list(found)
+    assert len(keys) == 3 and snapshot.passages([keys[0]])[0].id == target.id
+    assert found[keys[0]] == pytest.approx(1.0, abs=1e-5)
+    assert list(found.values()) == sorted(found.values(), reverse=True)
+    assert len(snapshot.vectors.search(query, 1000)) == snapshot.count  # n beyond the count: every passage
+    assert snapshot.vectors.search(query, 0) == {}
+
+
+def test_keyword_search_ranks_the_passages_with_the_words(engine: Engine) -> None:
+    snapshot = written(engine)
+    [ranking] = snapshot.keywords.search("harbour", 10)
+    assert sorted(by_doc(snapshot, ranking)) == ["archive", "harbour", "storm"]
+    [ranking] = snapshot.keywords.search("cargo ships from Asia", 10)
+    assert by_doc(snapshot, ranking) == ["harbour"]
+    assert snapshot.keywords.search("zeppelin", 10) == [[]]
+    assert snapshot.keywords.search("harbour", 0) == [[]]
+    assert snapshot.keywords.unknown_share("harbour zeppelin") == 0.5
+    assert snapshot.keywords.unknown_share("the of") == 0.0  # no search terms at all
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    (Filter(published_by=DAY("2024-06-09")), {"harbour", "archive"}),  # undated: always known
+    (Filter(published_by=DAY("2024-06-10")), {"harbour", "budget", "archive"}),
+    (Filter(published_by=DAY("2030-01-01")), {"harbour", "budget", "storm", "archive"}),
+    (Filter(published_between=(DAY("2024-06-04"), DAY("2024-06-20"))), {"budget", "storm"}),  # no undated
+    (Filter(published_between=(DAY("2024-07-01"), DAY("2024-07-31"))), set()),
+    (Filter(sources={"PORT"}), {"harbour", "storm"}),  # a source name, any case
+    (Filter(sources={"archive press"}), {"archive"}),  # a publisher: only its articles, not its source's
+    (Filter(sources={"nowhere"}), set()),
+    (Filter(published_by=DAY("2024-06-15"), sources={"port", "Capital Times"}), {"harbour", "budget"}),
+    (Filter(published_between=(DAY("2024-06-01"), DAY("2024-06-30")), sources={"port"}),
+     {"harbour", "storm"}),
+    (Filter(), {"harbour", "budget", "storm", "archive"}),
+])
+def test_filters_hold_inside_both_searches(engine: Engine, where: Filter, expected: set[str]) -> None:
+    updates = corpus()
+    snapshot = written(engine, *updates)
+    for u in updates:
+        dense = snapshot.vectors.search(u.vectors[0], 100, where)
+        assert set(by_doc(snapshot, dense)) == expected
+        if u.document.id in expected:  # the filter does not cost the best match its place
+            assert snapshot.passages([next(iter(dense))])[0].id == u.passages[0].id
+    plain, filtered = snapshot.keywords.search("harbour storm vote court old", 100, [None, where])
+    assert set(by_doc(snapshot, filtered)) == expected
+    assert filtered == [key for key in plain if key in set(filtered)]  # the same order, fewer passages
+
+
+def test_a_change_set_applies_to_the_previous_state_and_readers_keep_theirs(engine: Engine) -> None:
+    before = written(engine)
+    kept_key = key_of(before, "storm", "storm")
+    kept_vector = before.vectors.get([kept_key])[0]
+    revised = update(document("harbour", "The harbour terminal closed on June 2, 2024 after a fire."), seed=9)
+    with engine.writer():
+        name = engine.commit(before, changes(revised, removed=("budget",)))
+    assert engine.current() == name != before.name
+    after = engine.open(MODEL, DIM)
+    assert sorted(after.documents) == ["archive", "harbour", "storm"]
+    assert [p.text for p in after.passages(after.keys()) if p.doc_id == "harbour"] == [revised.document.text]
+    assert after.passage_ids(["budget"]) == {}
+    assert np.allclose(after.vectors.get([key_of(after, "storm", "storm")])[0], kept_vector, atol=1e-6)
+    assert [e.date for e in after.events() if e.doc_id == "harbour"] == ["2024-06-02"]
+    assert not [e for e in after.events() if e.doc_id == "budget"]
+    def archive_events(snapshot: Snapshot) -> list[tuple[str, str]]:
+        return [(e.date, e.text) for e in snapshot.events() if e.doc_id == "archive"]
+
+    assert archive_events(before) and archive_events(after) == archive_events(before)
+    [ranking] = after.keywords.search("vote parliament", 10)
+    assert ranking == []
+    # The reader of the previous state still answers from it, whole.
+    assert "budget" in before.documents and before.passages([kept_key])[0].doc_id == "storm"
+    [ranking] = before.keywords.search("vote parliament", 10)
+    assert by_doc(before, ranking) == ["budget"]
+    before.close()
+    after.close()
+
+
+def test_a_commit_without_a_base_replaces_everything(engine: Engine) -> None:
+    written(engine).close()
+    with engine.writer():
+        engine.commit(None, changes(update(document("storm"))))
+    assert sorted(engine.open(MODEL, DIM).documents) == ["storm"]
+
+
+def test_one_writer_at_a_time(engine: Engine) -> None:
+    with engine.writer(), pytest.raises(StoreError, match="already running"), engine.writer():
+        pass
+    with engine.writer():  # released
+        pass
+
+
+class _FailingVectors:
+    """Vectors whose reading fails halfway through a commit, as a disk error would."""
+
+    shape = (1, DIM)
+
+    def __len__(self) -> int:
+        return 1
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("input/output error")
+
+
+def test_a_failed_commit_changes_nothing(engine: Engine) -> None:
+    before = written(engine)
+    bad = update(document("budget", "A late amendment was adopted."))
+    failing = DocumentUpdate(bad.document, bad.passages, _FailingVectors(), bad.events)  # type: ignore[arg-type]
+    with engine.writer(), pytest.raises(StoreWriteError, match="the previous index is still in use"):
+        engine.commit(before, changes(failing))
+    assert engine.current() == before.name
+    again = engine.open(MODEL, DIM)
+    assert again.count == before.count and again.document_states() == before.document_states()
+    with engine.writer():  # and the next commit succeeds
+        engine.commit(again, changes(bad))
+    assert engine.open(MODEL, DIM).passage_ids(["budget"]) == {"budget": [p.id for p in bad.passages]}
+
+
+def test_another_model_is_refused_with_the_way_out(engine: Engine) -> None:
+    written(engine).close()
+    with pytest.raises(StoreError, match=r"built with test-model \(16 dims\).*--rebuild"):
+        engine.open("another-model", DIM)
+    with pytest.raises(StoreError, match="--rebuild"):
+        engine.open(MODEL, DIM * 2)
+
+
+def test_damage_is_found_at_open_and_a_rebuild_cures_it(engine: Engine, case: EngineCase, tmp_path) -> None:
+    if case.damage is None:
+        pytest.skip(f"the {case.name} engine cannot be damaged from outside")
+    written(engine).close()
+    case.damage(tmp_path / "store")
+    with pytest.raises(DamagedIndex, match=r"damaged.*briefbot index --rebuild") as caught:
+        engine.open(MODEL, DIM)
+    assert "\n" not in str(caught.value)
+    with engine.writer():
+        engine.commit(None, changes(*corpus()))
+    assert sorted(engine.open(MODEL, DIM).documents) == ["archive", "budget", "harbour", "storm"]
