@@ -91,6 +91,15 @@ def citation(doc: DocumentInfo) -> str:
     return ", ".join(part for part in (doc.publisher, f"“{doc.title}”", doc.published) if part)
 
 
+@dataclass
+class _Chosen:
+    """A passage chosen for the answer, with its vector and the articles found to report the same."""
+
+    passage: StoredPassage
+    vector: np.ndarray
+    also_reported_by: list[DocumentInfo] = field(default_factory=list)
+
+
 class Searcher:
     """Retrieval over one store snapshot. Thread-safe for concurrent reads."""
 
@@ -218,34 +227,34 @@ class Searcher:
             return []
         found = self.store.vectors.get(order)
         vectors = dict(zip(order, found, strict=True))
-        by_row = {row: float(vector @ query) for row, vector in vectors.items()}
-        if max(by_row.values()) - penalty < self.settings.min_score:
+        by_key = {key: float(vector @ query) for key, vector in vectors.items()}
+        if max(by_key.values()) - penalty < self.settings.min_score:
             return []
-        keep = [row for row in order if by_row[row] >= self.settings.min_passage_score]
+        keep = [key for key in order if by_key[key] >= self.settings.min_passage_score]
         if self.settings.diverse_documents:
             keep = self._diverse(keep)
         passages = {p.key: p for p in self.store.passages(keep[: 4 * k + 8])}
-        chosen: list[tuple[int, StoredPassage, list[DocumentInfo]]] = []
+        chosen: list[_Chosen] = []
         for row in keep:
             passage = passages.get(row)
             if passage is None:
                 continue
-            twin = self._twin(passage, vectors[row], chosen, vectors)
+            twin = self._twin(passage, vectors[row], chosen)
             if twin is not None:
-                twin[2].append(self.store.documents[passage.doc_id])
+                twin.also_reported_by.append(self.store.documents[passage.doc_id])
                 continue
             if len(chosen) < k:
-                chosen.append((row, passage, []))
+                chosen.append(_Chosen(passage, vectors[row]))
         return [
             Hit(
-                quote=p.text,
-                score=by_row[row],
-                source=self.store.documents[p.doc_id],
-                passage_id=p.id,
-                highlight=best_sentence(question, p),
-                also_reported_by=also,
+                quote=c.passage.text,
+                score=by_key[c.passage.key],
+                source=self.store.documents[c.passage.doc_id],
+                passage_id=c.passage.id,
+                highlight=best_sentence(question, c.passage),
+                also_reported_by=c.also_reported_by,
             )
-            for row, p, also in chosen
+            for c in chosen
         ]
 
     def _diverse(self, rows: list[int]) -> list[int]:
@@ -262,19 +271,17 @@ class Searcher:
             nth.append(seen[doc])
         return [row for _, row in sorted(zip(nth, rows, strict=True), key=lambda item: item[0])]
 
-    def _twin(
-        self, passage: StoredPassage, vector: np.ndarray, chosen: list, vectors: dict[int, np.ndarray],
-    ) -> tuple | None:
+    def _twin(self, passage: StoredPassage, vector: np.ndarray, chosen: list[_Chosen]) -> _Chosen | None:
         """A chosen passage that says the same as this one, if any: the same words in any article (a story
         republished, even by the same outlet, is one quote), or nearly the same words from another outlet."""
         publisher = self.store.documents[passage.doc_id].publisher
         for entry in chosen:
-            if entry[1].text == passage.text:
+            if entry.passage.text == passage.text:
                 return entry
-            other = self.store.documents[entry[1].doc_id]
-            if other.publisher == publisher or any(d.publisher == publisher for d in entry[2]):
+            other = self.store.documents[entry.passage.doc_id]
+            if other.publisher == publisher or any(d.publisher == publisher for d in entry.also_reported_by):
                 continue
-            if float(vectors[entry[0]] @ vector) >= self.settings.duplicate_score:
+            if float(entry.vector @ vector) >= self.settings.duplicate_score:
                 return entry
         return None
 
