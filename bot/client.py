@@ -20,19 +20,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import RateLimits, ReindexGuard
+from bot.errors import UNEXPECTED, user_text
 from bot.exts import EXTENSIONS
 from bot.journal import Journal
 from bot.render import message
 from bot.settings import ConfigError, Settings, open_library
-from index.library import Library
-from index.registry import RegistryError
-from index.sources import SourceError
-from index.store import StoreError
+from index import Library
 
 log = logging.getLogger("briefbot")
-
-# Exceptions whose message is written for the user (the same classes the CLI shows as they are).
-USER_ERRORS = (SourceError, StoreError, RegistryError, ValueError)
 
 
 def intents() -> discord.Intents:
@@ -136,17 +131,12 @@ class BriefBot(commands.AutoShardedBot):
         await self.report_error(interaction, original)
 
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
-        """Tell the user in a short ephemeral message; log unexpected errors with their traceback."""
-        if isinstance(error, app_commands.CommandOnCooldown):
-            text = f"Slow down: try again in {error.retry_after:.0f} s."
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            text = "This command only works in a server."
-        elif isinstance(error, (app_commands.CheckFailure, *USER_ERRORS)):
-            text = str(error)
-        else:
+        """Tell the user in a short ephemeral message (see `bot.errors`); log unexpected errors."""
+        text = user_text(error)
+        if text is None:
             log.error("command %s failed", interaction.command and interaction.command.qualified_name,
                       exc_info=error)
-            text = "Something went wrong; the error was logged."
+            text = UNEXPECTED
         await send_ephemeral(interaction, text)
 
 

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.errors import UNEXPECTED, user_text
 from bot.render import message
-from index.build import Progress
-from index.library import ReindexResult
-from index.store import os_error_message
+from index import Progress, ReindexResult, os_error_message
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -101,9 +100,11 @@ async def _run_job(interaction: discord.Interaction[BriefBot], action: str, argu
         outcome = await work(progress)
         text, audit = f"✅ {title}: {outcome}", f"ok: {outcome}"
     except Exception as exc:
-        log.exception("%s failed", title)
-        reason = os_error_message(exc) if isinstance(exc, OSError) else str(exc)  # says what and where
-        text, audit = f"❌ {title} failed: {reason}", f"failed: {reason}"
+        shown = user_text(exc)
+        if shown is None:  # internals stay in the log and the audit log, out of the public message
+            log.exception("%s failed", title)
+        detail = os_error_message(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        text, audit = f"❌ {title} failed: {shown or UNEXPECTED}", f"failed: {shown or detail}"
     finally:
         editor.cancel()
         bot.reindex_guard.release()

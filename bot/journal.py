@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.registry import now
+from index import UserError, now
 
 JOURNAL_DB = "bot.sqlite3"
 
@@ -55,7 +55,7 @@ class AuditEntry:
     finished_at: str | None
 
 
-class JournalError(Exception):
+class JournalError(UserError):
     """The journal cannot be opened; the message says which file and what to do."""
 
 

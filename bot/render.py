@@ -18,10 +18,7 @@ from urllib.parse import quote as percent_encode
 
 import discord
 
-from index.registry import SourceEntry
-from index.search import Answer, Hit, citation
-from index.store import DocumentInfo
-from index.timeline import Timeline, TimelineEntry
+from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, citation
 
 
 @dataclass(frozen=True)

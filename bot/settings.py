@@ -13,14 +13,12 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from index.fetch import FetchPolicy
-from index.library import Library
-from index.search import SearchSettings
+from index import FetchPolicy, Library, SearchSettings, UserError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The configuration cannot be used; the message names the file and the key."""
 
 

@@ -8,6 +8,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from index import InvalidInput
+
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 UPLOADS = "uploads"
@@ -16,18 +18,18 @@ _SOURCE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def accepted_filename(filename: str, size: int) -> str:
-    """The name an attached file is saved under; a `ValueError` when its type or size is refused."""
+    """The name an attached file is saved under; `InvalidInput` when its type or size is refused."""
     name = Path(filename).name
     if not name.lower().endswith(UPLOAD_SUFFIXES):
-        raise ValueError(f"Unsupported file type: use one of {', '.join(UPLOAD_SUFFIXES)}.")
+        raise InvalidInput(f"Unsupported file type: use one of {', '.join(UPLOAD_SUFFIXES)}.")
     if size > MAX_UPLOAD:
-        raise ValueError(f"The file is too large ({size // 1024} KiB; at most {MAX_UPLOAD // 1024} KiB)")
+        raise InvalidInput(f"The file is too large ({size // 1024} KiB; at most {MAX_UPLOAD // 1024} KiB)")
     return name
 
 
 def check_source_name(name: str) -> None:
     if not _SOURCE_NAME.fullmatch(name):
-        raise ValueError("A source name is up to 64 letters, digits, '-' or '_'.")
+        raise InvalidInput("A source name is up to 64 letters, digits, '-' or '_'.")
 
 
 def save_upload(data_dir: Path, name: str, filename: str, data: bytes) -> Path:

@@ -11,18 +11,11 @@ import sys
 
 from bot.cli.arguments import parse
 from bot.cli.commands import COMMANDS, UsageError
-from bot.journal import JournalError
 from bot.secrets import redact
-from bot.settings import ConfigError, load_settings
-from index.embed import EncoderError
-from index.registry import RegistryError
-from index.sources import SourceError
-from index.store import StoreError, os_error_message
+from bot.settings import load_settings
+from index import UserError, os_error_message
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
-# Errors whose message is meant for the user as it is.
-USER_ERRORS = (ConfigError, SourceError, StoreError, RegistryError, JournalError, EncoderError, ValueError,
-               OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except USER_ERRORS as exc:
+    except (UserError, OSError) as exc:  # a file the CLI was given or the data dir: the path and the reason
         if args.debug:
             raise
         text = os_error_message(exc) if isinstance(exc, OSError) else str(exc)

@@ -11,7 +11,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from index.registry import KINDS
+from index import KINDS
 
 DESCRIPTION = "The `briefbot` command line: index, ask, sources, timeline, and the Discord bot."
 

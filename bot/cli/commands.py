@@ -30,9 +30,7 @@ from bot.cli.text import (
 )
 from bot.secrets import discord_token
 from bot.settings import Settings, open_library
-from index.dates import tag
-from index.library import Library, ReindexResult
-from index.plot import timeline_png
+from index import Library, ReindexResult, tag, timeline_png
 
 
 class UsageError(Exception):

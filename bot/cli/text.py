@@ -12,11 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from index.build import Progress
-from index.library import ReindexResult
-from index.registry import SourceEntry
-from index.search import Answer, citation
-from index.timeline import Timeline
+from index import Answer, Progress, ReindexResult, SourceEntry, Timeline, citation
 
 
 def emit(as_json: bool, data: object, text: str) -> None:

@@ -19,9 +19,9 @@ from discord.ext import commands
 
 from bot.autocomplete import source_names
 from bot.checks import cooldown
+from bot.errors import UNEXPECTED, user_text
 from bot.render import Page, answer_embed, clip, message, page_of, timeline_embed
-from index.plot import timeline_png
-from index.search import Answer
+from index import Answer, InvalidInput, timeline_png
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -103,7 +103,7 @@ async def show_page(interaction: discord.Interaction[BriefBot], answer_id: int, 
     await interaction.response.defer()
     asked = bot.journal.answer(answer_id)
     if asked is None:
-        raise ValueError("This answer is no longer available; please ask again.")
+        raise InvalidInput("This answer is no longer available; please ask again.")
     answer = await ask_core(bot, asked.question, asked.sources, asked.k)
     page = page_of(answer, number, per_page(bot))
     await interaction.edit_original_response(embed=answer_embed(answer, page),
@@ -116,7 +116,7 @@ async def show_timeline_image(interaction: discord.Interaction[BriefBot], answer
     await interaction.response.defer(thinking=True, ephemeral=True)
     asked = bot.journal.answer(answer_id)
     if asked is None:
-        raise ValueError("This answer is no longer available; please ask again.")
+        raise InvalidInput("This answer is no longer available; please ask again.")
     timeline = await asyncio.to_thread(bot.core.timeline, asked.question)
     if not timeline.events:
         await interaction.followup.send(message("The briefings date no events about this question."),
@@ -172,8 +172,10 @@ async def answer_message(bot: BriefBot, msg: discord.Message) -> None:
     except discord.HTTPException:
         log.exception("could not answer message %s", msg.id)
     except Exception as exc:
-        log.exception("answering message %s failed", msg.id)
-        text = str(exc) if isinstance(exc, ValueError) else "Something went wrong; the error was logged."
+        text = user_text(exc)
+        if text is None:
+            log.exception("answering message %s failed", msg.id)
+            text = UNEXPECTED
         await msg.reply(message(text))
 
 

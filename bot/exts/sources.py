@@ -23,8 +23,7 @@ from bot.checks import ReindexBusy, moderator_only
 from bot.jobs import in_thread, start_job, summary
 from bot.render import sources_embed
 from bot.uploads import MAX_UPLOAD, UPLOADS, accepted_filename, check_source_name, save_upload
-from index.build import Progress
-from index.feeds import WEB_KINDS
+from index import WEB_KINDS, InvalidInput, Progress
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -66,7 +65,7 @@ class Sources(commands.Cog):
     async def reindex(self, interaction: discord.Interaction[BriefBot], source: str | None = None) -> None:
         library = self.bot.core
         if source is not None and await asyncio.to_thread(library.registry.get, source) is None:
-            raise ValueError(f"There is no source named {source!r}.")
+            raise InvalidInput(f"There is no source named {source!r}.")
         await start_job(interaction, "reindex", source,
                         in_thread(lambda progress: summary(
                             library.reindex(progress=progress, only={source} if source else None))))
@@ -82,8 +81,8 @@ class Sources(commands.Cog):
     async def source_add(self, interaction: discord.Interaction[BriefBot], name: str,
                          file: discord.Attachment | None = None, url: str | None = None) -> None:
         if (url is None) == (file is None):
-            raise ValueError("Give either a URL (a page or a feed) or an attached .txt, .md, .html or .jsonl "
-                             "file.")
+            raise InvalidInput("Give either a URL (a page or a feed) or an attached .txt, .md, .html or "
+                               ".jsonl file.")
         added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
         if url is not None:
             check_source_name(name)
@@ -93,7 +92,7 @@ class Sources(commands.Cog):
         filename = accepted_filename(file.filename, file.size)
         check_source_name(name)
         if await asyncio.to_thread(self.bot.core.registry.get, name) is not None:
-            raise ValueError(f"A source named {name!r} already exists.")
+            raise InvalidInput(f"A source named {name!r} already exists.")
         await start_job(interaction, "source add", name,
                         partial(self._add_upload, file, filename, name, added_by))
 
@@ -106,7 +105,7 @@ class Sources(commands.Cog):
                           progress: Progress) -> str:
         data = await file.read()
         if len(data) > MAX_UPLOAD:
-            raise ValueError("the file is too large")
+            raise InvalidInput("the file is too large")
         folder = await asyncio.to_thread(save_upload, self.bot.settings.data_dir, name, filename, data)
 
         def register_and_index() -> str:
@@ -126,7 +125,7 @@ class Sources(commands.Cog):
     async def source_remove(self, interaction: discord.Interaction[BriefBot], name: str) -> None:
         library = self.bot.core
         if await asyncio.to_thread(library.registry.get, name) is None:
-            raise ValueError(f"There is no source named {name!r}.")
+            raise InvalidInput(f"There is no source named {name!r}.")
         uploads = (self.bot.settings.data_dir / UPLOADS).resolve()
 
         def remove(progress: Progress) -> str:

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.checks import cooldown
 from bot.render import timeline_embed
-from index.plot import timeline_png
+from index import timeline_png
 
 if TYPE_CHECKING:
     from bot.client import BriefBot

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from index import InvalidInput, Library
 from index.store.generations import Generations
 from tests.conftest import SEEDS
 
@@ -144,3 +145,20 @@ def test_global_options_before_or_after_the_command(
     [entry] = json.loads(out)
     assert (entry["name"], entry["location"]) == ("notes", str(folder))
     assert chosen.exists() and not data_dir.exists()
+
+
+@pytest.mark.parametrize(("error", "line"), [
+    (InvalidInput("the question is too long"), "briefbot: error: the question is too long"),
+    (ValueError("min() arg is an empty sequence"), "briefbot: unexpected error: ValueError: min() arg is an "
+                                                   "empty sequence (rerun with --debug for details)"),
+])
+def test_user_errors_are_shown_as_they_are_and_the_rest_as_unexpected(
+    error: Exception, line: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    def failing(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(Library, "sources", failing)
+    code, _, err = run(capsys, "sources")
+    assert code == 1 and err.strip() == line

@@ -11,6 +11,10 @@ import asyncio
 import re
 import threading
 
+import pytest
+
+from bot.errors import UNEXPECTED
+from index import StoreError
 from index.store.generations import Generations
 from tests.bot.conftest import WAIT, World
 from tests.fake_discord import InteractionIds, Request
@@ -134,6 +138,29 @@ async def test_moderator_reindex_progress_and_no_second_one(world: World) -> Non
     assert [(a.user_name, a.action, a.outcome is not None and a.outcome.startswith("ok")) for a in audit] == [
         ("mod", "reindex", True)]
     assert bot.reindex_guard.holder is None
+
+
+@pytest.mark.parametrize(("failure", "shown"), [
+    (RuntimeError("database disk image is malformed at /srv/briefbot/data/gen-7"), UNEXPECTED),
+    (StoreError("the index is damaged: run `briefbot index --rebuild`"), "the index is damaged"),
+])
+async def test_a_failed_job_shows_only_what_is_meant_for_users(
+    world: World, failure: Exception, shown: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The progress message is public: an unexpected failure says only that it was logged (its internals
+    go to the log and the audit log); a `UserError` is shown as it is."""
+    def failing(**kwargs: object) -> object:
+        raise failure
+
+    world.library.reindex = failing  # type: ignore[method-assign]
+    ids = await world.fake.send_interaction("reindex", user=world.moderator)
+    done = await world.fake.wait_for(lambda r: is_progress_edit(ids, r) and "❌" in r.json["content"], WAIT)
+    assert done.json["content"].startswith(f"❌ reindex failed: {shown}")
+    assert "/srv/briefbot" not in done.json["content"]
+    [entry] = world.bot.journal.audit()
+    assert entry.outcome is not None and str(failure) in entry.outcome
+    assert ("/srv/briefbot" in caplog.text) == (shown == UNEXPECTED)
+    assert world.bot.reindex_guard.holder is None
 
 
 async def test_paging_and_feedback(world: World) -> None:
