@@ -26,12 +26,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_SEARCH = SearchSettings()  # the defaults are the core's, defined once
+
+
 class SearchConfig(_Section):
-    k: int = Field(3, ge=1, le=10)
-    min_score: float = 0.35
-    unknown_penalty: float = 0.25
-    min_passage_score: float = 0.30
-    duplicate_score: float = 0.90
+    k: int = Field(_SEARCH.k, ge=1, le=10)
+    min_score: float = _SEARCH.min_score
+    unknown_penalty: float = _SEARCH.unknown_penalty
+    min_passage_score: float = _SEARCH.min_passage_score
+    duplicate_score: float = _SEARCH.duplicate_score
 
     def to_settings(self) -> SearchSettings:
         return SearchSettings(**self.model_dump())
