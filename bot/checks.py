@@ -7,11 +7,13 @@ Discord ignores it on subcommands), so every moderator command also checks the m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
+from discord.app_commands import Cooldown
+from discord.ext.commands import CooldownMapping
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -59,32 +61,43 @@ def moderator_only() -> Callable[[T], T]:
 class RateLimits:
     """Per-user cooldowns (one use per `per_user` seconds per command) and a per-server budget per minute.
 
-    Shared by slash commands and questions asked by mention, so neither route bypasses the other.
+    Shared by slash commands and questions asked by mention, so neither route bypasses the other. The
+    buckets are discord.py's `CooldownMapping`s, which free a bucket once its window has passed, so the
+    memory held is bounded by the users active within a cooldown, not by every user ever seen.
     """
 
     def __init__(self, per_user: float, per_guild_per_minute: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_user = per_user
-        self.per_guild = per_guild_per_minute
+                 clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._buckets: dict[tuple[Any, ...], app_commands.Cooldown] = {}
+        self._per_user = CooldownMapping(Cooldown(1, per_user), _itself) if per_user > 0 else None
+        self._per_guild = CooldownMapping(Cooldown(per_guild_per_minute, 60.0), _itself)
 
     def hit(self, command: str, user_id: int,
             guild_id: int | None) -> tuple[app_commands.Cooldown, float] | None:
         """Count one use; if a limit is exceeded, (that cooldown, seconds to wait) and nothing is counted."""
-        keys: list[tuple[tuple[Any, ...], float, float]] = []
-        if self.per_user > 0:
-            keys.append(((command, "user", user_id), 1, self.per_user))
-        if guild_id is not None:
-            keys.append((("guild", guild_id), self.per_guild, 60.0))
         now = self._clock()
-        for key, rate, per in keys:
-            bucket = self._buckets.setdefault(key, app_commands.Cooldown(rate, per))
-            if bucket.get_tokens(now) == 0:
+        buckets = []
+        if self._per_user is not None:
+            buckets.append(self._per_user.get_bucket((command, user_id), now))
+        if guild_id is not None:
+            buckets.append(self._per_guild.get_bucket(guild_id, now))
+        for bucket in buckets:
+            if bucket is not None and bucket.get_tokens(now) == 0:
                 return bucket, bucket.get_retry_after(now)
-        for key, _, _ in keys:
-            self._buckets[key].update_rate_limit(now)
+        for bucket in buckets:
+            if bucket is not None:
+                bucket.update_rate_limit(now)
         return None
+
+    def __len__(self) -> int:
+        """How many buckets are held (expired ones are freed on the next use); read from discord.py's
+        mapping, which has no public size."""
+        return sum(len(m._cache) for m in (self._per_user, self._per_guild) if m is not None)
+
+
+def _itself(key: Hashable) -> Hashable:
+    """The bucket key of a `CooldownMapping` keyed by what `RateLimits` passes: (command, user) or guild."""
+    return key
 
 
 def cooldown(command: str) -> Callable[[T], T]:

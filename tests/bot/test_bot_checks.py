@@ -47,6 +47,17 @@ def test_a_refused_use_is_not_counted() -> None:
     assert limits.hit("ask", 2, 7) is None
 
 
+def test_buckets_of_past_users_are_freed() -> None:
+    clock = Clock()
+    limits = RateLimits(per_user=10, per_guild_per_minute=10_000, clock=clock)
+    for user in range(1000):
+        assert limits.hit("ask", user, 7) is None
+    assert len(limits) == 1001  # a bucket per user, one for the server
+    clock.now += 61  # every window has passed
+    assert limits.hit("ask", 1, 7) is None
+    assert len(limits) == 2  # only the buckets of the use just counted
+
+
 def test_reindex_guard_one_at_a_time() -> None:
     guard = ReindexGuard()
     guard.acquire("reindex by mod")
