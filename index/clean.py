@@ -1,14 +1,16 @@
 """Strip page furniture from scraped article text.
 
-Scraped pages carry market tickers, "Advertisement" lines, promotions, image credits and copyright
-notices. None of it may ever be quoted, so it is dropped here, before passages are cut. The result is
-the document's *clean text*: paragraphs separated by one blank line. Every quote the bot shows is a
-verbatim slice of that clean text, which is stored as it is returned here.
+Scraped pages carry market tickers, "Advertisement" lines, promotions, photo captions and credits
+(`index.captions`) and copyright notices. None of it may ever be quoted, so it is dropped here, before
+passages are cut. The result is the document's *clean text*: paragraphs separated by one blank line.
+Every quote the bot shows is a verbatim slice of that clean text, which is stored as it is returned here.
 """
 
 from __future__ import annotations
 
 import re
+
+from index.captions import is_caption
 
 # A line matching any of these (whole line, case-insensitive) is page furniture.
 _FURNITURE = [
@@ -35,8 +37,8 @@ _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
 def is_furniture(line: str) -> bool:
-    """Whether one stripped line is page furniture rather than article prose."""
-    return _FURNITURE_RE.fullmatch(line) is not None
+    """Whether one stripped line is page furniture rather than article prose (photo captions included)."""
+    return _FURNITURE_RE.fullmatch(line) is not None or is_caption(line)
 
 
 def clean(raw: str) -> str:
