@@ -17,6 +17,15 @@ import numpy as np
 
 from index.dates import ISO_PREFIX, period
 from index.errors import InvalidInput
+from index.grouping import (
+    Mention,
+    best_quote,
+    clause,
+    event_terms,
+    headline,
+    same_happening_groups,
+    strip_label,
+)
 from index.lexical import terms
 from index.search import Searcher, source_dict
 from index.store import DocumentInfo, StoredEvent
@@ -24,8 +33,9 @@ from index.store import DocumentInfo, StoredEvent
 RELATED_CANDIDATES = 200
 TOPIC_MIN_SCORE = 0.25  # passage cosine an event needs, with a topic word in its sentence
 TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own
-SAME_EVENT = 0.6  # cosine of two sentences reporting one event on one date
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
+# English month abbreviations, whatever the process locale (strftime's %b follows it)
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class TimelineEntry:
     granularity: str
     quotes: list[TimelineQuote] = field(default_factory=list)
     disagreement: str | None = None
+    headline: str = ""  # the clause of the best quote that carries the event, verbatim ("…" where cut)
 
     @property
     def summary(self) -> str:
@@ -51,6 +62,7 @@ class TimelineEntry:
         return {
             "date": self.date,
             "granularity": self.granularity,
+            "headline": self.headline,
             "summary": self.summary,
             "quotes": [
                 {"quote": q.quote, "date": q.date, "source": source_dict(q.source)} for q in self.quotes
@@ -73,6 +85,15 @@ class Timeline:
             "until": self.until.isoformat() if self.until else None,
             "events": [e.as_dict() for e in self.events],
         }
+
+
+def human_date(value: str) -> str:
+    """An ISO prefix as people write it: "2024-06-18" -> "18 Jun 2024", "2024-05" -> "May 2024"."""
+    first, _ = period(value)
+    if len(value) == 4:
+        return str(first.year)
+    month = _MONTH_ABBR[first.month - 1]
+    return f"{month} {first.year}" if len(value) == 7 else f"{first.day} {month} {first.year}"
 
 
 def parse_bound(text: str, *, end: bool) -> date:
@@ -109,7 +130,7 @@ def build_timeline(
     events = [e for e in searcher.store.events() if _in_range(e.date, start, stop)]
     if topic:
         events = _about(searcher, topic, events)
-    return Timeline(topic, start, stop, _merge(searcher, events))
+    return Timeline(topic, start, stop, _merge(searcher, events, topic))
 
 
 def _in_range(value: str, start: date | None, stop: date | None) -> bool:
@@ -127,24 +148,63 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent]) -> list[St
     ]
 
 
-def _merge(searcher: Searcher, events: list[StoredEvent]) -> list[TimelineEntry]:
-    """Group events into entries (single link within one date), in date order, coarser dates first."""
+def _merge(searcher: Searcher, events: list[StoredEvent], topic: str | None) -> list[TimelineEntry]:
+    """Group events into entries, one per happening (`index.grouping`), in date order, coarser dates first.
+
+    Each entry's best quote comes first and gives its headline; a sentence quoted twice in one entry (the
+    same text in two articles) is quoted once. A sentence that names nothing besides its date ("It's
+    Wednesday.") is no event.
+    """
     documents = searcher.store.documents
-    events = sorted(events, key=lambda e: (period(e.date)[0], len(e.date), e.doc_id, e.start))
-    vectors = searcher.encode_cached([e.text for e in events])
-    similar = vectors @ vectors.T
+    events = sorted(_one_date_per_sentence(events),
+                    key=lambda e: (period(e.date)[0], len(e.date), e.doc_id, e.start))
+    dated: list[tuple[Mention, StoredEvent]] = []
+    for event in events:
+        mention = Mention(event.text[strip_label(event.text):], event.timex, event.date)
+        if event_terms(mention.sentence, mention.timex):
+            dated.append((mention, event))
+    mentions = [m for m, _ in dated]
+    clauses = [m.sentence[c.start:c.end] for m in mentions for c in [clause(m.sentence, m.timex)]]
+    vectors = searcher.encode_cached(clauses)
+    sentences = searcher.encode_cached([m.sentence for m in mentions])
     clusters: list[tuple[TimelineEntry, list[int]]] = []
-    for i, event in enumerate(events):
-        home = next(
-            (c for c in clusters if c[0].date == event.date and similar[i, c[1]].max() >= SAME_EVENT), None,
-        )
-        if home is None:
-            home = (TimelineEntry(event.date, event.granularity), [])
-            clusters.append(home)
-        if all(q.quote != event.text for q in home[0].quotes):
-            home[0].quotes.append(TimelineQuote(event.text, documents[event.doc_id], event.date))
-            home[1].append(i)
-    return _flag_disagreements(clusters, similar)
+    for group in same_happening_groups(mentions, vectors, sentences, set(terms(topic)) if topic else set()):
+        members: list[int] = []
+        for i in group:
+            if all(mentions[i].sentence != mentions[j].sentence for j in members):
+                members.append(i)
+        best = members[best_quote([mentions[i] for i in members])]
+        members.remove(best)
+        members.insert(0, best)
+        first, event = mentions[best], dated[best][1]
+        entry = TimelineEntry(event.date, event.granularity, headline=headline(first.sentence, first.timex))
+        entry.quotes = [TimelineQuote(mentions[i].sentence, documents[dated[i][1].doc_id], mentions[i].date)
+                        for i in members]
+        clusters.append((entry, members))
+    return _flag_disagreements(clusters, vectors @ vectors.T)
+
+
+def _one_date_per_sentence(events: list[StoredEvent]) -> list[StoredEvent]:
+    """One event per sentence: a sentence dated twice is one entry, not two with the same quote.
+
+    A date that holds another date of the sentence ("in September ... on September 27") gives way to it;
+    of the rest, the first in the sentence is the sentence's date ("canceled classes Monday and said it
+    would reconvene on Tuesday": Monday).
+    """
+    by_sentence: dict[tuple[str, int], list[StoredEvent]] = {}
+    for event in events:
+        by_sentence.setdefault((event.doc_id, event.start), []).append(event)
+    kept = []
+    for dated in by_sentence.values():
+        finest = [e for e in dated if not any(
+            len(o.date) > len(e.date) and o.date.startswith(e.date) for o in dated)]
+        kept.append(min(finest, key=lambda e: (_position(e), -len(e.date))))
+    return kept
+
+
+def _position(event: StoredEvent) -> int:
+    at = event.text.find(event.timex)
+    return at if at >= 0 else len(event.text)
 
 
 def _flag_disagreements(

@@ -15,6 +15,11 @@ def dates(timeline) -> list[str]:
     return out
 
 
+def entry_with(timeline, text: str):
+    [entry] = [e for e in timeline.events if any(text in q.quote for q in e.quotes)]
+    return entry
+
+
 def test_seed_timeline_in_order(seed_library: Library) -> None:
     timeline = seed_library.timeline()
     assert dates(timeline) == ["2000", "2002", "2020", "2024-04", "2024-05", "2024-06-17", "2024-06-18"]
@@ -23,15 +28,46 @@ def test_seed_timeline_in_order(seed_library: Library) -> None:
     assert by_date["2002"].summary.startswith("Set up in 2002")
     assert "vice-ministerial level in 2020" in by_date["2020"].summary
     assert "Biden" in by_date["2024-04"].summary and by_date["2024-04"].granularity == "month"
-    may = by_date["2024-05"]
-    assert {q.source.publisher for q in may.quotes} == {"Benzinga", "South China Morning Post"}
-    assert all("Li" in q.quote and "Yoon" in q.quote for q in may.quotes)
-    june_18 = " ".join(q.quote for e in timeline.events if e.date == "2024-06-18" for q in e.quotes)
-    assert "will be in Seoul on Tuesday" in june_18
-    assert "Putin will travel to North Korea on Tuesday" in june_18
     for entry in timeline.events:
         for quote in entry.quotes:
             assert quote.source.published == "2024-06-17"  # reported on, kept apart from the event date
+
+
+def test_seed_events_are_one_entry_each(seed_library: Library) -> None:
+    """The 2+2 dialogue of Tuesday, reported in three sentences, is one entry beside Putin's trip; the May
+    summit, reported four times by two outlets, is one entry; the two statements of Monday stay apart."""
+    timeline = seed_library.timeline()
+    assert [e.date for e in timeline.events] == [
+        "2000", "2002", "2020", "2024-04", "2024-05", "2024-06-17", "2024-06-17", "2024-06-18", "2024-06-18"]
+    dialogue = entry_with(timeline, "will be in Seoul on Tuesday")
+    assert entry_with(timeline, "Regarding Tuesday's dialogue") is dialogue
+    assert entry_with(timeline, "besides agreeing on Tuesday's") is dialogue
+    assert len(dialogue.quotes) == 3 and "2+2" in dialogue.headline
+    putin = entry_with(timeline, "Putin will travel to North Korea on Tuesday")
+    assert putin is not dialogue and len(putin.quotes) == 1
+    assert putin.headline == "…Putin will travel to North Korea on Tuesday…"
+    [may] = [e for e in timeline.events if e.date == "2024-05"]
+    assert len(may.quotes) == 4
+    assert {q.source.publisher for q in may.quotes} == {"Benzinga", "South China Morning Post"}
+    assert entry_with(timeline, "Bloomberg reported on Monday") is not entry_with(timeline, "Lin Jian said")
+
+
+def test_label_lines_are_never_quoted(seed_library: Library) -> None:
+    quotes = [q.quote for e in seed_library.timeline().events for q in e.quotes]
+    assert any(q.startswith("The talks will involve vice ministers") for q in quotes)  # was "What Happened:"
+    assert any(q.startswith("The trilateral summit held last month") for q in quotes)  # was "Why It Matters:"
+    assert not any(label in q for q in quotes for label in ("What Happened", "Why It Matters"))
+
+
+def test_headlines_are_verbatim_clauses(seed_library: Library) -> None:
+    """Every headline is pieces of its first quote, in order, joined by "…" where words are left out."""
+    for entry in seed_library.timeline().events:
+        quote, at = entry.quotes[0].quote, 0
+        for piece in filter(None, (p.strip() for p in entry.headline.split("…"))):
+            found = quote.find(piece, at)
+            assert found >= 0, (piece, quote)
+            at = found + len(piece)
+        assert len(entry.headline) <= 142
 
 
 def test_topic_and_range(seed_library: Library) -> None:
