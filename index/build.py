@@ -15,7 +15,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.events import EventMention, extract_events
-from index.passages import MAX_WORDS, Passage, make_passages
+from index.passages import MAX_WORDS, Passage, first_holding, make_passages
 from index.sources import Document
 from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
 
@@ -172,9 +172,10 @@ def _assemble(plan: _Plan, vectors: dict[str, np.ndarray], meta: dict[str, str])
     put = []
     for planned in plan.put:
         passages = planned.passages
+        starts, ends = [p.start for p in passages], [p.end for p in passages]
         events = []
         for event in planned.events.result():
-            holder = next((i for i, p in enumerate(passages) if p.start <= event.start < p.end), None)
+            holder = first_holding(starts, ends, event.start)
             if holder is not None:
                 events.append((event, holder))
         stacked = np.array([vectors[p.text_hash] for p in passages], dtype=np.float32).reshape(

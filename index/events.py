@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from index.dates import calendar_date, tag
-from index.passages import sentence_spans
+from index.passages import first_holding, sentence_spans
 from index.sources import Document
 
 # Two reference dates far apart: a value that is the same under both does not depend on the DCT.
@@ -40,15 +40,17 @@ def extract_events(doc: Document) -> list[EventMention]:
         stable = {(t.start, t.end, t.value) for t in late}
         timexes = [t for t in early if (t.start, t.end, t.value) in stable]
     sentences = sentence_spans(doc.text)
+    starts, ends = [s.start for s in sentences], [s.end for s in sentences]
     events: list[EventMention] = []
     seen: set[tuple[int, str]] = set()
     for timex in timexes:
         resolved = calendar_date(timex.value) if timex.type in ("DATE", "TIME") else None
         if resolved is None:
             continue
-        sentence = next((s for s in sentences if s.start <= timex.start < s.end), None)
-        if sentence is None or (sentence.start, resolved[0]) in seen:
+        holder = first_holding(starts, ends, timex.start)
+        if holder is None or (starts[holder], resolved[0]) in seen:
             continue
+        sentence = sentences[holder]
         seen.add((sentence.start, resolved[0]))
         events.append(
             EventMention(doc.id, resolved[0], resolved[1], sentence.start, sentence.end, timex.text)

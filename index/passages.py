@@ -8,8 +8,10 @@ a passage is always a verbatim slice of the clean text, and its id is a hash of 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sentencex
@@ -66,6 +68,13 @@ def sentence_spans(text: str, max_words: int = MAX_WORDS) -> list[Span]:
                 spans.extend(_word_windows(text, start, start + len(stripped), paragraph, max_words))
             offset += len(sentence)
     return spans
+
+
+def first_holding(starts: Sequence[int], ends: Sequence[int], offset: int) -> int | None:
+    """Index of the first span holding `offset` (start <= offset < end), by bisection: the spans are in text
+    order, their starts and ends non-decreasing (sentences, and passages even where they overlap)."""
+    i = bisect.bisect_right(ends, offset)
+    return i if i < len(starts) and starts[i] <= offset else None
 
 
 def _word_windows(text: str, start: int, end: int, paragraph: int, max_words: int) -> list[Span]:
