@@ -147,15 +147,24 @@ def _rule_html(name: str, m: re.Match[str]) -> str:
 
 
 def markdown(text: str) -> str:
-    """HTML of a description or field value: block quotes, headers, subtext and lists, then inline."""
+    """HTML of a description or field value: block quotes, headers, subtext and lists, then inline.
+
+    As in Discord, a block quote takes the line break that ends it, so "> a\n\n> b" shows one empty line
+    between the quotes, like "a\n\nb" between paragraphs.
+    """
     lines = text.split("\n")
     blocks: list[str] = []
     plain: list[str] = []
 
     def flush() -> None:
+        empty = 0
+        while plain and plain[-1] == "":
+            plain.pop()
+            empty += 1
         if plain:
-            blocks.append(inline("\n".join(plain)))
+            blocks.append(f"<div>{inline(chr(10).join(plain))}</div>")
             plain.clear()
+        blocks.extend(["<div><br></div>"] * empty)
 
     i = 0
     while i < len(lines):
@@ -191,11 +200,14 @@ def markdown(text: str) -> str:
                 i += 1
             blocks.append(f"<ul>{''.join(items)}</ul>")
             continue
+        elif line == "" and (not plain or plain[-1] == ""):
+            flush()  # an empty line after a block, or a second one: one empty line of its own
+            blocks.append("<div><br></div>")
         else:
             plain.append(line)
         i += 1
     flush()
-    return "".join(f"<div>{b}</div>" if not b.startswith("<div") else b for b in blocks)
+    return "".join(blocks)
 
 
 def embed_html(embed: dict[str, Any]) -> str:
