@@ -16,7 +16,7 @@ _PUBLIC = {
     "index.build": ("BuildReport", "Progress", "SourceChanges"),
     "index.search": ("Answer", "Hit", "NOT_COVERED", "SearchSettings", "citation", "source_dict"),
     "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote"),
-    "index.plot": ("timeline_png",),
+    "index.plot": ("timeline_png", "alt_text"),
     "index.dates": ("Timex", "tag"),
     "index.store": ("DocumentInfo", "NoIndex", "StoreError", "StoreWriteError", "explain_os_error",
                     "os_error_message"),

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.checks import cooldown
 from bot.render import timeline_embed
-from index import timeline_png
+from index import alt_text, timeline_png
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -44,7 +44,8 @@ class Timeline(commands.Cog):
             return
         png = await asyncio.to_thread(timeline_png, result)  # drawn from this result, not computed again
         embed.set_image(url="attachment://timeline.png")
-        await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), "timeline.png"))
+        chart = discord.File(io.BytesIO(png), "timeline.png", description=alt_text(result))
+        await interaction.followup.send(embed=embed, file=chart)
 
 
 async def setup(bot: BriefBot) -> None:
