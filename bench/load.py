@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import web  # noqa: E402
 
 from bot.client import BriefBot  # noqa: E402
-from bot.settings import DiscordConfig, SearchConfig, Settings  # noqa: E402
+from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig  # noqa: E402
 from index.library import Library  # noqa: E402
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionIds, Request  # noqa: E402
 
@@ -122,7 +122,7 @@ class LoadResult:
 
 def load_settings(data_dir: Path, guild_id: int, n: int) -> Settings:
     """No per-user cooldown, and a per-server budget above `n`, so the limits refuse nothing."""
-    return Settings(data_dir=data_dir, sources=[SEEDS], search=SearchConfig(k=2),
+    return Settings(data_dir=data_dir, sources=SourcesConfig(paths=[SEEDS]), search=SearchConfig(k=2),
                     discord=DiscordConfig(guild_ids=[guild_id], cooldown_seconds=0,
                                           cooldown_per_guild=max(n * 2, 30), feed_refresh_minutes=0))
 

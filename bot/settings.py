@@ -1,25 +1,32 @@
 """Settings from a TOML file (see config.example.toml) and the environment.
 
 Precedence: environment (`BRIEFBOT_DATA_DIR`, `DISCORD_TOKEN`) over the file over the defaults. Unknown
-keys are errors, so a typo in the config never silently falls back to a default.
+keys are errors, so a typo in the config never silently falls back to a default. Defaults that the core
+also has (search thresholds, passage size) are taken from it. Keys of older configs are still read, with
+a `ConfigDeprecation` warning that says where they moved.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+import warnings
 from pathlib import Path
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from index import FetchPolicy, Library, SearchSettings, UserError
+from index import MAX_WORDS, FetchPolicy, Library, SearchSettings, UserError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 class ConfigError(UserError):
     """The configuration cannot be used; the message names the file and the key."""
+
+
+class ConfigDeprecation(FutureWarning):
+    """A key of an older config, still read; the message says where it goes now."""
 
 
 class _Section(BaseModel):
@@ -50,13 +57,19 @@ class DiscordConfig(_Section):
     cooldown_seconds: float = Field(10.0, ge=0)
     cooldown_per_guild: int = Field(30, ge=1)  # questions per minute per server
     feed_refresh_minutes: float = Field(30.0, ge=0)
+
+
+class SourcesConfig(_Section):
+    """What is indexed by default and what sources may be added (by the CLI and in Discord alike)."""
+
+    paths: list[Path] = [SEEDS]  # indexed when the data dir has no registered sources yet
     allow_private_urls: bool = False
 
 
 class Settings(_Section):
     data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("briefbot"))
-    sources: list[Path] = [SEEDS]
-    passage_words: int = Field(80, ge=20, le=400)
+    sources: SourcesConfig = SourcesConfig()
+    passage_words: int = Field(MAX_WORDS, ge=20, le=400)
     search: SearchConfig = SearchConfig()
     discord: DiscordConfig = DiscordConfig()
 
@@ -72,10 +85,12 @@ def load_settings(config: Path | None = None, data_dir: Path | None = None) -> S
             raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+        _read_old_keys(data, path)
         # Relative paths in the file are relative to the file.
         base = path.resolve().parent
-        if "sources" in data:
-            data["sources"] = [str(base / Path(s).expanduser()) for s in data["sources"]]
+        sources = data.get("sources")
+        if isinstance(sources, dict) and isinstance(sources.get("paths"), list):
+            sources["paths"] = [str(base / Path(str(s)).expanduser()) for s in sources["paths"]]
         if "data_dir" in data:
             data["data_dir"] = str(base / Path(data["data_dir"]).expanduser())
     if os.environ.get("BRIEFBOT_DATA_DIR"):
@@ -91,12 +106,32 @@ def load_settings(config: Path | None = None, data_dir: Path | None = None) -> S
         raise ConfigError(f"invalid config{f' {path}' if path else ''}: {problems}") from None
 
 
+def _read_old_keys(data: dict, path: Path) -> None:
+    """Move the keys of older configs to their place now, warning about each."""
+
+    def moved(old: str, new: str) -> None:
+        warnings.warn(f"config {path}: {old} is deprecated; use {new}", ConfigDeprecation, stacklevel=4)
+
+    if isinstance(data.get("sources"), list):
+        moved("the top-level `sources` list", "`paths` in the [sources] section")
+        data["sources"] = {"paths": data["sources"]}
+    discord = data.get("discord")
+    if isinstance(discord, dict) and "allow_private_urls" in discord:
+        moved("`allow_private_urls` in [discord]", "`allow_private_urls` in [sources] (it rules the CLI too)")
+        sources = data.setdefault("sources", {})
+        if isinstance(sources, dict):
+            if "allow_private_urls" in sources:
+                raise ConfigError(f"config {path}: allow_private_urls is set in [sources] and in [discord]; "
+                                  "keep the one in [sources]")
+            sources["allow_private_urls"] = discord.pop("allow_private_urls")
+
+
 def open_library(settings: Settings) -> Library:
     """The core `Library` configured by `settings` (the model loads on first use, not here)."""
     return Library(
         settings.data_dir,
-        default_sources=settings.sources,
+        default_sources=settings.sources.paths,
         settings=settings.search.to_settings(),
         max_words=settings.passage_words,
-        fetch_policy=FetchPolicy(allow_private=settings.discord.allow_private_urls),
+        fetch_policy=FetchPolicy(allow_private=settings.sources.allow_private_urls),
     )

@@ -1,35 +1,57 @@
-"""Files uploaded with `/source add`: what is accepted, and where and how they are saved."""
+"""Files uploaded with `/source add`: what is accepted, and where and how they are saved.
+
+The accepted types are the core readers' (`index.READABLE_SUFFIXES`), the source name follows the
+registry's rule (`index.check_source_name`), so the bot never refuses what the core reads nor accepts
+what it would refuse. The size limit bounds the work an upload causes, so it applies to what the readers
+read: a compressed file is measured uncompressed too (a few KiB of gzip can expand to gigabytes).
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
-import re
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
-from index import InvalidInput
+from index import READABLE_SUFFIXES, InvalidInput, check_source_name
 
 MAX_UPLOAD = 5 * 1024 * 1024
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 UPLOADS = "uploads"
-# The registry's rule for source names; checked here first because the name becomes a folder name.
-_SOURCE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_COMPRESSED = ".gz"
+
+
+def accepted_types() -> str:
+    """The accepted file types, for people: ".txt, .md, ... or .jsonl.gz"."""
+    *most, last = READABLE_SUFFIXES
+    return f"{', '.join(most)} or {last}"
 
 
 def accepted_filename(filename: str, size: int) -> str:
     """The name an attached file is saved under; `InvalidInput` when its type or size is refused."""
     name = Path(filename).name
-    if not name.lower().endswith(UPLOAD_SUFFIXES):
-        raise InvalidInput(f"Unsupported file type: use one of {', '.join(UPLOAD_SUFFIXES)}.")
+    if not name.lower().endswith(READABLE_SUFFIXES):
+        raise InvalidInput(f"Unsupported file type: use {accepted_types()}.")
     if size > MAX_UPLOAD:
         raise InvalidInput(f"The file is too large ({size // 1024} KiB; at most {MAX_UPLOAD // 1024} KiB)")
     return name
 
 
-def check_source_name(name: str) -> None:
-    if not _SOURCE_NAME.fullmatch(name):
-        raise InvalidInput("A source name is up to 64 letters, digits, '-' or '_'.")
+def check_content(filename: str, data: bytes) -> None:
+    """`InvalidInput` unless the bytes downloaded are within the limit, uncompressed as well."""
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("The file is too large.")
+    if not filename.lower().endswith(_COMPRESSED):
+        return
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            expanded = len(stream.read(MAX_UPLOAD + 1))  # never holds more than the limit
+    except (OSError, EOFError, zlib.error):
+        raise InvalidInput("The file is not valid gzip.") from None
+    if expanded > MAX_UPLOAD:
+        raise InvalidInput(f"The file is too large uncompressed (at most {MAX_UPLOAD // 1024} KiB).")
 
 
 def save_upload(data_dir: Path, name: str, filename: str, data: bytes) -> Path:
@@ -38,8 +60,9 @@ def save_upload(data_dir: Path, name: str, filename: str, data: bytes) -> Path:
     A reader (an index build) never sees a half-written file: the data goes to a temporary file in the
     same folder, which is then renamed.
     """
-    if not _SOURCE_NAME.fullmatch(name) or Path(filename).name != filename or filename.startswith("."):
-        raise ValueError("invalid source or file name")
+    check_source_name(name)  # no separator, no dot: the folder stays inside the uploads folder
+    if Path(filename).name != filename or filename.startswith("."):
+        raise ValueError(f"invalid file name {filename!r}")
     folder = data_dir / UPLOADS / name
     if folder.exists():  # left over from a source removed while the bot was down
         shutil.rmtree(folder)

@@ -33,6 +33,16 @@ class SourceEntry:
     passages: int
 
 
+def check_source_name(name: str) -> None:
+    """Raise `RegistryError` unless `name` may name a source: 1 to 64 letters (of any script), digits,
+    '-' or '_'. Such a name is also a safe folder name (no separator, no dot), which the bot relies on
+    when it saves an upload under it."""
+    if not name or len(name) > _NAME_MAX or not name.replace("-", "").replace("_", "").isalnum():
+        raise RegistryError(
+            f"invalid source name {name!r}: use up to {_NAME_MAX} letters, digits, '-' or '_'"
+        )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -53,10 +63,7 @@ class Registry:
         """Raise `RegistryError` if `add(name, kind, ...)` would be refused (before any slow work)."""
         if kind not in KINDS:
             raise RegistryError(f"unknown source kind {kind!r} (one of {', '.join(KINDS)})")
-        if not name or len(name) > _NAME_MAX or not name.replace("-", "").replace("_", "").isalnum():
-            raise RegistryError(
-                f"invalid source name {name!r}: use up to {_NAME_MAX} letters, digits, '-' or '_'"
-            )
+        check_source_name(name)
         if self.get(name) is not None:
             raise RegistryError(f"a source named {name!r} already exists")
 

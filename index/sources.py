@@ -23,7 +23,10 @@ import trafilatura
 from index.clean import clean
 from index.errors import UserError
 
-TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+# Every file name ending the readers accept (case-insensitive); the bot checks uploads against it.
+READABLE_SUFFIXES = (*TEXT_SUFFIXES, *JSONL_SUFFIXES)
 MANIFEST = "manifest.toml"
 # Alternative field names accepted in JSON Lines, as other news dumps spell them.
 _ALIASES = {"doc_id": "id", "publish_date": "published", "domain": "publisher", "date": "published"}
@@ -91,7 +94,7 @@ def read_source(path: Path, name: str | None = None) -> ReadResult:
         kind = _kind(file)
         if kind is None:
             if path.is_file():
-                result.warnings.append(f"{file}: unsupported file type (use .txt, .md, .html or .jsonl)")
+                result.warnings.append(f"{file}: unsupported file type (use {', '.join(READABLE_SUFFIXES)})")
             continue
         if file.parent not in manifests:
             manifests[file.parent] = _manifest(file.parent)
@@ -109,7 +112,7 @@ def read_source(path: Path, name: str | None = None) -> ReadResult:
 
 def _kind(file: Path) -> str | None:
     suffixes = "".join(file.suffixes[-2:]).lower()
-    if suffixes.endswith((".jsonl", ".jsonl.gz")):
+    if suffixes.endswith(JSONL_SUFFIXES):
         return "jsonl"
     if file.name == MANIFEST or file.suffix.lower() not in TEXT_SUFFIXES:
         return None

@@ -7,12 +7,15 @@ tracebacks only with `--debug`.
 
 from __future__ import annotations
 
+import argparse
 import sys
+import warnings
 
 from bot.cli.arguments import parse
 from bot.cli.commands import COMMANDS, UsageError
+from bot.cli.text import warn
 from bot.secrets import redact
-from bot.settings import load_settings
+from bot.settings import ConfigDeprecation, Settings, load_settings
 from index import UserError, os_error_message
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
@@ -21,7 +24,7 @@ EXIT_ERROR, EXIT_USAGE = 1, 2
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
-        settings = load_settings(args.config, args.data_dir)
+        settings = _settings(args)
         return COMMANDS[args.command](args, settings)
     except UsageError as exc:
         print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
@@ -41,3 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"briefbot: unexpected error: {type(exc).__name__}: {redact(str(exc))} (rerun with --debug for "
               "details)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings; keys of an older config are read, each with a warning line on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        settings = load_settings(args.config, args.data_dir)
+    for warning in caught:
+        if issubclass(warning.category, ConfigDeprecation):
+            warn(str(warning.message))
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return settings

@@ -22,8 +22,8 @@ from bot.autocomplete import source_names
 from bot.checks import ReindexBusy, moderator_only
 from bot.jobs import in_thread, start_job, summary
 from bot.render import sources_embed
-from bot.uploads import MAX_UPLOAD, UPLOADS, accepted_filename, check_source_name, save_upload
-from index import WEB_KINDS, InvalidInput, Progress
+from bot.uploads import UPLOADS, accepted_filename, accepted_types, check_content, save_upload
+from index import WEB_KINDS, InvalidInput, Progress, check_source_name
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -75,14 +75,14 @@ class Sources(commands.Cog):
 
     @source.command(name="add", description="Add a web page, an RSS/Atom feed or an attached file")
     @app_commands.describe(name="Name of the new source (letters, digits, - and _)",
-                           file="A .txt, .md, .html or .jsonl file",
+                           file=f"A {accepted_types()} file",
                            url="An article page or an RSS/Atom feed")
     @moderator_only()
     async def source_add(self, interaction: discord.Interaction[BriefBot], name: str,
                          file: discord.Attachment | None = None, url: str | None = None) -> None:
         if (url is None) == (file is None):
-            raise InvalidInput("Give either a URL (a page or a feed) or an attached .txt, .md, .html or "
-                               ".jsonl file.")
+            raise InvalidInput(f"Give either a URL (a page or a feed) or an attached {accepted_types()} "
+                               "file.")
         added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
         if url is not None:
             check_source_name(name)
@@ -104,8 +104,7 @@ class Sources(commands.Cog):
     async def _add_upload(self, file: discord.Attachment, filename: str, name: str, added_by: str,
                           progress: Progress) -> str:
         data = await file.read()
-        if len(data) > MAX_UPLOAD:
-            raise InvalidInput("the file is too large")
+        check_content(filename, data)
         folder = await asyncio.to_thread(save_upload, self.bot.settings.data_dir, name, filename, data)
 
         def register_and_index() -> str:

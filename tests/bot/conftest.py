@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.client import BriefBot
-from bot.settings import DiscordConfig, SearchConfig, Settings
+from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig
 from index.library import Library
 from tests.conftest import SEEDS
 from tests.fake_discord import FakeDiscord, FakeMember, FakeUser
@@ -51,7 +51,7 @@ class World:
 def make_settings(data_dir: Path, *, guild_ids: list[int], ask_channels: list[int],
                   cooldown_seconds: float = 0) -> Settings:
     return Settings(
-        data_dir=data_dir, sources=[SEEDS], search=SearchConfig(k=2),
+        data_dir=data_dir, sources=SourcesConfig(paths=[SEEDS]), search=SearchConfig(k=2),
         discord=DiscordConfig(moderator_roles=["Moderator"], guild_ids=guild_ids, ask_channels=ask_channels,
                               cooldown_seconds=cooldown_seconds),
     )

@@ -4,8 +4,10 @@ remove, cooldowns, private answers, error reporting, sharding, and the `run`/`co
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import discord
@@ -115,27 +117,38 @@ async def test_timeline_button_under_an_answer(world: World) -> None:
     assert SEED_SENTENCE in embed_text(image.json["embeds"][0])
 
 
-@pytest_asyncio.fixture
-async def file_server() -> AsyncIterator[str]:
-    """A loopback HTTP server standing in for Discord's CDN; yields its base URL."""
-    app = web.Application()
-    async def briefing(_: web.Request) -> web.Response:
-        return web.Response(body=UPLOADED.encode())
+@dataclass
+class FileServer:
+    """Stands in for Discord's CDN: serves `files` by name at `url`."""
 
-    app.router.add_get("/briefing.txt", briefing)
+    url: str
+    files: dict[str, bytes]
+
+
+@pytest_asyncio.fixture
+async def file_server() -> AsyncIterator[FileServer]:
+    """A loopback HTTP server standing in for Discord's CDN, serving briefing.txt (and what a test adds)."""
+    files = {"briefing.txt": UPLOADED.encode()}
+    app = web.Application()
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=files[request.match_info["name"]])
+
+    app.router.add_get("/{name}", serve)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
+    yield FileServer(f"http://127.0.0.1:{port}", files)
     await runner.cleanup()
 
 
-def attachment_options(name: str, base_url: str, filename: str = "briefing.txt",
-                       size: int = len(UPLOADED)) -> tuple[list[dict], dict]:
+def attachment_options(name: str, server: FileServer, filename: str = "briefing.txt",
+                       size: int | None = None) -> tuple[list[dict], dict]:
     options = [{"name": "name", "type": 3, "value": name}, {"name": "file", "type": 11, "value": "777"}]
-    url = f"{base_url}/{filename}"
+    url = f"{server.url}/{filename}"
+    size = len(server.files.get(filename, b"")) if size is None else size
     resolved = {"attachments": {"777": {"id": "777", "filename": filename, "size": size, "url": url,
                                         "proxy_url": url, "content_type": "text/plain"}}}
     return options, resolved
@@ -146,7 +159,7 @@ def finished(ids: InteractionIds, request: Request) -> bool:
     return request.method == "PATCH" and ids.token in request.path and "✅" in request.json["content"]
 
 
-async def test_source_add_and_remove_an_uploaded_file(world: World, file_server: str) -> None:
+async def test_source_add_and_remove_an_uploaded_file(world: World, file_server: FileServer) -> None:
     fake, bot, library = world.fake, world.bot, world.library
     options, resolved = attachment_options("moon", file_server)
     ids = await fake.send_interaction("source", options, subcommand="add", resolved=resolved,
@@ -167,6 +180,32 @@ async def test_source_add_and_remove_an_uploaded_file(world: World, file_server:
                                                                     ("source remove", "moon")]
 
 
+async def test_source_add_accepts_what_the_readers_read(world: World, file_server: FileServer) -> None:
+    """A `.jsonl.gz` (which the JSON Lines reader reads) under a name with an accent (which the registry
+    accepts) is added and answered from."""
+    record = {"id": "m1", "title": "Moon base", "publisher": "Lunar Times", "text": UPLOADED}
+    file_server.files["moon.jsonl.gz"] = gzip.compress(json.dumps(record).encode() + b"\n")
+    options, resolved = attachment_options("lune-café", file_server, filename="moon.jsonl.gz")
+    ids = await world.fake.send_interaction("source", options, subcommand="add", resolved=resolved,
+                                            user=world.moderator)
+    await world.fake.wait_for(lambda r: finished(ids, r), WAIT)
+    hit = world.library.ask("When did the lunar base open to visitors?", 1, {"lune-café"}).passages[0]
+    assert hit.quote == UPLOADED and hit.source.publisher == "Lunar Times"
+
+
+async def test_a_compressed_upload_is_measured_uncompressed(world: World, file_server: FileServer) -> None:
+    """6 MiB of JSON Lines in a 6 KiB gzip is refused like a 6 MiB file, and nothing is kept."""
+    file_server.files["bomb.jsonl.gz"] = gzip.compress(b"{}\n" * (2 * 1024 * 1024))
+    options, resolved = attachment_options("bomb", file_server, filename="bomb.jsonl.gz")
+    assert resolved["attachments"]["777"]["size"] < 64 * 1024
+    ids = await world.fake.send_interaction("source", options, subcommand="add", resolved=resolved,
+                                            user=world.moderator)
+    failed = await world.fake.wait_for(
+        lambda r: r.method == "PATCH" and ids.token in r.path and "❌" in r.json["content"], WAIT)
+    assert "too large uncompressed" in failed.json["content"]
+    assert world.library.registry.get("bomb") is None and not (world.library.data_dir / UPLOADS).exists()
+
+
 @pytest.mark.parametrize(("options", "expected"), [
     ({"name": "nothing"}, "Give either a URL"),
     ({"name": "bad name!", "url": "http://127.0.0.1:9/feed.xml"}, "source name"),
@@ -178,7 +217,7 @@ async def test_source_add_refusals(world: World, options: dict, expected: str) -
     assert world.bot.journal.audit() == []
 
 
-async def test_source_add_refuses_bad_files_and_non_moderators(world: World, file_server: str) -> None:
+async def test_source_add_refuses_bad_files_and_non_moderators(world: World, file_server: FileServer) -> None:
     fake = world.fake
     cases = [
         (attachment_options("pdf", file_server, filename="x.pdf"), world.moderator, "Unsupported file type"),

@@ -139,7 +139,7 @@ def test_global_options_before_or_after_the_command(
     chosen, folder, config = tmp_path / "chosen", tmp_path / "notes", tmp_path / "briefbot.toml"
     folder.mkdir()
     (folder / "a.txt").write_text("The ferry to the island runs twice a day in winter.")
-    config.write_text(f'sources = ["{folder}"]\n', encoding="utf-8")
+    config.write_text(f'[sources]\npaths = ["{folder}"]\n', encoding="utf-8")
     code, out, _ = run(capsys, *(a.format(data=chosen, config=config) for a in argv))
     assert code == 0
     [entry] = json.loads(out)

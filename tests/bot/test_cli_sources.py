@@ -20,7 +20,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     local.mkdir()
     (local / "choir.txt").write_text("The school choir of Dunmore won the regional contest in March.")
     path = tmp_path / "briefbot.toml"
-    path.write_text(f'data_dir = "data"\nsources = ["{local}"]\n[discord]\nallow_private_urls = true\n')
+    path.write_text(f'data_dir = "data"\n[sources]\npaths = ["{local}"]\nallow_private_urls = true\n')
     monkeypatch.delenv("BRIEFBOT_DATA_DIR", raising=False)
     monkeypatch.setenv("BRIEFBOT_CONFIG", str(path))
     return path

@@ -93,7 +93,8 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     from index.store import faiss_vectors, generations
 
     def open_library(settings: Settings) -> Library:
-        return Library(settings.data_dir, default_sources=settings.sources, max_words=settings.passage_words,
+        return Library(settings.data_dir, default_sources=settings.sources.paths,
+                       max_words=settings.passage_words,
                        embedder_factory=lambda: ReplayEmbedder(vectors, die_on_encode=point == "embedding"))
 
     commands.open_library = open_library  # type: ignore[assignment]

@@ -58,7 +58,7 @@ def data_dir(seed_library: Library, tmp_path: Path) -> Path:
 def config_for(data_dir: Path) -> Path:
     """A config file naming `data_dir` and the seeds, as the child's CLI reads it."""
     path = data_dir.parent / "briefbot.toml"
-    path.write_text(f'data_dir = "{data_dir}"\nsources = ["{SEEDS}"]\n', encoding="utf-8")
+    path.write_text(f'data_dir = "{data_dir}"\n[sources]\npaths = ["{SEEDS}"]\n', encoding="utf-8")
     return path
 
 
