@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -147,6 +147,7 @@ class ChangeSet:
         return not self.put and not self.removed
 
 
+@runtime_checkable
 class PassageStore(Protocol):
     """Documents, passages and dated events of one state, by named queries."""
 
@@ -192,6 +193,7 @@ class PassageStore(Protocol):
         ...
 
 
+@runtime_checkable
 class VectorIndex(Protocol):
     """Normalized passage vectors, searched by inner product (cosine)."""
 
@@ -206,6 +208,7 @@ class VectorIndex(Protocol):
         ...
 
 
+@runtime_checkable
 class KeywordIndex(Protocol):
     """BM25 over the passages' words."""
 
@@ -219,6 +222,7 @@ class KeywordIndex(Protocol):
         ...
 
 
+@runtime_checkable
 class Snapshot(PassageStore, Protocol):
     """One consistent, read-only state of the index; safe for concurrent reads from several threads."""
 
@@ -230,6 +234,7 @@ class Snapshot(PassageStore, Protocol):
         ...
 
 
+@runtime_checkable
 class Engine(Protocol):
     """Where an index is kept and how it changes."""
 

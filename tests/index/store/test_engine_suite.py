@@ -17,10 +17,12 @@ from index.store import (
     DocumentUpdate,
     Engine,
     Filter,
+    KeywordIndex,
     NoIndex,
     Snapshot,
     StoreError,
     StoreWriteError,
+    VectorIndex,
 )
 from tests.index.store.engine_cases import (
     DAY,
@@ -53,6 +55,7 @@ def key_of(snapshot: Snapshot, doc_id: str, words: str) -> int:
 
 
 def test_an_empty_store_has_no_index(engine: Engine) -> None:
+    assert isinstance(engine, Engine)
     assert engine.current() is None
     with pytest.raises(NoIndex):
         engine.open(MODEL, DIM)
@@ -61,6 +64,8 @@ def test_an_empty_store_has_no_index(engine: Engine) -> None:
 def test_what_is_written_reads_back(engine: Engine) -> None:
     updates = corpus()
     snapshot = written(engine, *updates)
+    assert isinstance(snapshot, Snapshot)
+    assert isinstance(snapshot.vectors, VectorIndex) and isinstance(snapshot.keywords, KeywordIndex)
     assert snapshot.name == engine.current()
     assert snapshot.meta["model"] == MODEL and snapshot.meta["dim"] == str(DIM)
     assert snapshot.count == len(snapshot.keys()) == sum(len(u.passages) for u in updates)
