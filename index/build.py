@@ -2,6 +2,10 @@
 
 Incremental: a document whose content hash is unchanged keeps its passages, and a passage whose text was
 embedded before keeps its vector, so re-indexing an unchanged corpus embeds nothing and writes nothing.
+
+Isolated (`index.isolation`): a document that one stage fails on (cutting, dating, embedding) is skipped with
+the reason in the report, and the build goes on without it; one that was indexed before keeps its indexed
+version.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.events import EventMention, extract_events
+from index.isolation import Skipped, attempt
 from index.passages import MAX_WORDS, Passage, first_holding, make_passages
 from index.sources import Document
 from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
@@ -48,6 +53,7 @@ class BuildReport:
     passages_removed: int = 0
     embedded: int = 0
     sources: dict[str, SourceChanges] = field(default_factory=dict)  # only the sources that changed
+    skipped: list[Skipped] = field(default_factory=list)  # documents a stage failed on, left as they were
 
     def as_dict(self) -> dict:
         return {
@@ -56,6 +62,7 @@ class BuildReport:
             "documents_removed": len(self.removed), "passages_added": self.passages_added,
             "passages_removed": self.passages_removed, "embedded": self.embedded,
             "sources": {name: vars(changes) for name, changes in self.sources.items()},
+            "skipped": len(self.skipped), "skipped_documents": [s.as_dict() for s in self.skipped],
         }
 
 
@@ -78,6 +85,9 @@ def build(
             if old and plan.unchanged:
                 return plan.report
             vectors = _embed(plan, old, embedder, progress)
+            _settle(plan)
+            if old and plan.unchanged:
+                return plan.report
             changes = _assemble(plan, vectors, {"model": embedder.name, "dim": str(embedder.dim),
                                                 "max_words": str(max_words)})
             plan.report.generation = engine.commit(old, changes)
@@ -101,17 +111,31 @@ class _Put:
 
     document: Document
     passages: list[Passage]
-    events: Future[list[EventMention]]
+    events: Future[list[EventMention] | Skipped]
 
 
 @dataclass
 class _Plan:
     report: BuildReport
     put: list[_Put]
+    old: Snapshot | None
+    states: dict[str, DocumentState]
+    documents: list[Document]  # every document of the build, each id once
 
     @property
     def unchanged(self) -> bool:
         return not (self.report.added or self.report.changed or self.report.removed)
+
+    def skip(self, failures: list[Skipped]) -> None:
+        """Leave the documents of `failures` out (as indexed before, if they were) and count again."""
+        if not failures:
+            return
+        ids = {s.where for s in failures}
+        self.report.skipped.extend(failures)
+        self.put = [p for p in self.put if p.document.id not in ids]
+        self.report.added = [i for i in self.report.added if i not in ids]
+        self.report.changed = [i for i in self.report.changed if i not in ids]
+        _count(self)
 
 
 def _plan(
@@ -124,27 +148,51 @@ def _plan(
     # With another passage size every document is cut anew; vectors of equal texts are still reused.
     same_cut = old is not None and old.meta.get("max_words") == str(max_words)
     unique = list({doc.id: doc for doc in reversed(documents)}.values())[::-1]  # first of equal ids wins
-    report = BuildReport(generation=None, documents=len(unique))
+    plan = _Plan(BuildReport(generation=None), [], old, states, unique)
+    report = plan.report
     ids = {doc.id for doc in unique}
     report.removed = sorted(set(states) - ids)
-    put: list[_Put] = []
     for doc in unique:
         state = states.get(doc.id)
-        if state is None or not same_cut or state.digest != doc.digest:
+
+        def cut(doc: Document = doc, state: DocumentState | None = state) -> list[Passage] | None:
+            """The passages of a new or changed document, None for one indexed as it is."""
+            if state is None or not same_cut or state.digest != doc.digest:
+                return make_passages(doc.id, doc.text, max_words)
+            return None
+
+        passages = attempt(doc.id, "passages", cut)
+        if isinstance(passages, Skipped):
+            report.skipped.append(passages)
+        elif passages is not None:
             (report.changed if state else report.added).append(doc.id)
-            passages = make_passages(doc.id, doc.text, max_words)
-            put.append(_Put(doc, passages, tagger.submit(extract_events, doc)))
+            dates = tagger.submit(attempt, doc.id, "dates", lambda doc=doc: extract_events(doc))
+            plan.put.append(_Put(doc, passages, dates))
         if progress:
             progress("passages", 1, len(unique))
+    _count(plan)
+    return plan
+
+
+def _count(plan: _Plan) -> None:
+    """The report's totals and per-source changes, from what the plan puts and removes."""
+    report, old, states = plan.report, plan.old, plan.states
+    failed = {s.where for s in report.skipped}
+    # a document skipped now keeps the version indexed before, if any; one never indexed is not counted
+    report.documents = sum(1 for doc in plan.documents if doc.id not in failed or doc.id in states)
     dropped = old.passage_ids([*report.changed, *report.removed]) if old else {}
     report.passages = (old.count if old else 0) - sum(map(len, dropped.values())) \
-        + sum(len(p.passages) for p in put)
+        + sum(len(p.passages) for p in plan.put)
     old_keys = {(states[doc_id].source, pid) for doc_id, pids in dropped.items() for pid in pids}
-    new_keys = {(p.document.source, passage.id) for p in put for passage in p.passages}
+    new_keys = {(p.document.source, passage.id) for p in plan.put for passage in p.passages}
     report.passages_added = len(new_keys - old_keys)
     report.passages_removed = len(old_keys - new_keys)
-    report.sources = _by_source(report, unique, states, new_keys - old_keys, old_keys - new_keys)
-    return _Plan(report, put)
+    report.sources = _by_source(report, plan.documents, states, new_keys - old_keys, old_keys - new_keys)
+
+
+def _settle(plan: _Plan) -> None:
+    """Wait for the dates of every planned document; leave out those the tagger failed on."""
+    plan.skip([dated for put in plan.put if isinstance(dated := put.events.result(), Skipped)])
 
 
 def _embed(plan: _Plan, old: Snapshot | None, embedder: Embedder, progress: Progress | None,
@@ -157,13 +205,35 @@ def _embed(plan: _Plan, old: Snapshot | None, embedder: Embedder, progress: Prog
     if reused:
         vectors = dict(zip(reused, old.vectors.get(list(reused.values())), strict=True))
     missing = {h: text for h, text in texts.items() if h not in vectors}
-    fresh = embedder.encode(
-        list(missing.values()),
-        progress=(lambda n: progress("embedding", n, len(missing))) if progress else None,
-    )
-    vectors.update(zip(missing, fresh, strict=True))
-    plan.report.embedded = len(missing)
+    try:
+        fresh = embedder.encode(
+            list(missing.values()),
+            progress=(lambda n: progress("embedding", n, len(missing))) if progress else None,
+        )
+    except Exception as exc:
+        _embed_each(plan, missing, vectors, embedder, exc)  # find the documents the encoder fails on
+    else:
+        vectors.update(zip(missing, fresh, strict=True))
+    plan.report.embedded = sum(1 for h in missing if h in vectors)
     return vectors
+
+
+def _embed_each(plan: _Plan, missing: dict[str, str], vectors: dict[str, np.ndarray], embedder: Embedder,
+                error: Exception) -> None:
+    """Embed document by document after the encoder failed on the whole: the documents it still fails on
+    are skipped; if it fails on every one, the failure is not the documents' and `error` is raised."""
+    failures: list[Skipped] = []
+    for put in plan.put:
+        todo = {p.text_hash: missing[p.text_hash] for p in put.passages
+                if p.text_hash in missing and p.text_hash not in vectors}
+        fresh = attempt(put.document.id, "embedding", lambda todo=todo: embedder.encode(list(todo.values())))
+        if isinstance(fresh, Skipped):
+            failures.append(fresh)
+        else:
+            vectors.update(zip(todo, fresh, strict=True))
+    if failures and len(failures) == len(plan.put):
+        raise error
+    plan.skip(failures)
 
 
 def _assemble(plan: _Plan, vectors: dict[str, np.ndarray], meta: dict[str, str]) -> ChangeSet:

@@ -18,6 +18,7 @@ from index.embed import Embedder, shared_embedder
 from index.errors import InvalidInput
 from index.feeds import WEB_KINDS, WebRead, WebSource, default_name, is_url, read_web_sources
 from index.fetch import FetchPolicy, HttpCache, Mode
+from index.isolation import Skipped
 from index.passages import MAX_WORDS
 from index.plot import timeline_png
 from index.registry import Registry, RegistryError, SourceEntry
@@ -30,14 +31,24 @@ from index.timeline import Timeline, build_timeline
 
 @dataclass
 class ReindexResult:
-    """What a reindex or refresh did: the build's report, warnings, and (refresh) the web responses."""
+    """What a reindex or refresh did: the build's report, warnings, and (refresh) the web responses.
+
+    `skipped` lists every document left out, by the readers or by the build (each also one of `warnings`).
+    """
 
     report: BuildReport
     warnings: list[str] = field(default_factory=list)
     fetched: dict[str, int] = field(default_factory=dict)  # by origin: downloaded, not-modified, cache
+    read_skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        return [*self.read_skipped, *self.report.skipped]
 
     def as_dict(self) -> dict:
-        return {**self.report.as_dict(), "fetched": self.fetched, "warnings": self.warnings}
+        skipped = self.skipped
+        return {**self.report.as_dict(), "fetched": self.fetched, "warnings": self.warnings,
+                "skipped": len(skipped), "skipped_documents": [s.as_dict() for s in skipped]}
 
 
 class Library:
@@ -193,6 +204,7 @@ class Library:
             read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()
             documents: list[Document] = []
             warnings: list[str] = []
+            skipped: list[Skipped] = []
             for entry in entries:
                 if entry not in chosen:
                     documents.extend(self._indexed_documents(entry.name))
@@ -204,14 +216,16 @@ class Library:
                     continue
                 documents.extend(result.documents)
                 warnings.extend(result.warnings)
+                skipped.extend(result.skipped)
             report = build(self.engine, documents, self.embedder, rebuild=rebuild,
                            max_words=self.max_words, progress=progress)
+            warnings.extend(str(s) for s in [*skipped, *report.skipped])
             if report.generation is not None or self._searcher is None:
                 self.reload()
             self._record_counts(entries)
             if only is None:  # copies of pages no source links to any more
                 self.http_cache.prune(read.used)
-            return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {})
+            return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {}, skipped)
 
     def _indexed_documents(self, source: str) -> list[Document]:
         if self._searcher is not None:

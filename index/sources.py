@@ -22,6 +22,7 @@ import trafilatura
 
 from index.clean import clean
 from index.errors import UserError
+from index.isolation import Skipped
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -57,8 +58,11 @@ class Document:
 
 @dataclass
 class ReadResult:
+    """The documents read, notes on how (`warnings`), and what could not be read (`skipped`)."""
+
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def source_name(path: Path) -> str:
