@@ -87,7 +87,7 @@ def bench_store(n: int, embedder) -> tuple[FaissSnapshot, object]:
 def bm25s_retrieve_ms(searcher: Searcher, question: str) -> float:
     """The lexical stage as it was before `index.lexical.top_rows`: bm25s's own `retrieve` (top-k by
     `np.argpartition` over every passage's score), timed on the same question for comparison."""
-    bm25 = searcher.store.keywords.retriever
+    bm25 = searcher.store.keywords.segments[0].retriever
     tokens = [t for t in terms(question) if t in bm25.vocab_dict]
     with Timer() as t:
         if tokens:
@@ -172,7 +172,7 @@ def main() -> None:
         store, folder = bench_store(n, embedder)
         searcher = Searcher(store, embedder)
         rss_loaded = current_rss_mb()
-        index = store.vectors.index
+        index = store.vectors.segments[0].index
         flat = index if store.vectors.kind == "flat" else \
             vector_index(index.reconstruct_n(0, store.count), "flat")
         stages: dict[str, list[float]] = {}

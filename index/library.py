@@ -222,10 +222,19 @@ class Library:
             warnings.extend(str(s) for s in [*skipped, *report.skipped])
             if report.generation is not None or self._searcher is None:
                 self.reload()
+            self._merge()
             self._record_counts(entries)
             if only is None:  # copies of pages no source links to any more
                 self.http_cache.prune(read.used)
             return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {}, skipped)
+
+    def _merge(self) -> None:
+        """Let the engine merge what commits added, if due, after the change is answerable (the searcher
+        was reloaded); questions are answered from the unmerged state meanwhile."""
+        with self.engine.writer():
+            merged = self.engine.merge(self.searcher().store)
+        if merged is not None:
+            self.reload()
 
     def _indexed_documents(self, source: str) -> list[Document]:
         if self._searcher is not None:

@@ -1,78 +1,130 @@
-"""The keyword index of the FAISS engine: BM25 (bm25s) over the passages, tokenized by `index.lexical`.
+"""The keyword index of the FAISS engine: BM25 (bm25s) per segment, tokenized by `index.lexical`, scored
+with statistics of the whole index.
 
-A query is scored once against every passage; each filter then takes its top `n` among the keys it
-allows, ranking only the passages that match a query term (see `top_keys`).
+bm25s stores, per segment, each (term, passage) score as idf(term) x tf-part, with the term's idf over that
+segment alone. A term rare in a small new segment but common overall would then outweigh the same term in
+the large one, so each term's scores are scaled by (its idf over all segments / its idf in the segment), as
+Lucene sums document frequencies over segments: one segment scores exactly as bm25s does. Passages of dead
+documents still count in the frequencies until a merge drops them (as in Lucene); they are never returned.
+The tf-part keeps its segment's average passage length.
+
+A query is scored once per segment against every passage; each filter then takes its top `n` among the rows
+it allows, ranking only the passages that match a query term (see `top_keys`).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from index.lexical import terms, tokenize_corpus
-from index.store.faiss_vectors import KeysOf
+from index.store.filter_masks import Allowed
 from index.store.interface import Filter
 
 BM25 = "bm25"
+LOAD_ERRORS = (OSError, ValueError, KeyError, json.JSONDecodeError)
+
+
+class SegmentKeywords:
+    """The bm25s index of one segment: document i is the segment's passage i."""
+
+    def __init__(self, retriever: bm25s.BM25) -> None:
+        self.retriever = retriever
+        self.vocabulary: dict[str, int] = retriever.vocab_dict
+        scores = retriever.scores
+        self.count: int = int(scores["num_docs"])
+        self._data, self._indices, self._indptr = scores["data"], scores["indices"], scores["indptr"]
+        self.frequency = np.diff(self._indptr)  # passages per term id
+
+    @classmethod
+    def load(cls, folder: Path) -> SegmentKeywords:
+        """The index saved in `folder`; one of `LOAD_ERRORS` if it is damaged."""
+        return cls(bm25s.BM25.load(str(folder)))
+
+    def scores(self, weights: dict[int, float], ids: Sequence[int]) -> np.ndarray:
+        """The BM25 score of every passage for the query term ids `ids` (repeated terms count again), each
+        term's stored scores multiplied by its weight."""
+        if not ids:
+            return np.zeros(self.count, np.float32)
+        spans = [(self._indptr[i], self._indptr[i + 1], weights[i]) for i in ids]
+        rows = np.concatenate([self._indices[start:end] for start, end, _ in spans])
+        values = np.concatenate([self._data[start:end] * np.float32(w) for start, end, w in spans])
+        return np.bincount(rows, weights=values, minlength=self.count).astype(np.float32)
+
+
+def idf(frequency: np.ndarray | int, count: int) -> np.ndarray | float:
+    """bm25s's idf (its default "lucene" variant) of a term in `frequency` of `count` passages."""
+    return np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
 
 class Bm25Keywords:
-    """`KeywordIndex` over a bm25s index whose document numbers are the passage keys."""
+    """`KeywordIndex` over the segments of a snapshot: segment i's row r is key `bases[i] + r`."""
 
-    def __init__(self, retriever: bm25s.BM25, count: int, keys_of: KeysOf) -> None:
-        self.retriever = retriever
-        self.count = count
-        self._keys_of = keys_of
-
-    @classmethod
-    def load(cls, folder: Path, count: int, keys_of: KeysOf) -> Bm25Keywords:
-        """The index saved in `folder`; `OSError`, `ValueError` or `json.JSONDecodeError` if it is damaged."""
-        return cls(bm25s.BM25.load(str(folder)), count, keys_of)
+    def __init__(self, segments: Sequence[SegmentKeywords], bases: Sequence[int],
+                 allowed: Callable[[Filter | None], list[Allowed | None]]) -> None:
+        self.segments = list(segments)
+        self.bases = list(bases)
+        self.count = sum(s.count for s in self.segments)
+        self._allowed = allowed
 
     def search(self, text: str, n: int, where: Sequence[Filter | None] = (None,)) -> list[list[int]]:
         n = min(n, self.count)
         tokens = self._known(terms(text))
         if n == 0 or not tokens:
             return [[] for _ in where]
-        scores = self.retriever.get_scores(tokens)
-        rankings = []
-        for condition in where:
-            allowed = self._keys_of(condition)
-            rankings.append([] if allowed is not None and len(allowed) == 0 else top_keys(scores, n, allowed))
-        return rankings
+        overall = {t: idf(sum(int(s.frequency[s.vocabulary[t]]) for s in self.segments if t in s.vocabulary),
+                       self.count) for t in set(tokens)}
+        found: list[list[tuple[float, int]]] = [[] for _ in where]
+        masks = [self._allowed(condition) for condition in where]
+        for i, segment in enumerate(self.segments):
+            ids = [segment.vocabulary[t] for t in tokens if t in segment.vocabulary]
+            if not ids:
+                continue
+            weights = {segment.vocabulary[t]: overall[t] / idf(int(segment.frequency[segment.vocabulary[t]]),
+                                                               segment.count)
+                       for t in set(tokens) if t in segment.vocabulary}
+            scores = segment.scores(weights, ids)
+            for ranking, allowed in zip(found, masks, strict=True):
+                mask = allowed[i].mask if allowed[i] is not None else None
+                if mask is not None and not mask.any():
+                    continue
+                rows = top_keys(scores, n, mask)
+                ranking += zip(scores[rows].tolist(), (np.asarray(rows, np.int64) + self.bases[i]).tolist(),
+                               strict=True)
+        return [[key for _, key in heapq.nsmallest(n, ranking, key=lambda item: (-item[0], item[1]))]
+                for ranking in found]
 
     def unknown_share(self, text: str) -> float:
         wanted = terms(text)
         return (len(wanted) - len(self._known(wanted))) / max(1, len(wanted))
 
     def _known(self, tokens: list[str]) -> list[str]:
-        vocabulary = self.retriever.vocab_dict
-        return [t for t in tokens if t in vocabulary]
+        return [t for t in tokens if any(t in s.vocabulary for s in self.segments)]
 
 
 def write(folder: Path, texts: list[str]) -> None:
-    """Index `texts` (key i = text i) and save the index into `folder`."""
+    """Index `texts` (row i = text i) and save the index into `folder`."""
     retriever = bm25s.BM25()
     retriever.index(tokenize_corpus(texts), show_progress=False)
     retriever.save(str(folder))
 
 
-LOAD_ERRORS = (OSError, ValueError, json.JSONDecodeError)
-
-
 def top_keys(scores: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[int]:
-    """Keys of the `n` best of bm25s's `get_scores` (one score per key), best first, equal scores by key;
-    only keys scoring above zero, and only `allowed` ones (distinct keys) when given.
+    """Rows of the `n` best of `scores` (one score per row), best first, equal scores by row; only rows
+    scoring above zero, and only those set in the mask `allowed` when given.
 
-    The scores are bm25s's own; the top-k is not its `retrieve`'s: that partitions every key's score, mostly
-    zeros, which numpy's selection handles badly (p99 ~80 ms at 660k passages). Here only matching keys are
-    ranked, and ties get one order (bm25s leaves it to the selection algorithm).
+    The top-k is not bm25s's `retrieve`'s: that partitions every row's score, mostly zeros, which numpy's
+    selection handles badly (p99 ~80 ms at 660k passages). Here only matching rows are ranked, and ties get
+    one order (bm25s leaves it to the selection algorithm).
     """
-    keys = np.flatnonzero(scores > 0) if allowed is None else allowed[scores[allowed] > 0]
+    keys = np.flatnonzero(scores > 0)
+    if allowed is not None:
+        keys = keys[allowed[keys]]
     best = scores[keys]
     if len(keys) > n:
         # Keep what beats the n-th best score, then the keys tied with it, lowest first, up to n.

@@ -10,6 +10,10 @@ A writer fills a temporary folder, records its files' checksums, fsyncs it, rena
 then swaps CURRENT (the commit point: an `os.replace`). A process killed at any point leaves the previous
 generation answering; readers keep the generation they opened until they open the next. The checksums let
 a reader tell a damaged file (bytes flipped by a failing disk) from a good one.
+
+Files are never changed once written, so a new generation takes the files it keeps from the previous one as
+hard links (`link`), with their recorded checksums: a generation is whole on its own, and writing one costs
+what changed, not what was kept.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ CHECKSUMS = "checksums.json"
 _PREFIX = "gen-"
 _NAME = re.compile(r"gen-\d{6}")
 _CHUNK = 1 << 20
+
+# Recorded checksums by file name relative to a generation folder: [size, CRC-32].
+Checksums = dict[str, list[int]]
 
 
 class Generations:
@@ -79,11 +86,12 @@ class Generations:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def write(self, fill: Callable[[Path], None]) -> Path:
+    def write(self, fill: Callable[[Path], Checksums]) -> Path:
         """Write a new generation with `fill(folder)` and make it current; returns its folder.
 
-        On any failure nothing of it stays behind (the disk may be full) and the exception propagates with
-        CURRENT untouched. Call it holding `lock()`.
+        `fill` returns the recorded checksums of the files it linked from another generation (see `link`);
+        the others are computed here. On any failure nothing of it stays behind (the disk may be full) and
+        the exception propagates with CURRENT untouched. Call it holding `lock()`.
         """
         existing = self._names()
         number = int(existing[-1][len(_PREFIX):]) + 1 if existing else 1
@@ -94,8 +102,8 @@ class Generations:
         try:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            fill(tmp)
-            _write_checksums(tmp)
+            known = fill(tmp)
+            _write_checksums(tmp, known)
             _fsync_tree(tmp)
             os.rename(tmp, final)
             renamed = True
@@ -116,8 +124,9 @@ class Generations:
 
     def clean_stale(self) -> None:
         """Remove what a writer killed midway left behind: half-written `gen-*.tmp` folders, a `CURRENT.tmp`,
-        and complete generations numbered after the current one, which never became current (killed between
-        the rename and the pointer swap), so no reader can have them open. Call it holding the lock."""
+        complete generations numbered after the current one, which never became current (killed between
+        the rename and the pointer swap), so no reader can have them open, and generations older than the
+        one before the current one (killed after the swap). Call it holding the lock."""
         for stale in self.data_dir.glob(f"{_PREFIX}*.tmp"):
             shutil.rmtree(stale, ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -125,9 +134,13 @@ class Generations:
         current = self._current_or_none()
         if current is None:
             return
+        older = [name for name in self._names() if name < current.name]
         for orphan in self._names():
             if orphan > current.name:
                 shutil.rmtree(self.data_dir / orphan, ignore_errors=True)
+        # A writer killed after its pointer swap left the generations before the previous one.
+        for old in older[:-1]:
+            shutil.rmtree(self.data_dir / old, ignore_errors=True)
 
     def _current_or_none(self) -> Path | None:
         """The current generation, or None when there is none or the pointer is damaged (a writer replaces
@@ -141,6 +154,32 @@ class Generations:
         """Complete generation folders, oldest first."""
         return sorted(p.name for p in self.data_dir.glob(f"{_PREFIX}*")
                       if p.is_dir() and _NAME.fullmatch(p.name))
+
+
+def checksums(folder: Path) -> Checksums:
+    """The checksums recorded with a generation (empty for one written before they were kept)."""
+    listing = folder / CHECKSUMS
+    if not listing.exists():
+        return {}
+    try:
+        return json.loads(listing.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise DamagedIndex(f"the index in {folder} is damaged ({exc}); {REBUILD_HINT}") from exc
+
+
+def link(source: Path, target: Path, name: str, recorded: Checksums, known: Checksums) -> None:
+    """Make the file or folder `name` of the generation `source` part of the generation being written in
+    `target`, under the same name: hard links (copies where the file system has none), with the checksums
+    `recorded` for `source` carried into `known`."""
+    for relative in files(source, name):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source / relative, destination)
+        except OSError:
+            shutil.copyfile(source / relative, destination)
+        if relative in recorded:
+            known[relative] = recorded[relative]
 
 
 def verify(folder: Path, names: Iterable[str]) -> None:
@@ -167,9 +206,12 @@ def files(folder: Path, under: str) -> list[str]:
         if (folder / under).is_dir() else [under]
 
 
-def _write_checksums(folder: Path) -> None:
-    recorded = {str(p.relative_to(folder)): [p.stat().st_size, _crc32(p)]
-                for p in sorted(folder.rglob("*")) if p.is_file()}
+def _write_checksums(folder: Path, known: Checksums) -> None:
+    recorded = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = str(path.relative_to(folder))
+            recorded[name] = known.get(name) or [path.stat().st_size, _crc32(path)]
     (folder / CHECKSUMS).write_text(json.dumps(recorded, indent=0))
 
 
@@ -185,15 +227,13 @@ def _crc32(path: Path) -> int:
 
 
 def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Every file and folder under `folder` (and itself) on disk."""
+    for path in [*folder.rglob("*"), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _replace_text(path: Path, text: str) -> None:

@@ -8,8 +8,8 @@ get a `Snapshot`: one consistent state, answering until they open the next one. 
 with their passages, vectors and events, documents removed) and an engine commits it atomically.
 
 Passages are named by *keys*: int64 ids, unique within a snapshot. An engine may keep a passage's key
-across changes (an ID-mapped index does) or renumber on a full rewrite (the FAISS engine does); callers
-never keep keys from one snapshot to the next, and never read them as positions.
+across changes (an ID-mapped index does) or renumber when it merges (the FAISS engine does); callers never
+keep keys from one snapshot to the next, and never read them as positions.
 
 Which passages may answer is a `Filter` value that each engine translates (FAISS: a key selector; Milvus:
 a boolean expression), so filters run inside the search, not after it.
@@ -258,4 +258,12 @@ class Engine(Protocol):
         atomically: a process killed at any point leaves `base` or the result current, never a mix, and
         readers of `base` keep answering from it. Returns the name of the new state. Call it within
         `writer()`. `StoreWriteError` if it cannot be written; `base` is then still current."""
+        ...
+
+    def merge(self, base: Snapshot) -> str | None:
+        """Reorganize the current state `base` if the engine's policy says it is due (e.g. merge the parts
+        that commits added), as a commit of the same content: the name of the new state, or None when
+        nothing was due (or `base` is no longer current). Slow when it rebuilds an index, so callers run it
+        after the commit that made a change visible. Call it within `writer()`. An engine that reorganizes
+        by itself (Milvus compacts its segments) returns None."""
         ...

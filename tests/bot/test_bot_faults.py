@@ -67,9 +67,9 @@ async def test_gateway_drop_mid_answer_is_survived(world: World, resumable: bool
 
 
 @pytest.mark.parametrize(("victim", "advice"), [
-    ("CURRENT/vectors.faiss", "run `briefbot index --rebuild` to rebuild it"),
-    ("CURRENT/index.sqlite3", "run `briefbot index --rebuild` to rebuild it"),
-    ("CURRENT/bm25/params.index.json", "run `briefbot index --rebuild` to rebuild it"),
+    ("CURRENT/seg-000001/vectors.faiss", "run `briefbot index --rebuild` to rebuild it"),
+    ("CURRENT/seg-000001/index.sqlite3", "run `briefbot index --rebuild` to rebuild it"),
+    ("CURRENT/seg-000001/bm25/params.index.json", "run `briefbot index --rebuild` to rebuild it"),
     ("state.sqlite3", "move it away and run `briefbot index --rebuild`"),
     ("bot.sqlite3", "move it away and start the bot again"),
 ])

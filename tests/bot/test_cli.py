@@ -85,7 +85,7 @@ def test_bad_files_in_a_new_source_warn_and_the_rest_is_indexed(
 
 def test_corrupted_index_says_how_to_rebuild(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
     ask_json(capsys, "What is the 2+2 dialogue?")
-    (Generations(data_dir).current() / "vectors.faiss").write_bytes(b"\0" * 64)
+    next(Generations(data_dir).current().glob("seg-*/vectors.faiss")).write_bytes(b"\0" * 64)
     code, _, err = run(capsys, "ask", "What is the 2+2 dialogue?")
     assert code == 1 and "briefbot index --rebuild" in err
     assert run(capsys, "index", "--rebuild")[0] == 0

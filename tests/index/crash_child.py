@@ -13,6 +13,9 @@ It runs the CLI's `main(CLI_ARGS)` (e.g. `index --rebuild --config FILE`) and ki
 - `renamed`: after the rename to `gen-N`, before CURRENT is replaced
 - `pointer`: `CURRENT.tmp` written, before it replaces CURRENT
 - `swapped`: after CURRENT was replaced, before old generations are removed
+- `link`: after the first file kept from the previous generation was linked into the new one
+- `merge-POINT`: with a merge of every segment forced after the commit, at POINT (one of the above but
+  `link`: a merge of everything links nothing) of the merge's own generation
 - `none`: no kill.
 
 FSIZE_LIMIT > 0 runs the CLI with `RLIMIT_FSIZE` at that many bytes and SIGXFSZ ignored, so a write past it
@@ -90,7 +93,7 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     from bot.settings import Settings
     from index import build
     from index.library import Library
-    from index.store import faiss_vectors, generations
+    from index.store import faiss_engine, faiss_vectors, generations
 
     def open_library(settings: Settings) -> Library:
         return Library(settings.data_dir, default_sources=settings.sources.paths,
@@ -107,8 +110,19 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
         "renamed": (generations.os, "rename", False),
         "pointer": (generations.os, "replace", True),
         "swapped": (generations.os, "replace", False),
+        "link": (generations.os, "link", False),
     }
-    if point in kill_points:
+    if point.startswith("merge-"):
+        faiss_engine.TAIL_SHARE = 0.0  # any segment beside the largest makes a merge of all due
+        owner, name, before = kill_points[point.removeprefix("merge-")]
+        merge = faiss_engine.FaissEngine.merge
+
+        def merge_then_die(self: Any, base: Any) -> Any:
+            kill_around(owner, name, before=before)
+            return merge(self, base)
+
+        faiss_engine.FaissEngine.merge = merge_then_die  # type: ignore[method-assign]
+    elif point in kill_points:
         owner, name, before = kill_points[point]
         kill_around(owner, name, before=before)
 

@@ -129,6 +129,53 @@ def test_kill_9_at_any_point_keeps_an_answering_index(
         assert_answers(data_dir)
 
 
+# Kill points of an incremental add (a new source's document) and of the merge that follows it.
+ADD_POINTS = ["sqlite", "bm25", "link", "fsync", "pointer", "swapped"]
+MERGE_POINTS = ["merge-sqlite", "merge-bm25", "merge-fsync", "merge-pointer", "merge-swapped"]
+
+
+def test_kill_9_during_an_add_or_a_merge_keeps_an_answering_index(
+    seed_library: Library, vectors: Path, tmp_path: Path,
+) -> None:
+    """`briefbot index --source NEW` commits one new segment (the previous ones linked), then a merge of
+    every segment is forced; a kill at any point of either leaves the previous state or the new one."""
+    before = Generations(seed_library.data_dir).current()
+    assert before is not None
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    seed_file = sorted(SEEDS.glob("*.txt"))[0]
+    # The same text as a seed article: its passages' vectors are reused, the child embeds nothing.
+    shutil.copyfile(seed_file, extra / "copy.txt")
+    children: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
+    for point in ADD_POINTS + MERGE_POINTS:
+        data_dir = tmp_path / point / "data"
+        shutil.copytree(seed_library.data_dir, data_dir)
+        config = config_for(data_dir)
+        command = child(vectors, point, "index", "--source", str(extra), "--config", str(config))
+        children[point] = data_dir, subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                                     stderr=subprocess.PIPE, text=True)
+    outcomes = {point: (process.wait(CHILD_TIMEOUT), process.communicate()[1])
+                for point, (_, process) in children.items()}
+
+    for point, (data_dir, _) in children.items():
+        code, stderr = outcomes[point]
+        assert code == -signal.SIGKILL, f"{point}: {stderr}"
+        after = Generations(data_dir).current()
+        assert after is not None
+        number = int(after.name.removeprefix("gen-")) - int(before.name.removeprefix("gen-"))
+        # The add's commit is generation +1, the merge's +2; each is current once its pointer is swapped.
+        expected = {"swapped": 1, "merge-swapped": 2}.get(point, 1 if point.startswith("merge-") else 0)
+        assert number == expected, point
+        library = Library(data_dir, default_sources=[SEEDS])
+        assert ("extra/copy.txt" in library.searcher().store.documents) == (number > 0), point
+        assert_answers(data_dir)
+
+        library.reindex()  # the next `briefbot index` succeeds and removes what the killed one left
+        assert "extra/copy.txt" in library.searcher().store.documents
+        assert_no_leftovers(data_dir)
+        assert_answers(data_dir)
+
+
 def test_kill_9_from_outside_while_the_generation_is_written(data_dir: Path, vectors: Path) -> None:
     """A real `kill -9` from another process, as soon as the build's temporary generation appears."""
     before = Generations(data_dir).current()

@@ -28,7 +28,8 @@ def _garbage_pointer(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [
-    _flip("index.sqlite3"), _flip("bm25/vocab.index.json"), _flip("bm25/data.csc.index.npy"),
+    _flip("seg-000001/index.sqlite3"), _flip("seg-000001/bm25/vocab.index.json"),
+    _flip("seg-000001/bm25/data.csc.index.npy"),
     _garbage_pointer,
 ], ids=["sqlite-flipped", "bm25-vocabulary-flipped", "bm25-scores-flipped", "pointer-garbage"])
 def test_damage_is_one_line_that_says_rebuild_and_rebuild_recovers(

@@ -48,7 +48,7 @@ def flip_bytes_mid_file(path: Path) -> None:
 def _damage_faiss(folder: Path) -> None:
     current = Generations(folder).current()
     assert current is not None
-    flip_bytes_mid_file(current / DB)
+    flip_bytes_mid_file(next(current.glob(f"seg-*/{DB}")))
 
 
 ENGINES = [EngineCase("faiss", FaissEngine, _damage_faiss)]

@@ -46,7 +46,11 @@ def test_the_same_top_k_as_bm25s(index: bm25s.BM25, question: str, n: int, subse
     allowed = np.arange(0, index.scores["num_docs"], 3) if subset else None
     tokens = [t for t in terms(question) if t in index.vocab_dict]
     expected = plain(index, tokens, n, allowed)
-    rows = top_keys(index.get_scores(tokens), n, allowed)
+    mask = None
+    if allowed is not None:
+        mask = np.zeros(index.scores["num_docs"], bool)
+        mask[allowed] = True
+    rows = top_keys(index.get_scores(tokens), n, mask)
     scores = index.get_scores(tokens)
     got = [(row, float(scores[row])) for row in rows]
     # The same scores in the same order; the same rows, but where bm25s orders equal scores arbitrarily

@@ -15,7 +15,7 @@ from index.store import faiss_vectors as store
 from index.store.faiss_engine import FaissEngine
 from index.store.generations import CURRENT, Generations
 from tests.conftest import SEEDS, shared_jsonl
-from tests.index.store.engine_cases import DAY, DIM, MODEL, changes, corpus
+from tests.index.store.engine_cases import DAY, DIM, MODEL, changes, corpus, document, update
 
 
 def _unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -82,18 +82,18 @@ def test_one_faiss_thread_holds_only_in_the_calling_thread_and_is_restored() -> 
     assert faiss.omp_get_max_threads() == before
 
 
-@pytest.mark.parametrize("exact_max", [store.EXACT_FILTERED_MAX, 0])
+@pytest.mark.parametrize("exact_share", [1.1, 0.0])
 def test_filtered_hnsw_search_finds_what_flat_search_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exact_max: int,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exact_share: float,
 ) -> None:
-    """Scored exactly over the allowed keys (few of them) or by the graph with a key selector (many)."""
+    """Scored exactly over the allowed rows (a small share) or by the graph with a row selector (many)."""
     engines = {}
     for kind, flat_max in (("flat", store.FLAT_MAX), ("hnsw", 0)):
         monkeypatch.setattr(store, "FLAT_MAX", flat_max)
         engines[kind] = FaissEngine(tmp_path / kind)
         with engines[kind].writer():
             engines[kind].commit(None, changes(*corpus()))
-    monkeypatch.setattr(store, "EXACT_FILTERED_MAX", exact_max)
+    monkeypatch.setattr(store, "EXACT_FILTERED_SHARE", exact_share)
     flat, hnsw = (engines[kind].open(MODEL, DIM) for kind in ("flat", "hnsw"))
     assert (flat.vectors.kind, hnsw.vectors.kind) == ("flat", "hnsw")
     where = Filter(published_by=DAY("2024-06-12"), sources={"port", "wire"})
@@ -139,3 +139,168 @@ def test_an_interrupted_write_leaves_the_previous_generation(tmp_path: Path) -> 
     with engine.writer():
         pass
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gen-")) == [generation.name]
+
+
+# --- Incremental commits, dead documents, merges ---
+
+
+def _segment_files(folder: Path) -> dict[str, int]:
+    """Each segment file of a generation, by name, with its inode."""
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.glob("seg-*/**/*") if p.is_file()}
+
+
+def _content(snapshot) -> dict[str, tuple]:
+    """Everything a reader sees of each document: metadata, passages with their vectors, events."""
+    passages = snapshot.passages(snapshot.keys())
+    keys = [p.key for p in passages]
+    vectors = dict(zip(keys, snapshot.vectors.get(keys), strict=True))
+    return {doc_id: (info, [(p.id, p.text, p.sentences, tuple(np.round(vectors[p.key], 5)))
+                            for p in passages if p.doc_id == doc_id],
+                     [(e.date, e.text, e.timex) for e in snapshot.events() if e.doc_id == doc_id])
+            for doc_id, info in snapshot.documents.items()}
+
+
+def test_a_commit_writes_what_it_changes_and_links_the_rest(tmp_path: Path) -> None:
+    engine = FaissEngine(tmp_path)
+    updates = corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates[:3]))
+    first = engine.open(MODEL, DIM)
+    linked = _segment_files(first.folder)
+    with engine.writer():
+        engine.commit(first, changes(updates[3]))
+    second = engine.open(MODEL, DIM)
+    files = _segment_files(second.folder)
+    assert {name: files[name] for name in linked} == linked  # the same files, not copies
+    assert [s.count for s in second.segments] == [first.count, len(updates[3].passages)]
+    assert second.segments[0] is first.segments[0]  # loaded once per process
+    with engine.writer():  # a removal writes no segment at all
+        engine.commit(second, changes(removed=("budget",)))
+    third = engine.open(MODEL, DIM)
+    assert _segment_files(third.folder) == files and "budget" not in third.documents
+    assert third.state.parts[0].dead == ["budget"]
+
+
+def test_dead_documents_are_never_returned(tmp_path: Path) -> None:
+    engine = FaissEngine(tmp_path)
+    updates = corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates))
+    before = engine.open(MODEL, DIM)
+    text = "The harbour terminal closed after a fire. Cargo ships left."
+    revised = update(document("harbour", text), seed=5)
+    with engine.writer():
+        engine.commit(before, changes(revised, removed=("budget",)))
+    after = engine.open(MODEL, DIM)
+    assert sorted(after.documents) == ["archive", "harbour", "storm"]
+    assert after.count == sum(len(u.passages) for u in (revised, updates[2], updates[3]))
+    assert sorted(after.documents_of(after.keys()).values()) == sorted(
+        ["harbour"] * len(revised.passages) + ["storm"] * len(updates[2].passages)
+        + ["archive"] * len(updates[3].passages))
+    owners = before.documents_of(before.keys())
+    dead_keys = [k for k, doc_id in owners.items() if doc_id in ("budget", "harbour")]
+    assert after.passages(dead_keys) == [] and after.documents_of(dead_keys) == {}
+    for where in (None, Filter(sources={"wire"}), Filter(published_by=DAY("2024-06-30"))):
+        for old in (updates[0], updates[1]):  # the old versions' own vectors find only live passages
+            found = after.vectors.search(old.vectors[0], 100, where)
+            assert found and not set(found) & set(dead_keys)
+        [ranking] = after.keywords.search("budget vote harbour terminal opened", 100, [where])
+        assert ranking and not set(ranking) & set(dead_keys)
+    [ranking] = after.keywords.search("parliament budget vote", 10)
+    assert ranking == []
+    assert after.passage_counts() == {"port": len(revised.passages) + len(updates[2].passages),
+                                      "wire": len(updates[3].passages)}
+    assert {e.doc_id for e in after.events()} <= {"harbour", "storm", "archive"}
+    assert after.source_documents("wire") == [updates[3].document]
+    assert after.passage_ids(["harbour", "budget"]) == {"harbour": [p.id for p in revised.passages]}
+    assert after.keys_of_texts([updates[1].passages[0].text_hash]) == {}
+
+
+def test_a_merge_keeps_every_answer_and_drops_the_dead(tmp_path: Path) -> None:
+    engine = FaissEngine(tmp_path)
+    updates = corpus()
+    with engine.writer():
+        engine.commit(None, changes(updates[0]))
+        for u in updates[1:]:
+            engine.commit(engine.open(MODEL, DIM), changes(u))
+        engine.commit(engine.open(MODEL, DIM), changes(removed=("budget",)))
+    before = engine.open(MODEL, DIM)
+    assert len(before.segments) == 4
+    queries = np.random.default_rng(4).normal(size=(6, DIM)).astype(np.float32)
+    expected = [before.passages(list(before.vectors.search(q, 5))) for q in queries]
+    with engine.writer():
+        name = engine.merge(before)
+    assert name == engine.current()
+    after = engine.open(MODEL, DIM)
+    assert len(after.segments) == 1 and after.state.parts[0].dead == []
+    assert _content(after) == _content(before)
+    assert [[(p.id, p.text) for p in after.passages(list(after.vectors.search(q, 5)))] for q in queries] == \
+        [[(p.id, p.text) for p in found] for found in expected]
+    with engine.writer():
+        assert engine.merge(after) is None  # nothing due
+        assert engine.merge(before) is None  # no longer current
+
+
+@pytest.mark.parametrize(("parts", "expected"), [
+    ([], []),
+    ([(1000, 1000)], []),
+    ([(700, 1000)], [0]),  # 30% dead: rewritten
+    ([(100_000, 100_000), (10, 10), (20, 20), (30, 30)], []),  # three small ones: not yet
+    ([(100_000, 100_000), (10, 10), (20, 20), (30, 30), (40, 40)], [1, 2, 3, 4]),
+    ([(200_000, 200_000), (70_000, 70_000), (10, 10), (20, 20), (9_000, 9_000), (30, 30)], [2, 3, 4, 5]),
+    ([(100_000, 100_000), (30_000, 30_000), (10, 10), (20, 20)], []),  # three, each in another tier
+    ([(100_000, 100_000), (2_000, 2_000), (10, 10), (20, 20), (3_000, 3_000)], [1, 2, 3, 4]),  # tier <= 1
+    ([(100_000, 100_000), (60_000, 60_000)], [0, 1]),  # the tail outgrew half the largest
+    ([(70_000, 100_000), (10, 10)], [0, 1]),  # dead rows above a quarter
+    ([(100_000, 100_000), (400, 1_000)], [1]),  # a small segment more than half dead
+])
+def test_merge_plan(parts: list[tuple[int, int]], expected: list[int]) -> None:
+    from index.store.faiss_engine import merge_plan
+
+    assert merge_plan(parts) == expected
+
+
+def test_keyword_scores_use_the_whole_index_statistics(tmp_path: Path) -> None:
+    """Passages of equal length (so equal length normalization) score the same split into two segments as
+    in one: term frequencies are summed over segments."""
+    from index.passages import make_passages
+    from index.sources import Document
+    from index.store import DocumentUpdate
+
+    words = ["harbour", "cargo", "ships", "budget", "court", "storm", "rescue", "market", "vaccine", "bank"]
+    rng = np.random.default_rng(7)
+    updates = []
+    for i in range(40):
+        text = " ".join(rng.choice(words, size=8)) + "."
+        doc = Document(f"d{i}", "s", f"T{i}", "P", None, None, text)
+        passages = make_passages(doc.id, doc.text, 20)
+        updates.append(DocumentUpdate(doc, passages, _unit(len(passages), DIM, i)))
+    engines = [FaissEngine(tmp_path / name) for name in ("one", "two")]
+    with engines[0].writer():
+        engines[0].commit(None, changes(*updates))
+    with engines[1].writer():
+        engines[1].commit(None, changes(*updates[:35]))
+        engines[1].commit(engines[1].open(MODEL, DIM), changes(*updates[35:]))
+    one, two = (engine.open(MODEL, DIM) for engine in engines)
+    assert len(two.segments) == 2
+    for question in ["harbour cargo", "vaccine bank court", "storm"]:
+        [a], [b] = one.keywords.search(question, 40), two.keywords.search(question, 40)
+        assert [one.documents_of([k])[k] for k in a] == [two.documents_of([k])[k] for k in b]
+
+
+def test_a_reader_keeps_answering_after_its_generation_is_gone(tmp_path: Path) -> None:
+    engine = FaissEngine(tmp_path)
+    updates = corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates))
+    reader = engine.open(MODEL, DIM)
+    key = next(iter(reader.vectors.search(updates[1].vectors[0], 1)))
+    with engine.writer():
+        engine.commit(engine.open(MODEL, DIM), changes(removed=("budget",)))
+        engine.commit(engine.open(MODEL, DIM), changes(update(document("budget"), seed=3)))
+        engine.merge(engine.open(MODEL, DIM))
+    assert not reader.folder.exists()
+    assert reader.passages([key])[0].doc_id == "budget"
+    assert list(reader.vectors.search(updates[1].vectors[0], 1)) == [key]
+    [ranking] = reader.keywords.search("parliament vote", 5)
+    assert reader.documents_of(ranking[:1]) == {ranking[0]: "budget"}
