@@ -84,7 +84,8 @@ def parser() -> argparse.ArgumentParser:
     timeline.add_argument("topic", nargs="?", help="only events about this (default: all)")
     timeline.add_argument("--since", metavar="DATE", help="YYYY, YYYY-MM, YYYY-MM-DD or e.g. 'May 2024'")
     timeline.add_argument("--until", metavar="DATE", help="same forms; a month or year counts whole")
-    timeline.add_argument("--png", type=Path, metavar="FILE", help="also draw the timeline into FILE")
+    timeline.add_argument("--png", type=Path, metavar="FILE",
+                          help="draw the timeline into FILE and print where (not the events)")
 
     timex = command("timex", "tag time expressions (TimeML TIMEX3)")
     timex.add_argument("--jsonl", action="store_true", required=True,

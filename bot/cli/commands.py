@@ -134,9 +134,13 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     with progress_bar(not args.json) as progress:
         library.searcher(progress)
     timeline = library.timeline(args.topic, args.since, args.until)
-    if args.png:
-        write_atomic(args.png, timeline_png(timeline))
-    emit(args.json, timeline.as_dict(), timeline_text(timeline, args.topic))
+    if not args.png:
+        emit(args.json, timeline.as_dict(), timeline_text(timeline, args.topic))
+        return 0
+    path = args.png.resolve()
+    write_atomic(path, timeline_png(timeline))
+    emit(args.json, {**timeline.as_dict(), "png": str(path)},
+         f"Wrote the chart of {len(timeline.events)} events to {path}")
     return 0
 
 

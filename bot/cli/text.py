@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from index import Answer, Progress, ReindexResult, SourceEntry, Timeline, citation
+from index import Answer, Progress, ReindexResult, SourceEntry, Timeline, citation, human_date
 
 
 def emit(as_json: bool, data: object, text: str) -> None:
@@ -87,14 +87,21 @@ def sources_text(entries: Sequence[SourceEntry]) -> str:
 
 
 def timeline_text(timeline: Timeline, topic: str | None) -> str:
-    """Each date, then its quotes; or a sentence saying there is nothing dated."""
-    lines = []
+    """Each entry as a block: its date as people write it and its headline, then every outlet's quote;
+    a blank line between entries. Or a sentence saying there is nothing dated."""
+    blocks = []
     for entry in timeline.events:
         flag = f"  (dates disagree: {entry.disagreement})" if entry.disagreement else ""
-        lines.append(f"{entry.date}{flag}")
-        lines += [f"    “{q.quote}” — {citation(q.source)}" for q in entry.quotes]
+        lines = [f"{human_date(entry.date)} · {entry.headline}{flag}"]
+        lines += [f"    {quoted(q.quote)} — {citation(q.source)}" for q in entry.quotes]
+        blocks.append("\n".join(lines))
     about = f" about {topic!r}" if topic else ""
-    return "\n".join(lines) or f"No dated events{about} in the briefings."
+    return "\n\n".join(blocks) or f"No dated events{about} in the briefings."
+
+
+def quoted(text: str) -> str:
+    """`text` between quotation marks, unless it opens with one itself (no doubled marks)."""
+    return text if text[:1] in "\"“‘'" else f"“{text}”"
 
 
 def commands_text(payload: list[dict[str, Any]]) -> str:

@@ -162,3 +162,26 @@ def test_user_errors_are_shown_as_they_are_and_the_rest_as_unexpected(
     monkeypatch.setattr(Library, "sources", failing)
     code, _, err = run(capsys, "sources")
     assert code == 1 and err.strip() == line
+
+
+def test_timeline_text_separates_entries(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "timeline")
+    assert code == 0
+    blocks = out.strip().split("\n\n")
+    assert [b.split(" · ")[0] for b in blocks] == ["2000", "2002", "2020", "Apr 2024", "May 2024",
+                                                   "17 Jun 2024", "17 Jun 2024", "18 Jun 2024", "18 Jun 2024"]
+    dialogue = next(b for b in blocks if b.startswith("18 Jun 2024") and "2+2" in b.splitlines()[0])
+    assert len(dialogue.splitlines()) == 4  # the headline, then its three quotes
+    assert "“\"" not in out  # a quote that is a quotation already gets no second pair of marks
+
+
+def test_timeline_png_prints_the_path_it_wrote(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "timeline", "Putin", "--png", "chart.png")
+    assert code == 0 and out == f"Wrote the chart of 2 events to {tmp_path / 'chart.png'}\n"
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    _, out, _ = run(capsys, "timeline", "Putin", "--png", "other.png", "--json")
+    result = json.loads(out)
+    assert result["png"] == str(tmp_path / "other.png") and len(result["events"]) == 2
