@@ -1,9 +1,11 @@
-"""The bot's own records in `<data_dir>/bot.sqlite3`: answers given, feedback on them, and the audit log.
+"""The bot's own records in `<data_dir>/bot.sqlite3`: answers given, feedback on them, timelines asked for,
+and the audit log.
 
-Answers are recorded so paging buttons and 👍/👎 work on any message the bot ever posted, also after a
-restart (a button's custom id carries only the answer id). The audit log says who ran which moderator
-command, when, and how it ended. Kept apart from the core's `state.sqlite3`, which belongs to `index/`.
-Writes are single small statements, fast enough to run on the event loop.
+Answers and timelines are recorded so paging buttons, 👍/👎 and "All quotes" work on any message the bot
+ever posted, also after a restart (a button's custom id carries only the answer or timeline id). The
+audit log says who ran which moderator command, when, and how it ended. Kept apart from the core's
+`state.sqlite3`, which belongs to `index/`. Writes are single small statements, fast enough to run on the
+event loop.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ CREATE INDEX IF NOT EXISTS answers_message ON answers(message_id);
 CREATE TABLE IF NOT EXISTS feedback (
     answer_id INTEGER NOT NULL REFERENCES answers(id), user_id INTEGER NOT NULL, vote INTEGER NOT NULL,
     at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+CREATE TABLE IF NOT EXISTS timelines (
+    id INTEGER PRIMARY KEY, asked_at TEXT NOT NULL, guild_id INTEGER, channel_id INTEGER,
+    user_id INTEGER NOT NULL, topic TEXT, since TEXT, until TEXT);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, guild_id INTEGER, user_id INTEGER NOT NULL,
     user_name TEXT NOT NULL, action TEXT NOT NULL, argument TEXT, outcome TEXT, finished_at TEXT);
@@ -40,6 +45,14 @@ class AskedQuestion:
     question: str
     sources: list[str]
     k: int
+
+
+@dataclass(frozen=True)
+class TimelineRequest:
+    id: int
+    topic: str | None
+    since: str | None
+    until: str | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,20 @@ class Journal:
     def answer_for_message(self, message_id: int) -> int | None:
         row = self._run("SELECT id FROM answers WHERE message_id = ?", (message_id,)).fetchone()
         return row[0] if row else None
+
+    def record_timeline(self, *, guild_id: int | None, channel_id: int | None, user_id: int,
+                        topic: str | None, since: str | None, until: str | None) -> int:
+        """Store a timeline as asked; returns the id its "All quotes" button refers to."""
+        cursor = self._run(
+            "INSERT INTO timelines (asked_at, guild_id, channel_id, user_id, topic, since, until) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (now(), guild_id, channel_id, user_id, topic, since, until))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def timeline(self, timeline_id: int) -> TimelineRequest | None:
+        row = self._run("SELECT id, topic, since, until FROM timelines WHERE id = ?",
+                        (timeline_id,)).fetchone()
+        return TimelineRequest(*row) if row else None
 
     def record_feedback(self, answer_id: int, user_id: int, vote: int) -> None:
         """One vote (+1 or -1) per user and answer; voting again replaces the earlier vote."""

@@ -18,7 +18,7 @@ from urllib.parse import quote as percent_encode
 
 import discord
 
-from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, citation
+from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, citation, human_date
 
 
 @dataclass(frozen=True)
@@ -224,23 +224,21 @@ def sources_embed(entries: Sequence[SourceEntry]) -> discord.Embed:
 
 
 def timeline_embed(timeline: Timeline) -> discord.Embed:
-    """Dated events as fields in date order (the first 25 that fit in 6000 characters), each quoted."""
-    span = " – ".join(d.isoformat() if d else "…" for d in (timeline.since, timeline.until)) \
-        if timeline.since or timeline.until else ""
-    topic = timeline.topic
-    title = clip(f"Timeline: {topic}" if topic else "Timeline", LIMITS.title)
+    """One field per event, in date order (the first 25 that fit in 6000 characters): the date as people
+    write it, the event's headline (the verbatim clause of its best quote, "…" where words are left out)
+    as a block quote, and the outlets that report it. Every outlet's whole sentence is one click away
+    (`timeline_quotes_embed`), so the message stays short."""
+    title = clip(f"Timeline: {timeline.topic}" if timeline.topic else "Timeline", LIMITS.title)
     embed = discord.Embed(title=title, color=COLOR)
+    span = _span(timeline)
     if not timeline.events:
-        embed.description = "The briefings date no events" + (f" about {escape(topic)}" if topic else "") + \
-            (f" in {span}" if span else "") + "."
+        about = f" about {escape(timeline.topic)}" if timeline.topic else ""
+        embed.description = f"The briefings date no events{about}" + (f" in {span}" if span else "") + "."
         return embed
-    footer_room = 100
-    used = len(title) + footer_room
+    used = len(title) + FOOTER_ROOM
     shown = 0
     for event in timeline.events[:LIMITS.fields]:
-        name = clip(event.date + ("" if event.granularity == "day" else f" ({event.granularity})"),
-                    LIMITS.field_name)
-        value = _event_value(event)
+        name, value = _event_heading(event), _headline_value(event)
         if used + len(name) + len(value) > LIMITS.total:
             break
         embed.add_field(name=name, value=value, inline=False)
@@ -248,25 +246,78 @@ def timeline_embed(timeline: Timeline) -> discord.Embed:
         shown += 1
     count = len(timeline.events)
     footer = f"{count} dated events" + (f", showing the first {shown}" if shown < count else "")
-    embed.set_footer(text=footer + (f" · {span}" if span else ""))
+    embed.set_footer(text=footer + (f" · {span}" if span else "") + " · headlines quoted verbatim")
     return embed
 
 
-def _event_value(event: TimelineEntry) -> str:
-    """The event's quotes, each with its outlet, sharing the field; a note when outlets disagree."""
+FOOTER_ROOM = 120
+HEADLINE_ROOM = 300  # characters of a headline in a field (headlines are ~140)
+
+
+def _span(timeline: Timeline) -> str:
+    if not (timeline.since or timeline.until):
+        return ""
+    return " – ".join(human_date(d.isoformat()) if d else "…" for d in (timeline.since, timeline.until))
+
+
+def _event_heading(event: TimelineEntry) -> str:
+    return clip(human_date(event.date) + (" · ⚠️ outlets date it differently" if event.disagreement else ""),
+                LIMITS.field_name, escaped=False)
+
+
+def _outlets(event: TimelineEntry) -> list[str]:
+    return list(dict.fromkeys(q.source.publisher or q.source.title for q in event.quotes))
+
+
+def _headline_value(event: TimelineEntry) -> str:
+    """"> headline" and "— Outlet, Outlet" (with how many quotes there are when more than one)."""
+    outlets = _outlets(event)
+    count = f" · {len(event.quotes)} quotes" if len(event.quotes) > 1 else ""
+    who = "— " + clip(", ".join(outlets), FIELD_NAME) + count
+    return "> " + clip(event.headline or event.summary, HEADLINE_ROOM) + "\n" + who
+
+
+def timeline_quote_pages(timeline: Timeline) -> list[range]:
+    """The entries each page of full quotes shows: as many as fit one embed, in order."""
+    pages: list[range] = []
+    start, used = 0, 0
+    for number, event in enumerate(timeline.events):
+        size = len(_event_heading(event)) + len(_quotes_value(event))
+        if number > start and (used + size > LIMITS.total - FOOTER_ROOM - LIMITS.title
+                               or number - start == LIMITS.fields):
+            pages.append(range(start, number))
+            start, used = number, 0
+        used += size
+    return [*pages, range(start, len(timeline.events))] if timeline.events else [range(0)]
+
+
+def timeline_quotes_embed(timeline: Timeline, number: int) -> tuple[discord.Embed, int]:
+    """Page `number` of every outlet's whole quote, entry by entry; returns the embed and the page count."""
+    pages = timeline_quote_pages(timeline)
+    number = min(max(number, 0), len(pages) - 1)
+    title = clip(("All quotes: " + timeline.topic) if timeline.topic else "All quotes", LIMITS.title)
+    embed = discord.Embed(title=title, color=COLOR)
+    for index in pages[number]:
+        event = timeline.events[index]
+        embed.add_field(name=_event_heading(event), value=_quotes_value(event), inline=False)
+    if not timeline.events:
+        embed.description = "The briefings date no events."
+    embed.set_footer(text=f"Page {number + 1}/{len(pages)} · quoted verbatim from the briefings")
+    return embed, len(pages)
+
+
+def _quotes_value(event: TimelineEntry) -> str:
+    """Each quote as a block quote with its outlet and the day it was reported, sharing the field."""
     lines: list[str] = []
     budget = LIMITS.field_value
-    note = clip(f"⚠️ Sources disagree: {event.disagreement}", budget // 3) if event.disagreement else ""
-    if note:
-        budget -= len(note) + 1
     for i, quote in enumerate(event.quotes):
         share = (budget - sum(len(line) + 1 for line in lines)) // (len(event.quotes) - i) - 1
-        who = f" — {escape(quote.source.publisher or quote.source.title)}"
-        if share <= len(who) + 4:
+        reported = f", reported {human_date(quote.source.published)}" if quote.source.published else ""
+        dated = f", dates it {human_date(quote.date)}" if event.disagreement else ""
+        who = "\n— " + clip(quote.source.publisher or quote.source.title, FIELD_NAME) + reported + dated
+        if share <= len(who) + 6:
             break
-        lines.append("“" + clip(quote.quote, share - len(who) - 2) + "”" + who)
-    if note:
-        lines.append(note)
+        lines.append("> " + clip(quote.quote, share - len(who) - 2) + who)
     return "\n".join(lines) or ELLIPSIS
 
 

@@ -8,7 +8,6 @@ question is looked up in the journal, so paging and feedback keep working after 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -20,8 +19,9 @@ from discord.ext import commands
 from bot.autocomplete import source_names
 from bot.checks import cooldown
 from bot.errors import UNEXPECTED, user_text
-from bot.render import Page, answer_embed, clip, message, page_of, timeline_embed
-from index import Answer, InvalidInput, timeline_png
+from bot.exts.timeline import timeline_reply
+from bot.render import Page, answer_embed, clip, message, page_of
+from index import Answer, InvalidInput
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -122,9 +122,7 @@ async def show_timeline_image(interaction: discord.Interaction[BriefBot], answer
         await interaction.followup.send(message("The briefings date no events about this question."),
                                         ephemeral=True)
         return
-    png = await asyncio.to_thread(timeline_png, timeline)
-    await interaction.followup.send(embed=timeline_embed(timeline).set_image(url="attachment://timeline.png"),
-                                    file=discord.File(io.BytesIO(png), "timeline.png"), ephemeral=True)
+    await interaction.followup.send(**await timeline_reply(bot, interaction, timeline), ephemeral=True)
 
 
 async def answer_to(

@@ -21,6 +21,8 @@ from bot.render import (
     page_of,
     sources_embed,
     timeline_embed,
+    timeline_quote_pages,
+    timeline_quotes_embed,
     within_limits,
 )
 from index.registry import SourceEntry
@@ -177,35 +179,53 @@ def test_sources_embed() -> None:
     assert sources_embed([]).description == "No sources are registered."
 
 
-def test_timeline_embed_orders_quotes_and_flags_disagreement() -> None:
+def test_timeline_embed_quotes_headlines_with_dates_for_people() -> None:
     benzinga = DocumentInfo("d2", "seeds", "Talks", "Benzinga", "2024-06-17", None)
     events = [
         TimelineEntry("2024-06-18", "day", [
-            TimelineQuote("Putin will travel to North Korea on Tuesday.", SCMP, "2024-06-18")]),
+            TimelineQuote("Putin will travel to North Korea on Tuesday.", SCMP, "2024-06-18")],
+            headline="Putin will travel to North Korea on Tuesday"),
         TimelineEntry("2024-06", "month", [
-            TimelineQuote("@everyone talks [in](https://evil.example) June.", SCMP, "2024-06"),
-            TimelineQuote("Talks in July.", benzinga, "2024-07")], disagreement="Benzinga: 2024-07"),
+            TimelineQuote("\"@everyone talks [in](https://evil.example) June,\" he said.", SCMP, "2024-06"),
+            TimelineQuote("Talks in July.", benzinga, "2024-07")], disagreement="Benzinga: 2024-07",
+            headline="\"@everyone talks [in](https://evil.example) June,\" he said…"),
     ]
     embed = timeline_embed(Timeline("Putin", date(2024, 6, 1), None, events))
     assert embed.title == "Timeline: Putin"
-    assert [unescape(f.name) for f in embed.fields] == ["2024-06-18", "2024-06 (month)"]
+    assert [f.name for f in embed.fields] == ["18 Jun 2024", "Jun 2024 · ⚠️ outlets date it differently"]
     assert unescape(embed.fields[0].value) == \
-        "“Putin will travel to North Korea on Tuesday.” — South China Morning Post"
+        "> Putin will travel to North Korea on Tuesday\n— South China Morning Post"
     assert unescape(embed.fields[1].value).splitlines() == [
-        "“@everyone talks [in](https://evil.example) June.” — South China Morning Post",
-        "“Talks in July.” — Benzinga", "⚠️ Sources disagree: Benzinga: 2024-07"]
+        "> \"@everyone talks [in](https://evil.example) June,\" he said…",
+        "— South China Morning Post, Benzinga · 2 quotes"]
     assert "@everyone" not in embed.fields[1].value and "](" not in embed.fields[1].value
-    assert embed.footer.text == "2 dated events · 2024-06-01 – …"
+    assert "“\"" not in embed.fields[1].value  # no doubled quote marks
+    assert embed.footer.text == "2 dated events · 1 Jun 2024 – … · headlines quoted verbatim"
+
+    quotes, pages = timeline_quotes_embed(Timeline("Putin", None, None, events), 0)
+    assert pages == 1 and [f.name for f in quotes.fields] == [f.name for f in embed.fields]
+    assert unescape(quotes.fields[1].value).splitlines() == [
+        "> \"@everyone talks [in](https://evil.example) June,\" he said.",
+        "— South China Morning Post, reported 17 Jun 2024, dates it Jun 2024",
+        "> Talks in July.", "— Benzinga, reported 17 Jun 2024, dates it Jul 2024"]
 
 
-def test_timeline_embed_limits_and_empty() -> None:
+def test_timeline_embeds_stay_within_limits_and_empty() -> None:
     quote = TimelineQuote("q" * 5000, SCMP, "2024-01-01")
-    many = [TimelineEntry(f"2024-01-{i % 28 + 1:02d}", "day", [quote] * 5, "d" * 5000) for i in range(40)]
-    embed = timeline_embed(Timeline("t" * 1000, None, None, many))
+    many = [TimelineEntry(f"2024-01-{i % 28 + 1:02d}", "day", [quote] * 5, "d" * 5000, "h" * 500)
+            for i in range(40)]
+    timeline = Timeline("t" * 1000, None, None, many)
+    embed = timeline_embed(timeline)
     assert within_limits(embed) and 0 < len(embed.fields) <= 25
     assert "showing the first" in (embed.footer.text or "")
+    pages = timeline_quote_pages(timeline)
+    assert [i for page in pages for i in page] == list(range(40))
+    for number in range(len(pages)):
+        page, count = timeline_quotes_embed(timeline, number)
+        assert within_limits(page) and count == len(pages)
+        assert page.footer.text.startswith(f"Page {number + 1}/")
     empty = timeline_embed(Timeline("Mars", None, date(2024, 12, 31), []))
-    assert empty.description == "The briefings date no events about Mars in … – 2024-12-31."
+    assert empty.description == "The briefings date no events about Mars in … – 31 Dec 2024."
 
 
 def test_message_fits_content_limit() -> None:
