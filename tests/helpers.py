@@ -1,11 +1,116 @@
-"""Helpers shared by tests in several folders (test files never import each other)."""
+"""Helpers shared by the tests: paths and shared data, the bot on the fake Discord, what to look for in its
+requests, and the import walker of the layout tests. Fixtures are in the conftest files; test files never
+import each other."""
 
 from __future__ import annotations
 
 import ast
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from bot.client import BriefBot
+from bot.secrets import forget_secrets
+from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig
+from index import Library
+from tests.fake_discord import FakeDiscord, FakeMember
+
 ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+# Page furniture of the seed pages: none of it may ever be quoted.
+FURNITURE = [
+    "Advertisement", "ADVERTISEMENT", "Straits Times Index", "3,367.90", "+29.33 (+0.88%)", "Bitcoin",
+    "markets open", "Do you have questions", "Image via Shutterstock", "Benzinga Neuro",
+    "investment advice", "All rights reserved", "Copyright", "©", "Comments", "Trade confidently",
+    "originally appeared",
+]
+
+
+def shared_jsonl(relative: str) -> list[dict]:
+    """Lines of an evaluation file in ../shared; the test is skipped where ../shared is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{path} not found (../shared is expected beside the checkout)")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+WAIT = 10.0  # upper bound for one wait; a search takes milliseconds, the first one loads the model
+
+
+class FastBot(BriefBot):
+    """The bot without discord.py's 5 s pause before a non-initial IDENTIFY."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+@dataclass
+class World:
+    """The fake server with a moderator and an ask-channel, and the bot connected to it."""
+
+    fake: FakeDiscord
+    bot: BriefBot
+    moderator: FakeMember
+    ask_channel_id: int
+
+    @property
+    def library(self) -> Library:
+        return self.bot.core
+
+
+def make_settings(data_dir: Path, *, guild_ids: list[int], ask_channels: list[int],
+                  cooldown_seconds: float = 0) -> Settings:
+    return Settings(
+        data_dir=data_dir, sources=SourcesConfig(paths=[SEEDS]), search=SearchConfig(k=2),
+        discord=DiscordConfig(moderator_roles=["Moderator"], guild_ids=guild_ids, ask_channels=ask_channels,
+                              cooldown_seconds=cooldown_seconds),
+    )
+
+
+QUESTION = "When will Putin travel to North Korea?"
+SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"
+SEED_PUBLISHER = "South China Morning Post"
+EPHEMERAL = 1 << 6
+
+
+def embed_text(embed: dict) -> str:
+    """Everything a reader sees in an embed, with markdown escapes removed."""
+    parts = [embed.get("title", ""), embed.get("description", "")]
+    parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts).replace("\\", "")
+
+
+def bold_spans(markdown: str) -> list[str]:
+    """The texts between unescaped ** markers, unescaped."""
+    return [span.replace("\\", "") for span in re.findall(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", markdown)]
+
+
+def flags(request: object) -> int:
+    """The message flags of a recorded interaction response or followup (64: ephemeral)."""
+    return int(request.json.get("flags") or request.json.get("data", {}).get("flags") or 0)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def restored_logging() -> Iterator[None]:
+    """Undo what `briefbot run` does to the process's logging: the root handler of discord.py's
+    `setup_logging`, the root level, the redacting record factory and the secrets it masks."""
+    root = logging.getLogger()
+    handlers, level, factory = list(root.handlers), root.level, logging.getLogRecordFactory()
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = handlers, level
+        logging.setLogRecordFactory(factory)
+        forget_secrets()
 
 
 def imported_modules(path: Path) -> set[str]:

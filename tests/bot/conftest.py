@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from bot.client import BriefBot
-from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig
-from index.library import Library
-from tests.conftest import SEEDS
-from tests.fake_discord import FakeDiscord, FakeMember, FakeUser
-
-WAIT = 10.0  # upper bound for one wait; a search takes milliseconds, the first one loads the model
-
-
-class FastBot(BriefBot):
-    """The bot without discord.py's 5 s pause before a non-initial IDENTIFY."""
-
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        return None
+from index import Library
+from tests.fake_discord import FakeDiscord, FakeUser
+from tests.helpers import SEEDS, WAIT, FastBot, World, make_settings
 
 
 @pytest.fixture
@@ -32,29 +20,6 @@ def library(seed_library: Library, tmp_path: Path) -> Library:
     data_dir = tmp_path / "data"
     shutil.copytree(seed_library.data_dir, data_dir)
     return Library(data_dir, default_sources=[SEEDS])
-
-
-@dataclass
-class World:
-    """The fake server with a moderator and an ask-channel, and the bot connected to it."""
-
-    fake: FakeDiscord
-    bot: BriefBot
-    moderator: FakeMember
-    ask_channel_id: int
-
-    @property
-    def library(self) -> Library:
-        return self.bot.core
-
-
-def make_settings(data_dir: Path, *, guild_ids: list[int], ask_channels: list[int],
-                  cooldown_seconds: float = 0) -> Settings:
-    return Settings(
-        data_dir=data_dir, sources=SourcesConfig(paths=[SEEDS]), search=SearchConfig(k=2),
-        discord=DiscordConfig(moderator_roles=["Moderator"], guild_ids=guild_ids, ask_channels=ask_channels,
-                              cooldown_seconds=cooldown_seconds),
-    )
 
 
 @pytest_asyncio.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.settings import ConfigDeprecation, ConfigError, Settings, load_settings
+from bot.settings import ConfigDeprecation, ConfigError, SearchConfig, Settings, load_settings
+from index import SearchSettings
 from tests.helpers import ROOT
 
 OLD = 'sources = ["notes"]\n[discord]\nallow_private_urls = true\n'
@@ -55,3 +57,12 @@ def test_the_example_config_is_current_and_says_the_defaults(recwarn: pytest.War
     defaults = Settings()
     assert example.sources == defaults.sources and example.passage_words == defaults.passage_words
     assert example.search == defaults.search
+
+
+def test_search_defaults_are_the_cores() -> None:
+    core = SearchSettings()
+    config = SearchConfig()
+    assert config.to_settings() == core
+    example = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))["search"]
+    assert example == {name: getattr(core, name) for name in example}
+    assert set(example) == set(SearchConfig.model_fields)

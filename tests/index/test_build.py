@@ -9,7 +9,7 @@ from index.build import build
 from index.embed import Embedder
 from index.sources import Document, read_source
 from index.store.faiss_engine import FaissEngine
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 def _doc(doc_id: str, text: str, publisher: str = "Wire") -> Document:

@@ -1,5 +1,5 @@
 from index.clean import clean, is_furniture
-from tests.conftest import FURNITURE, SEEDS
+from tests.helpers import FURNITURE, SEEDS
 
 
 def test_seed_furniture_is_removed_and_prose_kept() -> None:

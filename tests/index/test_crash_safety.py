@@ -25,7 +25,7 @@ from bot.cli import main
 from index.embed import Embedder
 from index.library import Library
 from index.store.generations import CURRENT, Generations
-from tests.conftest import ROOT, SEEDS
+from tests.helpers import ROOT, SEEDS
 
 QUESTION = "When will Putin travel to North Korea?"
 SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"

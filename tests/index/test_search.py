@@ -6,7 +6,7 @@ import pytest
 
 from index.library import Library
 from index.search import NOT_COVERED
-from tests.conftest import FURNITURE, shared_jsonl
+from tests.helpers import FURNITURE, shared_jsonl
 
 
 @pytest.mark.parametrize("case", shared_jsonl("eval/seed_questions.jsonl"), ids=lambda c: c["question"])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index.sources import SourceError, read_source
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 def test_seeds_carry_manifest_metadata() -> None:

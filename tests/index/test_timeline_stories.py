@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from index.library import Library
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 LABELS = json.loads((Path(__file__).with_name("data") / "story_events.json").read_text(encoding="utf-8"))
 STORIES = {story["name"]: story for story in LABELS["stories"]}

@@ -14,7 +14,7 @@ from index.store import DamagedIndex, Filter, StoreError
 from index.store import faiss_vectors as store
 from index.store.faiss_engine import FaissEngine
 from index.store.generations import CURRENT, Generations
-from tests.conftest import SEEDS, shared_jsonl
+from tests.helpers import SEEDS, shared_jsonl
 from tests.index.store.engine_cases import DAY, DIM, MODEL, changes, corpus, document, update
 
 

@@ -1,8 +1,7 @@
-"""The token never shows in logs or error lines; the per-server budget is enforced over the wire.
+"""The Discord token never shows in logs or error lines.
 
 Logs are captured at DEBUG (discord.py's own debug logging included) through the whole flow: login,
-gateway IDENTIFY, commands, failures.
-"""
+gateway IDENTIFY, commands, failures."""
 
 from __future__ import annotations
 
@@ -10,19 +9,18 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+import discord
 import pytest
 from aiohttp import web
 
-from bot.checks import RateLimits
+from bot import cli
 from bot.cli import main
-from bot.secrets import forget_secrets, protect_secret
-from index.library import Library
-from tests.bot.conftest import WAIT, FastBot, World, make_settings
-from tests.bot.test_e2e import EPHEMERAL, QUESTION
-from tests.fake_discord import FakeDiscord, FakeUser
+from bot.secrets import protect_secret
+from index import Library
+from tests.fake_discord import FakeDiscord
+from tests.helpers import EPHEMERAL, QUESTION, WAIT, FastBot, make_settings, restored_logging
 
 SECRET = "secret-token-XYZ.Gq1ab2.c3d4e5f6"
 
@@ -47,20 +45,6 @@ def env(tmp_path: Path, seed_library: Library, monkeypatch: pytest.MonkeyPatch,
     caplog.set_level(logging.DEBUG)
     with restored_logging():
         yield data_dir
-
-
-@contextmanager
-def restored_logging() -> Iterator[None]:
-    """Undo what `briefbot run` does to the process's logging: the root handler of discord.py's
-    `setup_logging`, the root level, the redacting record factory and the secrets it masks."""
-    root = logging.getLogger()
-    handlers, level, factory = list(root.handlers), root.level, logging.getLogRecordFactory()
-    try:
-        yield
-    finally:
-        root.handlers[:], root.level = handlers, level
-        logging.setLogRecordFactory(factory)
-        forget_secrets()
 
 
 def assert_no_secret(caplog: pytest.LogCaptureFixture, *texts: str) -> None:
@@ -135,19 +119,26 @@ async def test_a_failing_command_logs_no_token(
     assert_no_secret(caplog)
 
 
-async def test_per_server_budget_refuses_over_the_wire(world: World) -> None:
-    """Two questions a minute per server: the third, from a third user (no per-user cooldown), is refused
-    with a short ephemeral message, and answered again in another server's budget (none here)."""
-    fake = world.fake
-    world.bot.limits = RateLimits(per_user=0, per_guild_per_minute=2)
-    users = [fake.guild.add_member(FakeUser(id=fake.user.id + 500 + i, username=f"u{i}")).user
-             for i in range(3)]
-    answered = []
-    for user in users[:2]:
-        ids = await fake.send_interaction("ask", {"question": QUESTION}, user=user)
-        answered.append(await fake.wait_for(lambda r, ids=ids: r.is_followup_of(ids), WAIT))
-    assert all(r.status == 200 and r.json["embeds"] for r in answered)
-    ids = await fake.send_interaction("ask", {"question": QUESTION}, user=users[2])
-    refusal = await fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
-    assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & EPHEMERAL
-    assert refusal.json["data"]["content"].startswith("Slow down: try again in")
+def test_cli_missing_token_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
+    for command in (["run"], ["sync"]):
+        assert cli.main([*command, "--data-dir", str(tmp_path)]) == cli.EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no Discord token" in err
+
+
+def test_cli_rejected_token_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    async def refuse(self: discord.Client, token: str) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    monkeypatch.setattr(discord.Client, "login", refuse)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda **_: None)
+    for command in (["run"], ["sync"]):
+        assert cli.main([*command, "--data-dir", str(tmp_path)]) == cli.EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Discord rejected the token" in err
+        assert "not-a-real-token" not in err

@@ -1,5 +1,8 @@
 """The `briefbot` command line: contracts, bad input, and an index that keeps answering."""
 
+from __future__ import annotations
+
+import asyncio
 import json
 import os
 import subprocess
@@ -11,7 +14,8 @@ import pytest
 from bot.cli import main
 from index import InvalidInput, Library
 from index.store.generations import Generations
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
+from tests.index.web import ARTICLES, TRAM_QUESTION, article, serve_news, serving
 
 
 @pytest.fixture
@@ -110,41 +114,12 @@ def test_ask_jsonl(data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: p
     assert sixth == {"id": 6, "error": "not a day: 'June' (use YYYY-MM-DD)"}
 
 
-def test_ask_as_of_a_day_before_the_briefings(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run(capsys, "ask", "Will Putin travel to North Korea?", "--as-of", "2024-06-01", "--json")
-    assert code == 0 and json.loads(out)["answered"] is False
-    with pytest.raises(SystemExit) as exit_:
-        main(["ask", "When will Putin travel to North Korea?", "--as-of", "June 1"])
-    assert exit_.value.code == 2
-    assert "argument --as-of: invalid day value: 'June 1'" in capsys.readouterr().err
-
-
 def test_console_script_reports_errors_without_traceback(data_dir: Path) -> None:
     script = Path(sys.executable).with_name("briefbot")
     result = subprocess.run([str(script), "ask", ""], capture_output=True, text=True,
                             env={**os.environ, "BRIEFBOT_DATA_DIR": str(data_dir)}, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip() == "briefbot: error: the question is empty"
-
-
-@pytest.mark.parametrize("argv", [
-    ["--data-dir", "{data}", "--config", "{config}", "--json", "sources"],
-    ["sources", "--data-dir", "{data}", "--config", "{config}", "--json"],
-    ["--json", "--config", "{config}", "source", "list", "--data-dir", "{data}"],
-])
-def test_global_options_before_or_after_the_command(
-    argv: list[str], data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
-) -> None:
-    """`--data-dir`, `--config` and `--json` count wherever they are (before the command they were reset)."""
-    chosen, folder, config = tmp_path / "chosen", tmp_path / "notes", tmp_path / "briefbot.toml"
-    folder.mkdir()
-    (folder / "a.txt").write_text("The ferry to the island runs twice a day in winter.")
-    config.write_text(f'[sources]\npaths = ["{folder}"]\n', encoding="utf-8")
-    code, out, _ = run(capsys, *(a.format(data=chosen, config=config) for a in argv))
-    assert code == 0
-    [entry] = json.loads(out)
-    assert (entry["name"], entry["location"]) == ("notes", str(folder))
-    assert chosen.exists() and not data_dir.exists()
 
 
 @pytest.mark.parametrize(("error", "line"), [
@@ -185,3 +160,63 @@ def test_timeline_png_prints_the_path_it_wrote(
     _, out, _ = run(capsys, "timeline", "Putin", "--png", "other.png", "--json")
     result = json.loads(out)
     assert result["png"] == str(tmp_path / "other.png") and len(result["events"]) == 2
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config whose only default source is a small folder, allowed to fetch from 127.0.0.1."""
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "choir.txt").write_text("The school choir of Dunmore won the regional contest in March.")
+    path = tmp_path / "briefbot.toml"
+    path.write_text(f'data_dir = "data"\n[sources]\npaths = ["{local}"]\nallow_private_urls = true\n')
+    monkeypatch.delenv("BRIEFBOT_DATA_DIR", raising=False)
+    monkeypatch.setenv("BRIEFBOT_CONFIG", str(path))
+    return path
+
+
+async def run_in_thread(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """`briefbot ARGV` in a worker thread, as the event loop here serves the pages."""
+    code = await asyncio.to_thread(main, list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+async def test_source_add_refresh_remove(config: Path, capsys: pytest.CaptureFixture) -> None:
+    async with serving() as site:
+        feed = serve_news(site)
+        code, out, _ = await run_in_thread(capsys, "source", "add", feed, "--name", "coast", "--json")
+        assert code == 0
+        added = json.loads(out)
+        assert (added["source"]["kind"], added["source"]["added_by"], added["source"]["documents"]) == (
+            "feed", "cli", 3)
+        assert len(added["sources"]["coast"]["added"]) == 3
+
+        code, out, _ = await run_in_thread(capsys, "source", "list", "--json")
+        assert [s["name"] for s in json.loads(out)] == ["coast", "local"]
+        code, out, _ = await run_in_thread(capsys, "ask", TRAM_QUESTION, "--json")
+        assert json.loads(out)["passages"][0]["source"]["url"] == site.url("/news/tram")
+
+        title, publisher, published, paragraphs = ARTICLES["/news/tram"]
+        site.pages["/news/tram"] = (article(title, publisher, published, paragraphs[:1]), "text/html")
+        code, out, _ = await run_in_thread(capsys, "refresh")
+        assert code == 0
+        assert "coast: 0 added, 1 changed, 0 removed documents" in out
+        assert "web: 1 downloaded, 3 not-modified" in out
+
+        generation = Generations(config.parent / "data").current()
+        code, _, err = await run_in_thread(capsys, "source", "add", site.url("/missing"), "--name", "bad")
+        assert code == 1 and err.startswith("briefbot: error: ") and "HTTP 404 Not Found" in err
+        code, _, err = await run_in_thread(capsys, "source", "add", feed, "--name", "other")
+        assert code == 1 and "is already registered as the source 'coast'" in err
+        code, _, err = await run_in_thread(capsys, "source", "add", feed + "?v=2", "--name", "other",
+                                           "--kind", "url")
+        assert code == 1 and "expected an HTML page" in err
+        assert Generations(config.parent / "data").current() == generation
+
+        code, out, _ = await run_in_thread(capsys, "source", "remove", "coast", "--json")
+        removed = json.loads(out)
+        assert removed["removed"]["name"] == "coast" and len(removed["sources"]["coast"]["removed"]) == 3
+        code, out, _ = await run_in_thread(capsys, "sources", "--json")
+        assert [s["name"] for s in json.loads(out)] == ["local"]

@@ -1,15 +1,12 @@
-"""Cooldowns, the reindex guard, the journal and upload saving, without Discord."""
+"""Cooldowns, the per-server budget and the reindex guard."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from bot.checks import RateLimits, ReindexBusy, ReindexGuard
-from bot.journal import Journal
-from bot.uploads import save_upload
-from index import RegistryError
+from tests.fake_discord import FakeUser
+from tests.helpers import EPHEMERAL, QUESTION, WAIT, World
 
 
 class Clock:
@@ -59,6 +56,24 @@ def test_buckets_of_past_users_are_freed() -> None:
     assert len(limits) == 2  # only the buckets of the use just counted
 
 
+async def test_per_server_budget_refuses_over_the_wire(world: World) -> None:
+    """Two questions a minute per server: the third, from a third user (no per-user cooldown), is refused
+    with a short ephemeral message, and answered again in another server's budget (none here)."""
+    fake = world.fake
+    world.bot.limits = RateLimits(per_user=0, per_guild_per_minute=2)
+    users = [fake.guild.add_member(FakeUser(id=fake.user.id + 500 + i, username=f"u{i}")).user
+             for i in range(3)]
+    answered = []
+    for user in users[:2]:
+        ids = await fake.send_interaction("ask", {"question": QUESTION}, user=user)
+        answered.append(await fake.wait_for(lambda r, ids=ids: r.is_followup_of(ids), WAIT))
+    assert all(r.status == 200 and r.json["embeds"] for r in answered)
+    ids = await fake.send_interaction("ask", {"question": QUESTION}, user=users[2])
+    refusal = await fake.wait_for(lambda r: r.is_callback_of(ids), WAIT)
+    assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & EPHEMERAL
+    assert refusal.json["data"]["content"].startswith("Slow down: try again in")
+
+
 def test_reindex_guard_one_at_a_time() -> None:
     guard = ReindexGuard()
     guard.acquire("reindex by mod")
@@ -66,35 +81,3 @@ def test_reindex_guard_one_at_a_time() -> None:
         guard.acquire("reindex by other")
     guard.release()
     guard.acquire("reindex by other")
-
-
-def test_journal_answers_feedback_and_audit(tmp_path: Path) -> None:
-    journal = Journal(tmp_path)
-    answer_id = journal.record_answer(guild_id=1, channel_id=2, user_id=3, question="Q?", sources=["seeds"],
-                                      k=6)
-    journal.set_message(answer_id, 99)
-    assert journal.answer_for_message(99) == answer_id and journal.answer_for_message(98) is None
-    asked = journal.answer(answer_id)
-    assert asked is not None and (asked.question, asked.sources, asked.k) == ("Q?", ["seeds"], 6)
-    journal.record_feedback(answer_id, 3, 1)
-    journal.record_feedback(answer_id, 3, -1)  # a second vote replaces the first
-    assert journal.feedback(answer_id) == {3: -1}
-    with pytest.raises(ValueError):
-        journal.record_feedback(answer_id, 3, 5)
-    audit_id = journal.audit_start(guild_id=1, user_id=3, user_name="mod", action="reindex", argument=None)
-    journal.audit_finish(audit_id, "ok: done")
-    journal.close()
-    [entry] = Journal(tmp_path).audit()  # persisted
-    assert (entry.user_name, entry.action, entry.outcome) == ("mod", "reindex", "ok: done")
-    assert entry.finished_at is not None
-
-
-def test_save_upload_is_atomic_and_confined(tmp_path: Path) -> None:
-    folder = save_upload(tmp_path, "moon", "briefing.txt", b"text")
-    assert folder == (tmp_path / "uploads" / "moon").resolve()
-    assert [p.name for p in folder.iterdir()] == ["briefing.txt"]  # no temporary file left
-    for name, filename in [("../x", "a.txt"), ("ok", "../a.txt"), ("ok", ".hidden.txt"), ("a/b", "a.txt"),
-                           ("..", "a.txt"), ("café", "a/../../b.txt")]:
-        with pytest.raises((RegistryError, ValueError)):
-            save_upload(tmp_path, name, filename, b"")
-    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["moon"]
