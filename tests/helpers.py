@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.client import BriefBot
 from bot.secrets import forget_secrets
 from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig
@@ -97,6 +98,14 @@ def bold_spans(markdown: str) -> list[str]:
 def flags(request: object) -> int:
     """The message flags of a recorded interaction response or followup (64: ephemeral)."""
     return int(request.json.get("flags") or request.json.get("data", {}).get("flags") or 0)  # type: ignore[attr-defined]
+
+
+def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """`briefbot ARGV`: exit status, stdout and stderr (which never holds a traceback)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
 
 
 @contextmanager

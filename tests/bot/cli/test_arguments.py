@@ -8,20 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
-    return tmp_path / "data"
-
-
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+from tests.helpers import run_cli
 
 
 @pytest.mark.parametrize("argv", [
@@ -37,7 +24,7 @@ def test_global_options_before_or_after_the_command(
     folder.mkdir()
     (folder / "a.txt").write_text("The ferry to the island runs twice a day in winter.")
     config.write_text(f'[sources]\npaths = ["{folder}"]\n', encoding="utf-8")
-    code, out, _ = run(capsys, *(a.format(data=chosen, config=config) for a in argv))
+    code, out, _ = run_cli(capsys, *(a.format(data=chosen, config=config) for a in argv))
     assert code == 0
     [entry] = json.loads(out)
     assert (entry["name"], entry["location"]) == ("notes", str(folder))
@@ -45,7 +32,8 @@ def test_global_options_before_or_after_the_command(
 
 
 def test_ask_as_of_a_day_before_the_briefings(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run(capsys, "ask", "Will Putin travel to North Korea?", "--as-of", "2024-06-01", "--json")
+    code, out, _ = run_cli(capsys, "ask", "Will Putin travel to North Korea?", "--as-of", "2024-06-01",
+                           "--json")
     assert code == 0 and json.loads(out)["answered"] is False
     with pytest.raises(SystemExit) as exit_:
         main(["ask", "When will Putin travel to North Korea?", "--as-of", "June 1"])

@@ -14,26 +14,12 @@ import pytest
 from bot.cli import main
 from index import InvalidInput, Library
 from index.store.generations import Generations
-from tests.helpers import SEEDS
+from tests.helpers import SEEDS, run_cli
 from tests.index.web import ARTICLES, TRAM_QUESTION, article, serve_news, serving
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
-    return tmp_path / "data"
-
-
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
 def ask_json(capsys: pytest.CaptureFixture, question: str) -> dict:
-    code, out, _ = run(capsys, "ask", question, "--json")
+    code, out, _ = run_cli(capsys, "ask", question, "--json")
     assert code == 0
     return json.loads(out)
 
@@ -46,10 +32,10 @@ def test_ask_builds_the_seed_index_on_first_use(
     assert answer["answered"]
     assert "Putin will travel to North Korea on Tuesday" in answer["passages"][0]["quote"]
     assert answer["passages"][0]["source"]["publisher"] == "South China Morning Post"
-    _, out, _ = run(capsys, "sources", "--json")
+    _, out, _ = run_cli(capsys, "sources", "--json")
     [seeds] = json.loads(out)
     assert (seeds["name"], seeds["documents"], seeds["location"]) == ("seeds", 2, str(SEEDS))
-    _, out, _ = run(capsys, "index", "--json")
+    _, out, _ = run_cli(capsys, "index", "--json")
     assert json.loads(out)["embedded"] == 0
 
 
@@ -63,7 +49,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
         (["index", "--source", str(tmp_path / "missing")], "source path does not exist"),
         (["ask", "hi", "--k", "0"], "k must be at least 1"),
     ]:
-        code, _, err = run(capsys, *argv)
+        code, _, err = run_cli(capsys, *argv)
         assert code == 1 and err.strip().startswith("briefbot: error:") and message in err
         assert len(err.strip().splitlines()) == 1
     assert Generations(data_dir).current() == generation
@@ -79,7 +65,7 @@ def test_bad_files_in_a_new_source_warn_and_the_rest_is_indexed(
     (folder / "empty.md").write_text("   \n")
     (folder / "blob.html").write_bytes(bytes(range(256)))
     (folder / "old.txt").write_bytes("Le phare du cap a été restauré par des bénévoles.".encode("latin-1"))
-    code, _, err = run(capsys, "index", "--source", str(folder))
+    code, _, err = run_cli(capsys, "index", "--source", str(folder))
     assert code == 0
     for name in ("empty.md", "blob.html", "old.txt"):
         assert name in err
@@ -90,9 +76,9 @@ def test_bad_files_in_a_new_source_warn_and_the_rest_is_indexed(
 def test_corrupted_index_says_how_to_rebuild(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
     ask_json(capsys, "What is the 2+2 dialogue?")
     next(Generations(data_dir).current().glob("seg-*/vectors.faiss")).write_bytes(b"\0" * 64)
-    code, _, err = run(capsys, "ask", "What is the 2+2 dialogue?")
+    code, _, err = run_cli(capsys, "ask", "What is the 2+2 dialogue?")
     assert code == 1 and "briefbot index --rebuild" in err
-    assert run(capsys, "index", "--rebuild")[0] == 0
+    assert run_cli(capsys, "index", "--rebuild")[0] == 0
     assert ask_json(capsys, "What is the 2+2 dialogue?")["answered"]
 
 
@@ -105,7 +91,7 @@ def test_ask_jsonl(data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: p
              json.dumps({"id": 5, "question": putin, "as_of": "2024-06-01"}),  # before both seeds
              json.dumps({"id": 6, "question": putin, "as_of": "June"})]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
-    _, out, _ = run(capsys, "ask", "--jsonl")
+    _, out, _ = run_cli(capsys, "ask", "--jsonl")
     first, second, third, fourth, fifth, sixth = (json.loads(line) for line in out.splitlines())
     assert first["id"] == "q1" and first["answered"] is False and first["took_ms"] > 0
     assert second["id"] == 2 and "error" in second
@@ -135,12 +121,12 @@ def test_user_errors_are_shown_as_they_are_and_the_rest_as_unexpected(
         raise error
 
     monkeypatch.setattr(Library, "sources", failing)
-    code, _, err = run(capsys, "sources")
+    code, _, err = run_cli(capsys, "sources")
     assert code == 1 and err.strip() == line
 
 
 def test_timeline_text_separates_entries(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run(capsys, "timeline")
+    code, out, _ = run_cli(capsys, "timeline")
     assert code == 0
     blocks = out.strip().split("\n\n")
     assert [b.split(" · ")[0] for b in blocks] == ["2000", "2002", "2020", "Apr 2024", "May 2024",
@@ -154,10 +140,10 @@ def test_timeline_png_prints_the_path_it_wrote(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(capsys, "timeline", "Putin", "--png", "chart.png")
+    code, out, _ = run_cli(capsys, "timeline", "Putin", "--png", "chart.png")
     assert code == 0 and out == f"Wrote the chart of 2 events to {tmp_path / 'chart.png'}\n"
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
-    _, out, _ = run(capsys, "timeline", "Putin", "--png", "other.png", "--json")
+    _, out, _ = run_cli(capsys, "timeline", "Putin", "--png", "other.png", "--json")
     result = json.loads(out)
     assert result["png"] == str(tmp_path / "other.png") and len(result["events"]) == 2
 
