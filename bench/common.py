@@ -147,3 +147,79 @@ def corpus_bm25(max_words: int, limit: int | None = None):
         retriever.index(tokenize_corpus(texts), show_progress=False)
         retriever.save(str(folder))
     return bm25s.BM25.load(str(folder), mmap=False), owners
+
+
+def corpus_documents(max_words: int) -> list[tuple]:
+    """Every corpus article as (Document, passages): clean text cut by the project's cutter, its real
+    publication date, its domain as publisher, and a source per 1,000 articles in corpus order
+    (`part-00`, `part-01`, ...: sources of 1,000 articles to remove). Cached as a compressed pickle."""
+    import pickle
+
+    from index.clean import clean
+    from index.passages import make_passages
+    from index.sources import Document
+
+    path = CACHE / f"documents-{max_words}.pkl.gz"
+    if path.exists():
+        with gzip.open(path, "rb") as f:
+            return pickle.load(f)
+    out = []
+    for number, r in enumerate(records()):
+        published = (r.get("publish_date") or "").replace("/", "-")[:10] or None
+        doc = Document(r["doc_id"], f"part-{number // 1000:02d}", r.get("title") or r["doc_id"],
+                       r.get("domain") or "rtqa", published, r.get("url"), clean(r["text"]))
+        passages = make_passages(doc.id, doc.text, max_words)
+        if passages:
+            out.append((doc, passages))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        pickle.dump(out, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def tiled_documents(n: int, max_words: int) -> list[tuple]:
+    """(Document, passages) holding `n` passages: the corpus articles in order, then copies of them under new
+    ids (`#copy1`, ...) and sources (`copy1-part-00`, ...) with the same dates, as many as needed; the last
+    article is cut short."""
+    from dataclasses import replace
+
+    from index.passages import Passage
+
+    corpus = corpus_documents(max_words)
+    out, total, copy = [], 0, 0
+    while total < n:
+        for doc, passages in corpus:
+            if total >= n:
+                break
+            if copy:
+                doc = replace(doc, id=f"{doc.id}#copy{copy}", source=f"copy{copy}-{doc.source}")
+                passages = [Passage(f"{p.id}#copy{copy}", doc.id, p.start, p.end, p.text, p.sentences)
+                            for p in passages]
+            passages = passages[: n - total]
+            out.append((doc, passages))
+            total += len(passages)
+        copy += 1
+    return out
+
+
+def bench_engine(n: int, embedder, max_words: int = 80):
+    """A FAISS engine in $BRIEFBOT_BENCH_CACHE/store-N holding `n` passages (`tiled_documents`) with the
+    quality pool's real vectors tiled to `n` (bench/faiss_scale.py), committed as one rebuild; reused."""
+    from faiss_scale import base_vectors, tiled
+
+    from index.store import ChangeSet, DocumentUpdate
+    from index.store.faiss_engine import FaissEngine
+
+    engine = FaissEngine(CACHE / f"store-{n}")
+    if engine.current() is None:
+        documents = tiled_documents(n, max_words)
+        vectors = tiled(base_vectors(), n)
+        put, start = [], 0
+        for doc, passages in documents:
+            put.append(DocumentUpdate(doc, passages, vectors[start:start + len(passages)]))
+            start += len(passages)
+        meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(max_words),
+                "bench": "vectors tiled from the quality pool"}
+        with engine.writer():
+            engine.commit(None, ChangeSet(meta, put))
+    return engine

@@ -26,8 +26,11 @@ def base_vectors() -> np.ndarray:
     engine = FaissEngine(CACHE / "quality" / "index")
     if engine.current() is None:
         raise SystemExit("run bench/quality.py first: its pool index provides the real vectors")
-    index = faiss.read_index(str(engine.data_dir / engine.current() / store_module.VECTORS))
-    return index.reconstruct_n(0, index.ntotal)
+    generation = engine.data_dir / engine.current()
+    # Every segment's vectors (an index written before segments has one file in the generation itself).
+    paths = sorted(generation.glob(f"seg-*/{store_module.VECTORS}")) or [generation / store_module.VECTORS]
+    indexes = [faiss.read_index(str(path)) for path in paths]
+    return np.concatenate([index.reconstruct_n(0, index.ntotal) for index in indexes])
 
 
 def tiled(base: np.ndarray, n: int, noise: float = 0.025, seed: int = 7) -> np.ndarray:

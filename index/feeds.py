@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from index.fetch import (
     FEED,
     PAGE,
@@ -149,6 +147,8 @@ def _add_page(result: ReadResult, source: str, link: str, page: Response, entry:
 
 def _entries(response: Response, warnings: list[str]) -> list[_Entry]:
     """The entries of a feed that link to a web page, in feed order, each link once."""
+    import feedparser  # only feeds need it
+
     # A stream, never a string: feedparser would take a string for a URL or a file name and open it.
     parsed = feedparser.parse(io.BytesIO(response.body),
                               response_headers={"content-location": response.final_url})

@@ -22,18 +22,18 @@ import socket
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
-
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
-from yarl import URL
+from typing import TYPE_CHECKING, Literal
 
 from index.registry import now
 from index.sources import SourceError
+
+if TYPE_CHECKING:  # aiohttp is imported when something is downloaded: answering a question never is
+    import aiohttp
+    from yarl import URL
 
 MB = 2**20
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -141,23 +141,30 @@ class HttpCache:
         return len(stale)
 
 
-class _GuardedResolver(AbstractResolver):
-    """aiohttp's resolver, keeping only the addresses the policy allows (checked at connect time)."""
+@cache
+def _guarded_resolver() -> type:
+    """The class of aiohttp's resolver keeping only the addresses a policy allows (checked at connect
+    time); defined when first needed, as aiohttp is imported then."""
+    from aiohttp.abc import AbstractResolver, ResolveResult
+    from aiohttp.resolver import DefaultResolver
 
-    def __init__(self, policy: FetchPolicy) -> None:
-        self._inner = DefaultResolver()
-        self._policy = policy
+    class GuardedResolver(AbstractResolver):
+        def __init__(self, policy: FetchPolicy) -> None:
+            self._inner = DefaultResolver()
+            self._policy = policy
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET,
-                      ) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        allowed = [r for r in found if self._policy.allows(r["host"])]
-        if not allowed:
-            raise BlockedAddress(_blocked(host, found[0]["host"] if found else "?"))
-        return allowed
+        async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET,
+                          ) -> list[ResolveResult]:
+            found = await self._inner.resolve(host, port, family)
+            allowed = [r for r in found if self._policy.allows(r["host"])]
+            if not allowed:
+                raise BlockedAddress(_blocked(host, found[0]["host"] if found else "?"))
+            return allowed
 
-    async def close(self) -> None:
-        await self._inner.close()
+        async def close(self) -> None:
+            await self._inner.close()
+
+    return GuardedResolver
 
 
 def _blocked(host: str, address: str) -> str:
@@ -188,8 +195,10 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         if self.mode != "offline":
+            import aiohttp
+
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=_GuardedResolver(self.policy)),
+                connector=aiohttp.TCPConnector(resolver=_guarded_resolver()(self.policy)),
                 timeout=aiohttp.ClientTimeout(total=self.policy.timeout),
                 headers={"User-Agent": USER_AGENT},
             )
@@ -222,6 +231,9 @@ class Fetcher:
         return response
 
     async def _download(self, url: str, accept: Accept, cached: Response | None) -> Response:
+        import aiohttp
+        from yarl import URL
+
         assert self._session is not None, "use `async with Fetcher(...)`"
         headers = {"Accept": ", ".join(sorted(accept.types))}
         if cached and cached.etag:

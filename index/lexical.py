@@ -7,16 +7,34 @@ Snowball-stemmed.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import bm25s
 import Stemmer
+
+if TYPE_CHECKING:
+    import bm25s
+
+
+def _bm25s_stopwords() -> tuple[str, ...]:
+    """bm25s's English stop words, read from its `stopwords` module file without importing the `bm25s`
+    package, whose `__init__` imports scipy and tqdm: only building an index needs those, not a question."""
+    package = importlib.util.find_spec("bm25s")
+    assert package is not None and package.submodule_search_locations, "bm25s is not installed"
+    spec = importlib.util.spec_from_file_location(
+        "_bm25s_stopwords", f"{package.submodule_search_locations[0]}/stopwords.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(module.STOPWORDS_EN)
+
 
 TOKEN_PATTERN = r"(?u)\b\d+(?:[+./:-]\d+)+\b|\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
 QUESTION_WORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do"}
-STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN) | QUESTION_WORDS)
+STOPWORDS = sorted(set(_bm25s_stopwords()) | QUESTION_WORDS)
 _STOPSET = set(STOPWORDS)
 
 
@@ -27,6 +45,8 @@ def stemmer() -> Stemmer.Stemmer:
 
 def tokenize_corpus(texts: list[str]) -> bm25s.tokenization.Tokenized:
     """Token ids and vocabulary of many texts, for building a BM25 index."""
+    import bm25s
+
     return bm25s.tokenize(
         texts, token_pattern=TOKEN_PATTERN, stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False,
     )

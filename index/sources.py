@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import dateparser
-import trafilatura
-
 from index.clean import clean
 from index.errors import UserError
 from index.isolation import Skipped
@@ -80,6 +77,8 @@ def normalize_date(value: object) -> str | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
+        import dateparser  # slow to import; only written-out dates need it
+
         parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first"})
         return parsed.date().isoformat() if parsed else None
 
@@ -157,6 +156,8 @@ class PageMeta:
 
 def extract_html(raw: str | bytes) -> tuple[str, PageMeta]:
     """The clean main text of an HTML page and its metadata; bytes are decoded by their declared charset."""
+    import trafilatura  # slow to import; only HTML pages need it
+
     page = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
     if not page:
         return "", PageMeta()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import dateparser
 import numpy as np
 
 from index.dates import ISO_PREFIX, period
@@ -109,6 +108,8 @@ def parse_bound(text: str, *, end: bool) -> date:
         except ValueError:
             raise InvalidInput(problem) from None
         return last if end else first
+    import dateparser  # slow to import; only written-out bounds need it
+
     parsed = dateparser.parse(
         text, languages=["en"],
         settings={"PREFER_DAY_OF_MONTH": "last" if end else "first", "REQUIRE_PARTS": ["year"]},
