@@ -1,18 +1,22 @@
 """Benchmark the TIMEX3 tagger on TimeML gold.
 
-Runs the shared TempEval-3 style scorer with the tagger's JSON Lines command (`briefbot timex --jsonl`,
-the console command beside this Python), and measures one figure of
-its own: the share of gold DATE timexes with a full calendar-day value (YYYY-MM-DD) whose text does not
-contain the year ("Tuesday", "Sept. 30", "yesterday") that the tagger resolves exactly -- the dates an index
-must get right from the publication date alone; on the TimeML training set also against the gold with the
+Runs the tagger's JSON Lines command (`briefbot timex --jsonl`, the console command beside this Python)
+over the gold documents and scores it with the shared TempEval-3 style scorer, on all documents and on two
+fixed halves (`half_of`): the dev half, whose errors rules are written against (`--errors dev`), and the
+report half, never looked at, whose figure is the one that counts. It measures one figure of its own:
+the share of gold DATE timexes with a full calendar-day value (YYYY-MM-DD) whose text does not contain
+the year ("Tuesday", "Sept. 30", "yesterday") that the tagger resolves exactly -- the dates an index must
+get right from the publication date alone; on the TimeML training set also against the gold with the
 corrections listed, each with its reason, in bench/timeml_errata.json. Prints a small table and one JSON
 object.
 
-Usage: python bench/timex.py [GOLD_DIR]   (default: ../shared/eval/timeml-train beside the project)
+Usage: python bench/timex.py [GOLD_DIR] [--errors dev]   (default: ../shared/eval/timeml-train)
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import importlib.util
 import json
 import re
@@ -78,17 +82,33 @@ def no_year_day_accuracy(docs: list[dict], system: dict[str, list[dict]], gold: 
     return ok, day, corrected, total
 
 
+def half_of(doc_id: str, gold: Path) -> str:
+    """"dev" or "report": a fixed split of the documents in two halves by a hash of their path. Rules are
+    written against the dev half (its errors are the only ones `--errors` shows) and kept only if they
+    also help on the report half, which gives the figure that counts."""
+    path = Path(doc_id).resolve().relative_to(gold.resolve()).as_posix()
+    return "dev" if hashlib.sha1(path.encode()).digest()[0] % 2 == 0 else "report"
+
+
 def main() -> None:
-    gold = Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED / "eval" / "timeml-train"
-    run = subprocess.run([sys.executable, str(SCORER), str(gold), "--", *ADAPTER],
-                         capture_output=True, text=True, check=True)
-    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("gold", nargs="?", type=Path, default=SHARED / "eval" / "timeml-train")
+    parser.add_argument("--errors", choices=["dev"], help="print the misses and wrong values of the dev half")
+    args = parser.parse_args()
+    gold = args.gold
 
     scorer = _load_scorer()
     docs = scorer.load(str(gold))
     feed = "".join(json.dumps({"id": d["id"], "dct": d["dct"], "text": d["text"]}) + "\n" for d in docs)
     out = subprocess.run(ADAPTER, input=feed, capture_output=True, text=True, check=True).stdout
     system = {o["id"]: o["timexes"] for o in map(json.loads, out.splitlines()) if o}
+    halves = {name: [d for d in docs if half_of(d["id"], gold) == name] for name in ("dev", "report")}
+    if args.errors:
+        scorer.score(halves[args.errors], system, show_errors=True)
+        return
+    figures = scorer.score(docs, system)
+    figures["halves"] = {name: scorer.score(part, system) for name, part in halves.items()}
     errata = load_errata(gold)
     ok, day, corrected, total = no_year_day_accuracy(docs, system, gold, errata)
     figures["no_year_day_accuracy"] = round(100 * ok / total, 2) if total else 0.0
@@ -98,15 +118,19 @@ def main() -> None:
         figures["no_year_day_accuracy_corrected_gold"] = round(100 * corrected / total, 2)
         figures["gold_corrections"] = len(errata)
 
-    rows = [("relaxed extent F1", figures["relaxed_f1"]), ("strict extent F1", figures["strict_f1"]),
-            ("type F1", figures["type_f1"]), ("value F1", figures["value_f1"]),
-            (f"no-year day accuracy ({ok}/{total})", figures["no_year_day_accuracy"]),
+    dev, report = figures["halves"]["dev"], figures["halves"]["report"]
+    print(f"{'':<40}{'all':>8}{'dev':>8}{'report':>8}")
+    print(f"{'documents':<40}{figures['docs']:>8}{dev['docs']:>8}{report['docs']:>8}")
+    for key, name in [("relaxed_f1", "relaxed extent F1"), ("strict_f1", "strict extent F1"),
+                      ("type_f1", "type F1"), ("value_f1", "value F1")]:
+        print(f"{name:<40}{figures[key]:>8.2f}{dev[key]:>8.2f}{report[key]:>8.2f}")
+    rows = [(f"no-year day accuracy ({ok}/{total})", figures["no_year_day_accuracy"]),
             (f"  same calendar day ({day}/{total})", figures["no_year_same_day_accuracy"])]
     if errata:
         rows.append((f"  {len(errata)} gold errors corrected ({corrected}/{total})",
                      figures["no_year_day_accuracy_corrected_gold"]))
     for name, val in rows:
-        print(f"{name:<40}{val:>7.2f}")
+        print(f"{name:<40}{val:>8.2f}")
     print(json.dumps(figures))
 
 

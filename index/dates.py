@@ -14,7 +14,7 @@ the date, abbreviations that end no sentence.
 Expressions whose reference point is not the DCT are left as placeholders and filled in a final
 left-to-right pass (`_resolve_refs`): earnings-report phrases for "the quarter under discussion" ("the
 quarter", "a year earlier" in a text about quarterly results), anaphoric days ("that day", "the next
-day", "the day before", "the previous Friday", "until then", "it was a great day"), which follow the anchor
+day", "the day before", "until then", "it was a great day"), which follow the anchor
 -- the most recent full calendar date the text has mentioned, or the DCT before any -- and bare weekdays,
 which take one date per text.
 """
@@ -145,9 +145,9 @@ UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|century|centur
 # modifiers kept inside the extent but not changing the value
 PRE = r"(?:(?:early|late|mid|the\s+middle\s+of|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of)" \
       r"(?:\s+|-))?"
-DURMOD = r"(?:(?:about|nearly|almost|more\s+than|less\s+than|at\s+least|over|up\s+to|roughly|only|just" \
-         r"|approximately|some|within|another|an\s+additional|the\s+last|the\s+past|the\s+next|the\s+first" \
-         r"|the\s+previous|the\s+following|the\s+coming|the|last|past|next|first|coming)\s+)*"
+DURMOD = r"(?:(?:about|nearly|almost|more\s+than|less\s+than|at\s+least|over(?!\s+the\b)|up\s+to|roughly" \
+         r"|only|just|approximately|some|within|another|an\s+additional|the\s+last|the\s+past|the\s+next" \
+         r"|the\s+first|the\s+previous|the\s+following|the\s+coming|the|last|past|next|first|coming)\s+)*"
 CLOCK = r"(?:(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)(?:\s+(?:[ECMP][SD]T|GMT)\b)?" \
         r"|noon|midday|midnight)"
 
@@ -461,6 +461,9 @@ def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
 def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:
     """'nineteen ninety-seven', 'the year two thousand'."""
     hi = 1900 if m["c"].lower() == "nineteen" else 2000
+    if not m["rest"] and not re.match(r"the\s+year", m.group(), re.IGNORECASE) \
+            and re.match(r"\s+[a-z]", ctx.text[m.end():]):
+        return None  # "two thousand more were sent": a number, not the year 2000
     lo = _num(m["rest"]) if m["rest"] else 0
     return ("DATE", str(hi + lo)) if lo is not None and lo < 100 else None
 
@@ -503,6 +506,9 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
     """'Tuesday', 'last Friday', 'next Monday', 'Wednesday night', '10 p.m. Wednesday', "Tuesday's talks"."""
+    if re.search(r"\b[Tt]he\s+$", ctx.text[max(0, m.start() - 5):m.start()]) and \
+            re.match(r"\s+[A-Z][a-z]", ctx.text[m.end():]) and not _CASED.match(ctx.text[m.end():].lstrip()):
+        return None  # "The Sunday Times", "the Monday Club": a name
     wd = WEEKDAYS[m["wd"].lower()]
     dct = ctx.dct
     mod = re.sub(r"\s+", " ", (_g(m, "mod") or "").lower())
@@ -561,6 +567,8 @@ def h_clock(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_deictic(m: re.Match[str], ctx: _Ctx) -> Result:
     """'yesterday', 'today', 'tomorrow', 'tonight', 'last night', 'this morning', 'yesterday afternoon'."""
+    if m["deic"].isupper() and re.search(r"\b[A-Z]{2,}\s+$", ctx.text[max(0, m.start() - 12):m.start()]):
+        return None  # "USA TODAY": a name in capitals
     w = re.sub(r"\s+", " ", m["deic"].lower())
     shift = {"yesterday": -1, "today": 0, "tomorrow": 1, "tonight": 0, "last night": -1, "this": 0}
     day = _iso(_add_days(ctx.dct, shift[w]))
@@ -634,6 +642,25 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", f"{_year(year)}-Q{q}"
 
 
+def h_day_range(m: re.Match[str], ctx: _Ctx) -> Result:
+    """The last day of 'June 17-19', 'June 17 to 19', 'Sept. 28 and 29' (the first is 'June 17' itself)."""
+    first, last = (int(re.match(r"\d+", m[g]).group()) for g in ("first", "day"))
+    return h_month_day(m, ctx) if last > first else None  # "May 5-4": a score, not days
+
+
+def h_period_abbrev(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'Q3', 'Q3 2023', 'fiscal Q4', 'H1 2024', 'FY2023', 'FY 23'."""
+    year = (m["year"] or m["year2"] or "").lstrip("'")
+    year = (int(year) if len(year) == 4 else 2000 + int(year)) if year else None
+    if m["fy"]:
+        return "DATE", str(year)
+    kind, number = m["period"][0].upper(), int(m["period"][1])
+    if not year:  # a period not yet begun is last year's, unless the sentence speaks of the future
+        current = (ctx.dct.month - 1) // (3 if kind == "Q" else 6) + 1
+        year = ctx.dct.year - (number > current and ctx.tense(m.start(), m.end()) != "future")
+    return "DATE", f"{year}-{kind}{number}"
+
+
 def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
     year = _year_of(m) or ctx.dct.year
     return "DATE", f"{year}-H{ORDINALS[m['ord'].lower()]}"
@@ -646,7 +673,7 @@ def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", "@Q-4D" if re.match(r"(?:a|one)\s", m.group(), re.IGNORECASE) else "@Q-4"
 
 
-# Anaphoric days ("that day", "the next day", "the previous Friday") are placeholders resolved in the final
+# Anaphoric days ("that day", "the next day") are placeholders resolved in the final
 # pass against the anchor: the most recent full calendar date mentioned before them (the DCT when there is
 # none), as the TimeML guidelines and HeidelTime do for expressions whose reference point is another time in
 # the text.
@@ -662,12 +689,6 @@ def h_anaphoric_day(m: re.Match[str], ctx: _Ctx) -> Result:
     """'that day', 'later that same day', 'later in the day', 'the next day', 'the day before' -> '@D+n'."""
     shift = ANAPHORIC_DAYS[re.sub(r"\s+", " ", m["ana"].lower())] if m["ana"] else 0  # "later in the day"
     return "DATE", f"@D{shift:+d}"
-
-
-def h_anaphoric_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'the previous Friday', 'the following Monday': the weekday before/after the anchor -> '@P4' / '@N0'."""
-    side = "P" if m["dir"].lower() in ("previous", "preceding", "prior") else "N"
-    return "DATE", f"@{side}{WEEKDAYS[m['wd'].lower()]}"
 
 
 def h_then(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -776,8 +797,6 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?P<clock>" + CLOCK + r")", h_clock),
     (r"(?:(?:early|late|mid|later|earlier)[\s-])?\b(?P<deic>yesterday|today|tomorrow|tonight|last\s+night|this)"
      r"(?:\s+(?P<part>morning|afternoon|evening|night))?\b", h_deictic),
-    (r"(?:(?P<part>mid-?afternoon|(?:early|late)\s+(?:morning|afternoon|evening))\s+)"
-     r"(?P<deic>yesterday|today|tomorrow)\b", h_deictic),
     (r"\b(?P<ref>" + _alt(REF_WORDS) + r")\b", h_ref),
     (r"\b(?:(?P<setw>" + _alt(SET_WORDS) + r")|(?:every|each|per)\s+(?:(?P<wd>" + WDAY + r")|(?P<mon>" + MON
      + r")|(?P<unit>minute|hour|day|week|month|quarter|year)))\b", h_set),
@@ -794,7 +813,6 @@ RULES: list[tuple[str, Handler]] = [
     (r"(?:(?:earlier|later)\s+in\s+|the\s+(?:end|beginning|start|middle)\s+of\s+)?\bthe\s+"
      r"(?:(?P<mod>latest)\s+)?(?:(?:full|fiscal|current|current\s+fiscal|calendar)\s+)?year\b"
      r"(?![\s-]+(?:\d|earlier|ago|two))", h_the_year),
-    (r"\b(?:the\s+)?(?:latest|most\s+recent)\s+(?:period|quarter)\b", lambda m, ctx: ("DATE", "@Q0")),
     (r"\b(?:the\s+)?(?P<ord>first|second|last)\s+half(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r"))?",
      h_half),
     (r"\b(?:(?:a|one)\s+year\s+(?:ago|earlier|before)|(?:the\s+)?year[\s-](?:earlier|ago)(?:\s+(?:quarter|"
@@ -812,16 +830,20 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?:it|this|that)(?:\s+(?:is|was|will\s+be|has\s+been)|['’]s)\s+[\"“]?an?\s+(?:[a-z]+\s+){1,2}"
      r"(?P<span>day)\b(?=\s*(?:[.,;:!?\"”]|['’](?!s\b)|for\b|of\b|in\b))", lambda m, ctx: ("DATE", "@D+0")),
     (r"\b(?:until|till|by)\s+(?P<span>then)\b", h_then),
-    (r"\bthe\s+(?P<dir>previous|preceding|prior|following)\s+(?P<wd>" + WDAY + r")\b", h_anaphoric_weekday),
     (r"\b(?:is|it's|it\s+is)\s+(?P<span>(?:the\s+)?(?:" + _alt(NTH) + r"|\d{1,2}(?:st|nd|rd|th))\s+"
      r"(?:straight\s+|consecutive\s+)?day)\b", h_nth_day_today),
     (r"\b(?P<prep>by|since|at|until|till|before|after|through)\s+(?P<span>(?:the\s+)?year[\s-]end)\b"
      r"(?![\s-]+(?:results|net|profit|earnings|figures|bonus|level))", h_year_end),
-    (r"\b(?P<mon>" + MON + r")\s+" + DAYNUM + r",?\s+(?:and|or|to|through|until)\s+(?P<span>(?P<day>"
-     + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_month_day),
+    (r"\b(?P<mon>" + MON + r")\s+(?P<first>" + DAYNUM + r")(?:,?\s+(?:and|or|to|through|until)\s+|\s*[-–]\s*)"
+     r"(?P<span>(?P<day>"
+     + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_day_range),
     # "by the end of the month": the DCT's month (TimeML marks the part with a modifier, not the value)
     (r"\bthe\s+(?:end|beginning|start|middle)\s+of\s+the\s+(?P<unit>month|week)\b",
      lambda m, ctx: ("DATE", _shift(ctx.dct, m["unit"].lower(), 0))),
+    # "Q3 2023", "fiscal Q4", "H1 2024", "FY2023": the abbreviations of financial news
+    (r"(?-i:\b(?:(?:fiscal\s+)?(?P<period>Q[1-4]|H[12])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:FY\s?)?(?P<year>"
+     + YEAR + r"|'?\d\d(?![\d%])))?|(?P<fy>FY)\s?(?P<year2>" + YEAR + r"|\d\d(?![\d%]))))\b",
+     h_period_abbrev),
 ]
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
@@ -832,14 +854,15 @@ _DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixt
 _GATES: list[tuple[str, ...] | None] = [
     None, ("/",), _MONTH_KEYS, _MONTH_KEYS, _MONTH_KEYS, None, ("nineteen", "thousand"), _DECADE_KEYS,
     tuple(SEASONS), tuple(WEEKDAYS), ("am", "pm", "a.m", "p.m", "noon", "midday", "midnight"), None,
-    ("yesterday", "today", "tomorrow"), tuple(sorted({k.split()[-1] for k in REF_WORDS})),
+    tuple(sorted({k.split()[-1] for k in REF_WORDS})),
     (*SET_WORDS, "every", "each", "per"), ("week", "month", "year", "quarter", "decade", "century"),
-    ("weekend",), ("quarter",), ("quarter", "period"), ("quarter",), ("year",), ("period", "quarter"),
+    ("weekend",), ("quarter",), ("quarter", "period"), ("quarter",), ("year",),
     ("half",), ("year",),
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
-    tuple(WEEKDAYS), ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
+    ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
+    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
 # Case folding for the gates, so that a substring test never misses what IGNORECASE matches: str.lower() plus
@@ -872,9 +895,9 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     ... from $2 a year earlier"): the same day a year before.
 
     Days: the anchor is the most recent full calendar date resolved so far (the DCT at first); '@D+n' is the
-    anchor plus n days, '@P<wd>' / '@N<wd>' the weekday before / after it, '@THEN' the anchor itself (dropped
-    when the text has named no date yet). "The day before" / "the day after" directly followed by a day ("the
-    day before Tuesday's hearing") joins it into one timex, shifted from it; right after a date and a comma
+    anchor plus n days, '@THEN' the anchor itself (dropped when the text has named no date yet). "The day
+    before" / "the day after" directly followed by a day ("the day before Tuesday's hearing") joins it into
+    one timex, shifted from it; right after a date and a comma
     ("Oct. 12, the day before the crash") it is an appositive naming that date.
 
     Weekdays come first, in their own pass: '@S<wd>=<value>' records the first date given to each weekday
@@ -938,12 +961,6 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
                 if not named:
                     continue
                 v = _iso(anchor)
-            elif v[:2] in ("@P", "@N"):
-                wd = int(v[2:])
-                if v[1] == "P":
-                    v = _iso(_add_days(anchor, -((anchor.weekday() - wd - 1) % 7 + 1)))
-                else:
-                    v = _iso(_add_days(anchor, (wd - anchor.weekday() - 1) % 7 + 1))
         except _OutOfCalendar:
             continue
         seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
