@@ -12,11 +12,12 @@ import os
 import tomllib
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from index import MAX_WORDS, FetchPolicy, Library, SearchSettings, UserError
+from index import MAX_WORDS, FetchPolicy, Library, SearchSettings, StoreSettings, UserError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -66,8 +67,23 @@ class SourcesConfig(_Section):
     allow_private_urls: bool = False
 
 
+class StoreConfig(_Section):
+    """Which engine keeps the index (docs/deploy.md): "faiss" in the data dir, for one process; "milvus" in
+    Milvus Lite (`uri` a path ending in .db; default: milvus.db in the data dir) or in a Milvus server that
+    several processes share (`uri` = http://host:19530)."""
+
+    engine: Literal["faiss", "milvus"] = "faiss"
+    uri: str | None = None
+    collection: str = Field("briefbot", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    vector_index: Literal["FLAT", "HNSW", "AUTOINDEX"] = "FLAT"
+
+    def to_settings(self) -> StoreSettings:
+        return StoreSettings(**self.model_dump())
+
+
 class Settings(_Section):
     data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("briefbot"))
+    store: StoreConfig = StoreConfig()
     sources: SourcesConfig = SourcesConfig()
     passage_words: int = Field(MAX_WORDS, ge=20, le=400)
     search: SearchConfig = SearchConfig()
@@ -93,6 +109,9 @@ def load_settings(config: Path | None = None, data_dir: Path | None = None) -> S
             sources["paths"] = [str(base / Path(str(s)).expanduser()) for s in sources["paths"]]
         if "data_dir" in data:
             data["data_dir"] = str(base / Path(data["data_dir"]).expanduser())
+        store = data.get("store")
+        if isinstance(store, dict) and isinstance(store.get("uri"), str) and "://" not in store["uri"]:
+            store["uri"] = str(base / Path(store["uri"]).expanduser())
     if os.environ.get("BRIEFBOT_DATA_DIR"):
         data["data_dir"] = os.environ["BRIEFBOT_DATA_DIR"]
     if data_dir is not None:
@@ -134,4 +153,5 @@ def open_library(settings: Settings) -> Library:
         settings=settings.search.to_settings(),
         max_words=settings.passage_words,
         fetch_policy=FetchPolicy(allow_private=settings.sources.allow_private_urls),
+        store=settings.store.to_settings(),
     )

@@ -24,8 +24,8 @@ from index.plot import timeline_png
 from index.registry import Registry, RegistryError, SourceEntry
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
-from index.store import NoIndex, Snapshot
-from index.store.faiss_engine import FaissEngine
+from index.store import NoIndex, Snapshot, StoreError
+from index.store.engines import StoreSettings, open_engine
 from index.timeline import Timeline, build_timeline
 
 
@@ -55,7 +55,7 @@ class Library:
     def __init__(
         self, data_dir: Path, *, default_sources: list[Path] = (), settings: SearchSettings | None = None,
         embedder_factory: Callable[[], Embedder] = shared_embedder, max_words: int = MAX_WORDS,
-        fetch_policy: FetchPolicy | None = None,
+        fetch_policy: FetchPolicy | None = None, store: StoreSettings | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.fetch_policy = fetch_policy or FetchPolicy()
@@ -63,12 +63,14 @@ class Library:
         self.settings = settings or SearchSettings()
         self.default_sources = list(default_sources)
         self.max_words = max_words
-        self.registry = Registry(data_dir)
-        self.engine = FaissEngine(data_dir)
+        self.engine = open_engine(store or StoreSettings(), data_dir)
+        self.registry = Registry(self.engine.source_rows())
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
         self._searcher: Searcher | None = None
+        self._retired: Searcher | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         # Serializes reindexing, refreshing and web additions in this process (a second build would fail).
         self._update_lock = threading.RLock()
 
@@ -80,14 +82,33 @@ class Library:
             return self._embedder
 
     def searcher(self, progress: Progress | None = None) -> Searcher:
-        """The searcher over the current index; on first use, the default sources are indexed first."""
+        """The searcher over the current index; on first use, the default sources are indexed first.
+
+        Before each use the engine is asked which state is current (a file read, or a call to Milvus), so a
+        change committed by another process (a moderator's `/source add` in another shard, the CLI) is
+        answered from at the next question, without a restart.
+        """
         if self._searcher is None:
             try:
                 self._searcher = self._open()
             except NoIndex:
                 self.reindex(progress=progress)  # opens the new index
+        elif self._stale():
+            with self._reload_lock:
+                if self._stale():
+                    self.reload()
         assert self._searcher is not None
         return self._searcher
+
+    def _stale(self) -> bool:
+        """Whether another state than the searcher's is current; False when that cannot be told (the
+        searcher then keeps answering from the state it has)."""
+        assert self._searcher is not None
+        try:
+            current = self.engine.current()
+        except StoreError:
+            return False
+        return current is not None and current != self._searcher.store.name
 
     def _open(self) -> Searcher:
         return Searcher(self._snapshot(), self.embedder, self.settings)
@@ -96,11 +117,13 @@ class Library:
         return self.engine.open(self.embedder.name, self.embedder.dim)
 
     def reload(self) -> None:
-        """Switch to the newest generation on disk (after a build by this or another process)."""
+        """Switch to the current state (after a build by this or another process). The previous state is
+        closed at the next switch, not now: a question being answered from it in another thread finishes."""
         fresh = self._open()
         old, self._searcher = self._searcher, fresh
-        if old is not None:
-            old.store.close()
+        retired, self._retired = self._retired, old
+        if retired is not None:
+            retired.store.close()
 
     def ask(self, question: str, k: int | None = None, sources: set[str] | None = None,
             as_of: date | None = None) -> Answer:
@@ -237,8 +260,9 @@ class Library:
             self.reload()
 
     def _indexed_documents(self, source: str) -> list[Document]:
+        """The documents of `source` in the current state (which another process may have changed)."""
         if self._searcher is not None:
-            return self._searcher.store.source_documents(source)
+            return self.searcher().store.source_documents(source)
         try:
             snapshot = self._snapshot()
         except NoIndex:

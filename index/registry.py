@@ -1,17 +1,17 @@
 """The source registry: which folders, files, pages and feeds make up the briefings, and its rules.
 
-Kept by the store (`index.store.source_table`), apart from the index generations: the registry says what
-*should* be indexed, a generation is what *was* indexed.
+Kept by the store engine beside its index (`Engine.source_rows`: a SQLite table in the data directory, or a
+Milvus collection that every process sharing the index sees), apart from the index states: the registry
+says what *should* be indexed, a state is what *was* indexed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from index.errors import UserError
-from index.store.source_table import SourceTable
+from index.store import SourceRows
 
 KINDS = ("folder", "file", "url", "feed")
 _NAME_MAX = 64
@@ -48,9 +48,10 @@ def now() -> str:
 
 
 class Registry:
-    def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.table = SourceTable(data_dir)
+    """The registered sources, kept by the store engine (`Engine.source_rows`)."""
+
+    def __init__(self, table: SourceRows) -> None:
+        self.table = table
 
     def list(self) -> list[SourceEntry]:
         return [SourceEntry(*row) for row in self.table.rows()]

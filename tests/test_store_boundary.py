@@ -1,7 +1,7 @@
-"""Nothing outside the store package touches FAISS or SQL: a walk over every module's syntax tree.
+"""Nothing outside the store package touches FAISS, Milvus or SQL: a walk over every module's syntax tree.
 
-The store (`index/store/`) is the one place that knows FAISS and the SQL schema, so a second engine can
-stand behind its interface; its own tests (`tests/index/store/`) may look inside it. The bot's journal
+The store (`index/store/`) is the one place that knows FAISS, Milvus and the SQL schema, so that its
+engines stand behind one interface; its own tests (`tests/index/store/`) may look inside it. The bot's journal
 (`bot/journal.py`, the bot's own records, not the index) keeps its SQLite file itself.
 """
 
@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE_MODULES = {"faiss", "sqlite3"}
+ENGINE_MODULES = {"faiss", "sqlite3", "pymilvus", "milvus_lite"}
 INSIDE = ("index/store/", "tests/index/store/")
 ALLOWED = {"bot/journal.py", "tests/test_store_boundary.py"}  # the journal; this file's samples
 SQL_CALLS = {"execute", "executemany", "executescript"}
@@ -35,7 +35,7 @@ def offences(tree: ast.AST) -> list[str]:
     return found
 
 
-def test_nothing_outside_the_store_touches_faiss_or_sql() -> None:
+def test_nothing_outside_the_store_touches_faiss_milvus_or_sql() -> None:
     checked, offenders = 0, {}
     for folder in ("index", "bot", "tests"):
         for path in sorted((ROOT / folder).rglob("*.py")):
@@ -49,7 +49,8 @@ def test_nothing_outside_the_store_touches_faiss_or_sql() -> None:
 
 
 def test_the_walk_finds_what_it_forbids() -> None:
-    snippets = ["import faiss", "from sqlite3 import connect", "db.execute(query)",
+    snippets = ["import faiss", "from sqlite3 import connect", "from pymilvus import MilvusClient",
+                "db.execute(query)",
                 "QUERY = 'SELECT row FROM passages WHERE doc_id = ?'", "s = 'INSERT INTO meta VALUES (?, ?)'"]
     for snippet in snippets:
         assert offences(ast.parse(snippet)), snippet

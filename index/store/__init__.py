@@ -2,8 +2,10 @@
 
 `index.store.interface` defines the protocols every engine implements (`Engine`, `Snapshot` = the
 `PassageStore` + a `VectorIndex` + a `KeywordIndex`) and the values that cross them (`Filter`,
-`ChangeSet`, stored rows); `index.store.faiss_engine` is the embedded engine (SQLite + FAISS + bm25s in
-generation folders, `index.store.generations`). Nothing outside this package touches FAISS or SQL.
+`ChangeSet`, stored rows). Two engines stand behind them: `index.store.faiss_engine`, the embedded default
+(SQLite + FAISS + bm25s in generation folders, `index.store.generations`), and `index.store.milvus`
+(Milvus Lite embedded, or a Milvus cluster shared by several processes); `index.store.engines` picks one
+from the settings. Nothing outside this package touches FAISS, Milvus or SQL.
 """
 
 from index.store.interface import (
@@ -19,6 +21,7 @@ from index.store.interface import (
     NoIndex,
     PassageStore,
     Snapshot,
+    SourceRows,
     StoredEvent,
     StoredPassage,
     StoreError,
@@ -29,6 +32,6 @@ from index.store.oserrors import explain_os_error, os_error_message
 
 __all__ = [
     "REBUILD_HINT", "ChangeSet", "DamagedIndex", "DocumentInfo", "DocumentState", "DocumentUpdate", "Engine",
-    "Filter", "KeywordIndex", "NoIndex", "PassageStore", "Snapshot", "StoreError", "StoreWriteError",
-    "StoredEvent", "StoredPassage", "VectorIndex", "explain_os_error", "os_error_message",
+    "Filter", "KeywordIndex", "NoIndex", "PassageStore", "Snapshot", "SourceRows", "StoreError",
+    "StoreWriteError", "StoredEvent", "StoredPassage", "VectorIndex", "explain_os_error", "os_error_message",
 ]

@@ -47,6 +47,7 @@ from index.store.interface import (
 )
 from index.store.oserrors import explain_os_error
 from index.store.segments import SEGMENTS, Segment
+from index.store.source_table import SourceTable
 
 STATE = "state.json"
 SCHEMA_VERSION = "3"
@@ -257,6 +258,9 @@ class FaissEngine:
 
     def writer(self) -> AbstractContextManager[None]:
         return self.generations.lock()
+
+    def source_rows(self) -> SourceTable:
+        return SourceTable(self.data_dir)
 
     def commit(self, base: FaissSnapshot | None, changes: ChangeSet) -> str:
         """The documents put become one new segment; those replaced or removed are marked dead."""

@@ -1,7 +1,8 @@
 """The store interface: what the rest of the core may ask of an index, whatever engine keeps it.
 
-An *engine* (`Engine`) is where an index lives and how it changes: today `index.store.faiss_engine`
-(SQLite + FAISS + bm25s in generation folders); a Milvus engine can stand behind the same protocols. Readers
+An *engine* (`Engine`) is where an index lives and how it changes: `index.store.faiss_engine` (SQLite +
+FAISS + bm25s in generation folders) or `index.store.milvus` (Milvus collections); each also keeps the
+source registry's rows (`SourceRows`) beside its index. Readers
 get a `Snapshot`: one consistent state, answering until they open the next one. It is the passage store
 (documents, passages, dated events, by named queries, never SQL) plus two indexes over the same passages: a
 `VectorIndex` (dense) and a `KeywordIndex` (BM25). Writers describe a change (`ChangeSet`: documents put
@@ -235,8 +236,37 @@ class Snapshot(PassageStore, Protocol):
 
 
 @runtime_checkable
+class SourceRows(Protocol):
+    """The rows of the source registry (`index.registry`): (name, kind, location, added_by, added_at,
+    last_indexed, documents, passages). Kept by the engine beside its index, so that every process using
+    one index sees one registry. Thread-safe."""
+
+    def rows(self) -> list[tuple]:
+        """Every source's row, by name."""
+        ...
+
+    def row(self, name: str) -> tuple | None:
+        ...
+
+    def insert(self, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
+        """Add a source; False if the name is taken."""
+        ...
+
+    def delete(self, name: str) -> None:
+        ...
+
+    def record_indexed(self, counts: Mapping[str, tuple[int, int]], when: str) -> None:
+        """Set (documents, passages) and the time indexed of each named source."""
+        ...
+
+
+@runtime_checkable
 class Engine(Protocol):
     """Where an index is kept and how it changes."""
+
+    def source_rows(self) -> SourceRows:
+        """The source registry kept with this index."""
+        ...
 
     def current(self) -> str | None:
         """The name of the state readers should use (None: no index yet); cheap enough to call per question.

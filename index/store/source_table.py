@@ -7,6 +7,7 @@ indexed. SQLite transactions keep it whole if a process dies mid-write.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from index.store.interface import StoreError
@@ -28,6 +29,7 @@ class SourceTable:
     def __init__(self, data_dir: Path) -> None:
         """Open (or create) the table; `StoreError` if the file cannot be opened or is damaged."""
         self.path = data_dir / STATE_DB
+        data_dir.mkdir(parents=True, exist_ok=True)  # an OSError says what is wrong with the folder
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self.db.executescript(_SCHEMA)
@@ -57,7 +59,7 @@ class SourceTable:
     def delete(self, name: str) -> None:
         self.db.execute("DELETE FROM sources WHERE name = ?", (name,))
 
-    def record_indexed(self, counts: dict[str, tuple[int, int]], when: str) -> None:
+    def record_indexed(self, counts: Mapping[str, tuple[int, int]], when: str) -> None:
         """Set (documents, passages) and the time indexed of each named source, in one transaction."""
         with self.db:
             self.db.execute("BEGIN")

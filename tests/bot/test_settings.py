@@ -56,6 +56,7 @@ def test_the_example_config_is_current_and_says_the_defaults(recwarn: pytest.War
     assert not [w for w in recwarn if issubclass(w.category, ConfigDeprecation)]
     defaults = Settings()
     assert example.sources == defaults.sources and example.passage_words == defaults.passage_words
+    assert example.store == defaults.store
     assert example.search == defaults.search
 
 

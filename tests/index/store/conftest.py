@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,5 +17,7 @@ def case(request: pytest.FixtureRequest) -> EngineCase:
 
 
 @pytest.fixture
-def engine(case: EngineCase, tmp_path: Path) -> Engine:
-    return case.make(tmp_path / "store")
+def engine(case: EngineCase, tmp_path: Path) -> Iterator[Engine]:
+    made = case.make(tmp_path / "store")
+    yield made
+    case.drop(made)

@@ -1,8 +1,10 @@
 """The engines the store test suite runs against (`ENGINES`), and the corpus it writes.
 
-Each engine is an `EngineCase`: how to make one in a fresh folder, and how to damage its current state the
-way a failing disk would (None where the engine cannot be damaged from outside). A new engine (Milvus)
-adds one case to `ENGINES`; every test of `test_engine_suite.py` then runs against it too.
+Each engine is an `EngineCase`: how to make one in a fresh folder, how to damage its current state the way
+a failing disk (or a bad hand on the database) would, and how to remove what it keeps outside the folder.
+Every test of `test_engine_suite.py` runs against each case of `ENGINES`: the FAISS engine in the folder,
+and the Milvus engine in one Milvus Lite database shared by the whole session (each test its own index
+name, dropped after the test: starting Milvus Lite costs about a second).
 
 The corpus is small and real in everything but the vectors: passages are cut by the project's cutter,
 events found by its date tagger; the vectors are random unit vectors (the suite tests storage and
@@ -11,9 +13,14 @@ filtering, not embedding), so a passage's own vector finds it first.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +31,8 @@ from index.sources import Document
 from index.store import ChangeSet, DocumentUpdate, Engine
 from index.store.faiss_engine import FaissEngine
 from index.store.generations import Generations
+from index.store.milvus import MilvusEngine
+from index.store.milvus.schema import GENERATION
 from index.store.sqlite_passages import DB
 
 MODEL = "test-model"
@@ -33,8 +42,10 @@ DIM = 16
 @dataclass(frozen=True)
 class EngineCase:
     name: str
-    make: Callable[[Path], Engine]
-    damage: Callable[[Path], None] | None  # damages the current state kept under the folder
+    make: Callable[[Path], Engine]  # a fresh, empty engine for this folder
+    damage: Callable[[Engine], None]  # damages the engine's current state
+    again: Callable[[Engine], Engine]  # another handle on the same store, as another process opens it
+    drop: Callable[[Engine], None] = lambda engine: None  # removes what it keeps outside the folder
 
 
 def flip_bytes_mid_file(path: Path) -> None:
@@ -45,13 +56,48 @@ def flip_bytes_mid_file(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def _damage_faiss(folder: Path) -> None:
-    current = Generations(folder).current()
+def _damage_faiss(engine: Engine) -> None:
+    assert isinstance(engine, FaissEngine)
+    current = Generations(engine.data_dir).current()
     assert current is not None
     flip_bytes_mid_file(next(current.glob(f"seg-*/{DB}")))
 
 
-ENGINES = [EngineCase("faiss", FaissEngine, _damage_faiss)]
+@cache
+def milvus_lite() -> str:
+    """The URI of this test process's Milvus Lite database (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="briefbot-milvus-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return str(folder / "lite.db")
+
+
+def milvus_engine(uri: str | None = None) -> MilvusEngine:
+    """A Milvus engine under a fresh index name, in `uri` (default: the process's Milvus Lite)."""
+    return MilvusEngine(uri or milvus_lite(), f"t{uuid.uuid4().hex[:16]}")
+
+
+def drop_milvus(engine: Engine) -> None:
+    """Drop every collection and the alias of the engine's index."""
+    assert isinstance(engine, MilvusEngine)
+    client = engine.client
+    if engine.index in client.list_aliases().get("aliases", []):
+        client.drop_alias(engine.index)
+    for name in client.list_collections():
+        if name.startswith(f"{engine.index}_"):
+            client.drop_collection(name)
+
+
+def _damage_milvus(engine: Engine) -> None:
+    """Garbage over the generation the index's state names (a hand editing the collection's properties)."""
+    assert isinstance(engine, MilvusEngine)
+    engine.client.alter_collection_properties(engine.index, properties={GENERATION: "\x00garbage"})
+
+
+ENGINES = [
+    EngineCase("faiss", FaissEngine, _damage_faiss, lambda engine: FaissEngine(engine.data_dir)),
+    EngineCase("milvus", lambda folder: milvus_engine(), _damage_milvus,
+               lambda engine: MilvusEngine(engine.uri, engine.index), drop_milvus),
+]
 
 
 TEXTS = {

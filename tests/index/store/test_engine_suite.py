@@ -1,11 +1,15 @@
 """The store test suite: what every engine must do, run against each engine of `engine_cases.ENGINES`.
 
-Writing and reading back, filters inside the dense and keyword searches, change sets applied to a
-previous state, readers keeping their state, one writer at a time, a failed commit changing nothing, and
-damage found at open and cured by a rebuild. Only the interface of `index.store` is used here.
+Writing and reading back, filters inside the dense and keyword searches (names in filters are values, never
+syntax), change sets applied to a previous state, readers keeping their state while commits run in another
+thread, another handle (another process) seeing each commit, one writer at a time, a failed commit
+changing nothing, damage found at open and cured by a rebuild, and the source registry kept with the
+index. Only the interface of `index.store` is used here.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
@@ -242,14 +246,97 @@ def test_another_model_is_refused_with_the_way_out(engine: Engine) -> None:
         engine.open(MODEL, DIM * 2)
 
 
-def test_damage_is_found_at_open_and_a_rebuild_cures_it(engine: Engine, case: EngineCase, tmp_path) -> None:
-    if case.damage is None:
-        pytest.skip(f"the {case.name} engine cannot be damaged from outside")
+def test_damage_is_found_at_open_and_a_rebuild_cures_it(engine: Engine, case: EngineCase) -> None:
     written(engine).close()
-    case.damage(tmp_path / "store")
+    case.damage(engine)
     with pytest.raises(DamagedIndex, match=r"damaged.*briefbot index --rebuild") as caught:
         engine.open(MODEL, DIM)
     assert "\n" not in str(caught.value)
     with engine.writer():
         engine.commit(None, changes(*corpus()))
     assert sorted(engine.open(MODEL, DIM).documents) == ["archive", "budget", "harbour", "storm"]
+
+
+def test_names_in_filters_are_values_never_syntax(engine: Engine) -> None:
+    odd = 'Wire "A" \\ B\nC\'s'
+    others = [u for u in corpus() if u.document.id != "budget"]
+    snapshot = written(engine, *others, update(document("budget", source=odd)))
+    query = corpus()[1].vectors[0]
+    assert set(by_doc(snapshot, snapshot.vectors.search(query, 100, Filter(sources={odd})))) == {"budget"}
+    [found] = snapshot.keywords.search("vote parliament", 100, [Filter(sources={odd.upper()})])
+    assert by_doc(snapshot, found) == ["budget"]
+    for trick in ('port" or source != "', "port' or 1 == 1 or '", 'x"] or born >= 0 or source in ["x',
+                  "port\\", '"'):
+        where = Filter(sources={trick})
+        assert snapshot.vectors.search(query, 100, where) == {}
+        assert snapshot.keywords.search("harbour storm vote", 100, [where]) == [[]]
+
+
+def test_readers_answer_while_commits_run(engine: Engine) -> None:
+    """Readers in threads open the current state and search it while another thread commits change after
+    change: every answer comes whole from the state it was asked of, and nothing fails."""
+    written(engine).close()
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    seen: set[str] = set()
+    query = corpus()[0].vectors[0]
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                snapshot = engine.open(MODEL, DIM)
+                seen.add(snapshot.name)
+                found = snapshot.vectors.search(query, 100)
+                [keyword] = snapshot.keywords.search("harbour storm", 100)
+                assert set(by_doc(snapshot, found)) == set(snapshot.documents)
+                assert set(by_doc(snapshot, keyword)) <= set(snapshot.documents)
+                assert len(snapshot.passages(list(found))) == len(found) == snapshot.count
+                snapshot.close()
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for round_ in range(4):
+            base = engine.open(MODEL, DIM)
+            text = f"Round {round_}: the harbour storm was worse than forecast."
+            with engine.writer():
+                engine.commit(base, changes(update(document("storm", text), seed=round_),
+                                            removed=("budget",) if round_ % 2 else ()))
+            base.close()
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert not failures, failures
+    assert len(seen) >= 2  # the readers saw the states change
+
+
+def test_another_handle_sees_each_commit(engine: Engine, case: EngineCase) -> None:
+    other = case.again(engine)
+    assert other.current() is None
+    written(engine).close()
+    first = other.current()
+    assert first == engine.current() and sorted(other.open(MODEL, DIM).documents) == [
+        "archive", "budget", "harbour", "storm"]
+    with engine.writer():
+        engine.commit(engine.open(MODEL, DIM), changes(removed=("budget",)))
+    assert other.current() not in (None, first)
+    assert "budget" not in other.open(MODEL, DIM).documents
+
+
+def test_the_source_registry_is_kept_with_the_index(engine: Engine, case: EngineCase) -> None:
+    table = engine.source_rows()
+    assert table.rows() == [] and table.row("port") is None
+    assert table.insert("port", "folder", "/data/port", "cli", "2024-06-01T00:00:00+00:00")
+    assert not table.insert("port", "file", "/elsewhere", "cli", "2024-06-02T00:00:00+00:00")
+    assert table.insert("wire", "feed", "https://example.com/feed", "discord:1", "2024-06-03T00:00:00+00:00")
+    table.record_indexed({"port": (2, 5), "gone": (1, 1)}, "2024-06-04T00:00:00+00:00")
+    rows = case.again(engine).source_rows().rows()  # as another process sees it
+    day = "2024-06-0{}T00:00:00+00:00".format
+    assert rows == [("port", "folder", "/data/port", "cli", day(1), day(4), 2, 5),
+                    ("wire", "feed", "https://example.com/feed", "discord:1", day(3), None, 0, 0)]
+    table.delete("port")
+    assert [row[0] for row in case.again(engine).source_rows().rows()] == ["wire"]

@@ -1,0 +1,124 @@
+"""Searches of the Milvus engine: dense (`MilvusVectors`) and BM25 (`MilvusKeywords`), with a `Filter` and
+the snapshot's generation as one Milvus boolean expression, so filters run inside the search.
+
+Keyword search uses Milvus's own BM25 function. Its input is not the raw passage but the project's search
+terms (`index.lexical.terms`: stemmed, stop words dropped, figures like "2+2" kept), each written as one
+token that Milvus's standard tokenizer keeps whole, so both engines score the same terms and a question
+term is known to Milvus exactly when the FAISS engine's vocabulary has it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from pymilvus import MilvusClient
+
+from index.lexical import terms
+from index.store.interface import Filter, StoreError
+from index.store.milvus.client import PAGE, one_of
+from index.store.milvus.schema import HNSW_EF
+
+_PLAIN = re.compile(r"[a-z0-9]{1,40}")
+
+
+def token(term: str) -> str:
+    """One search term as one token of Milvus's standard tokenizer, distinct terms distinct tokens: plain
+    ASCII terms as they are; others as `_x` + the hex of their UTF-8, or `_h` + a hash when that is long."""
+    if _PLAIN.fullmatch(term):
+        return term
+    raw = term.encode("utf-8", "surrogatepass")
+    return f"_x{raw.hex()}" if len(raw) <= 20 else f"_h{hashlib.sha1(raw).hexdigest()[:24]}"
+
+
+def tokens(text: str) -> list[str]:
+    return [token(t) for t in terms(text)]
+
+
+def visible(generation: int) -> str:
+    """Rows that belong to the index at `generation`."""
+    return f"born <= {generation} and died > {generation}"
+
+
+def expression(generation: int, where: Filter | None) -> str:
+    """The rows of `generation` that `where` allows, as a Milvus expression (see `Filter`)."""
+    parts = [visible(generation)]
+    if where is not None:
+        if where.published_by is not None:  # undated articles have day 0: always kept
+            parts.append(f"day <= {where.published_by.toordinal()}")
+        if where.published_between is not None:
+            start, end = where.published_between
+            parts.append(f"day >= {start.toordinal()} and day <= {end.toordinal()}")
+        if where.sources:
+            names = sorted(where.sources)
+            parts.append(f"({one_of('source', names)} or {one_of('publisher', names)})")
+    return " and ".join(parts)
+
+
+class MilvusVectors:
+    """`VectorIndex` over the `vec` field of a passages collection, at one generation."""
+
+    def __init__(self, client: MilvusClient, collection: str, generation: int, dim: int, count: int,
+                 vector_index: str) -> None:
+        self._client, self._collection, self._generation = client, collection, generation
+        self.dim = dim
+        self._count = count
+        self._params = {"metric_type": "IP", "params": {"ef": HNSW_EF} if vector_index == "HNSW" else {}}
+
+    def search(self, query: np.ndarray, n: int, where: Filter | None = None) -> dict[int, float]:
+        n = min(n, self._count, PAGE)
+        if n <= 0:
+            return {}
+        [hits] = self._client.search(
+            self._collection, data=[np.asarray(query, dtype=np.float32).tolist()], anns_field="vec", limit=n,
+            filter=expression(self._generation, where), output_fields=["key"], search_params=self._params)
+        return {int(hit["key"]): float(hit["distance"]) for hit in hits}
+
+    def get(self, keys: Sequence[int]) -> np.ndarray:
+        if not len(keys):
+            return np.empty((0, self.dim), np.float32)
+        found: dict[int, list[float]] = {}
+        for start in range(0, len(keys), PAGE):
+            rows = self._client.get(self._collection, ids=[int(k) for k in keys[start:start + PAGE]],
+                                    output_fields=["vec"])
+            found.update((int(row["key"]), row["vec"]) for row in rows)
+        missing = [k for k in keys if int(k) not in found]
+        if missing:
+            raise StoreError(f"passages {missing[:5]} are missing from {self._collection}; reload the index")
+        return np.array([found[int(k)] for k in keys], dtype=np.float32)
+
+
+class MilvusKeywords:
+    """`KeywordIndex`: Milvus's BM25 over the `terms` field, at one generation."""
+
+    def __init__(self, client: MilvusClient, collection: str, generation: int, count: int) -> None:
+        self._client, self._collection, self._generation = client, collection, generation
+        self._count = count
+
+    def search(self, text: str, n: int, where: Sequence[Filter | None] = (None,)) -> list[list[int]]:
+        query = " ".join(tokens(text))
+        n = min(n, self._count, PAGE)
+        if n <= 0 or not query:
+            return [[] for _ in where]
+        rankings = []
+        for condition in where:
+            [hits] = self._client.search(
+                self._collection, data=[query], anns_field="sparse", limit=n,
+                filter=expression(self._generation, condition), output_fields=["key"],
+                search_params={"metric_type": "BM25"})
+            rankings.append([int(hit["key"]) for hit in hits])
+        return rankings
+
+    def unknown_share(self, text: str) -> float:
+        wanted = tokens(text)
+        if not wanted:
+            return 0.0
+        distinct = sorted(set(wanted))
+        # One search of each distinct term in one call: a term no passage holds finds nothing.
+        found = self._client.search(self._collection, data=distinct, anns_field="sparse", limit=1,
+                                    filter=visible(self._generation), output_fields=["key"],
+                                    search_params={"metric_type": "BM25"})
+        known = {term for term, hits in zip(distinct, found, strict=True) if hits}
+        return sum(t not in known for t in wanted) / len(wanted)
