@@ -1,19 +1,23 @@
-"""Query latency per stage against the floor (query embed + flat search), memory, cold start; in one run.
+"""Query latency of every query path against the floor (query embed + flat search), interleaved, in one run.
 
-For each `--sizes` N, a store generation of N passages is committed through the FAISS engine's interface:
-real corpus articles cut by the project's cutter (SQLite rows and the BM25 index are real text), and
-vectors that are the real vectors of the quality pool (bench/quality.py) tiled and perturbed to N (so the
-dense side beyond the pool's size is synthetic; the FAISS type is the one `index_kind(N)` chooses).
-Generations are cached in $BRIEFBOT_BENCH_CACHE and reused.
+For each `--sizes` N, a store of N passages (`common.bench_engine`): real corpus articles with their real
+publication dates and publishers, cut by the project's cutter (SQLite rows and BM25 are real text), and the
+quality pool's real vectors tiled and perturbed to N (the dense side beyond 24k passages is synthetic;
+beyond the corpus's ~660k passages, articles repeat under new ids). The FAISS type is the engine's choice.
 
-Per question (103 RealTime QA + seed questions, `--repeat` rounds): `Searcher.ask` stage timings (embed,
-dense, lexical, fuse) + render (`bot.cli.text.answer_text` and `bot.render.answer_embed`) + bm25s's own
-`retrieve` on the same question (`lexical:bm25s_retrieve`: the lexical stage before `top_rows`); the floor
-is `encode_query` + a flat `IndexFlatIP.search` over the same N vectors, in a pass of its own. Cold start:
-a fresh interpreter imports the CLI and the Discord bot, loads the model and opens the index. Batched
-queries: the questions' embedding one by one against all in one call.
+Query paths (`Searcher.ask`, every stage: embed, dense, BM25, fusion, quoting):
+  today      every question asked today: no filter
+  as-of      the 103 RealTime QA questions asked on their quiz date, the cut-off only (window weight 0)
+  window     the same with the question's time window ("this week") ranked too, as the bot asks (66 of 103
+             name one; `window*` counts only those)
+  source:X   every question asked today of one publisher only (`pick_sources`: the largest, the one nearest
+             3% of the articles, and the smallest)
+The floor, per question: `encode_query` + an exact `IndexFlatIP` search over the same N vectors (FAISS on one
+thread, as in the query path). Every round asks each question on the floor and on every path, in an order
+rotated per question, so load changes hit all alike. Recall: the dense candidates each filtered path
+returns against exact search over the rows its filter allows (numpy over the stored vectors).
 
-Usage: python bench/query.py [--sizes 20000 100000] [--repeat 3] [--no-cold]
+Usage: python bench/query.py [--sizes 100000 1000000] [--repeat 3] [--no-cold]
 """
 
 from __future__ import annotations
@@ -24,76 +28,35 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import date
 
+import numpy as np
 from common import (
-    CACHE,
     ROOT,
     Timer,
-    corpus_passages,
+    bench_engine,
     current_rss_mb,
     emit,
+    load_average,
     percentile,
     questions,
     seed_questions,
 )
-from faiss_scale import base_vectors, tiled
 
 from index.embed import shared_embedder
-from index.lexical import terms
-from index.search import Searcher
-from index.store import ChangeSet, DocumentUpdate
-from index.store.faiss_engine import FaissEngine, FaissSnapshot
-from index.store.faiss_vectors import one_faiss_thread, vector_index
-
-MAX_WORDS = 80
+from index.question_time import question_window
+from index.search import Searcher, SearchSettings
+from index.store import Filter
+from index.store.faiss_vectors import one_faiss_thread
 
 
-def bench_store(n: int, embedder) -> tuple[FaissSnapshot, object]:
-    folder = CACHE / f"query-{n}"
-    engine = FaissEngine(folder)
-    if engine.current() is None:
-        texts, owners = corpus_passages(MAX_WORDS)
-        if n > len(texts):
-            raise SystemExit(f"the corpus has {len(texts)} passages of {MAX_WORDS} words; --sizes up to that")
-        from index.clean import clean
-        from index.passages import make_passages
-        from index.sources import Document
-
-        wanted = set(owners[:n])
-        documents: list[tuple[Document, list]] = []
-        total = 0
-        from common import records
-        for r in records():
-            if r["doc_id"] not in wanted or total >= n:
-                continue
-            doc = Document(r["doc_id"], "rtqa", r.get("title") or r["doc_id"], r.get("domain") or "rtqa",
-                           None, r.get("url"), clean(r["text"]))
-            passages = make_passages(doc.id, doc.text, MAX_WORDS)[: n - total]
-            documents.append((doc, passages))
-            total += len(passages)
-        meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(MAX_WORDS),
-                "bench": "vectors tiled from the quality pool"}
-        vectors = tiled(base_vectors(), total)
-        put, start = [], 0
-        for doc, passages in documents:
-            put.append(DocumentUpdate(doc, passages, vectors[start:start + len(passages)]))
-            start += len(passages)
-        with engine.writer():
-            engine.commit(None, ChangeSet(meta, put))
-    return engine.open(embedder.name, embedder.dim), folder
-
-
-def bm25s_retrieve_ms(searcher: Searcher, question: str) -> float:
-    """The lexical stage as it was before `index.lexical.top_rows`: bm25s's own `retrieve` (top-k by
-    `np.argpartition` over every passage's score), timed on the same question for comparison."""
-    bm25 = searcher.store.keywords.segments[0].retriever
-    tokens = [t for t in terms(question) if t in bm25.vocab_dict]
-    with Timer() as t:
-        if tokens:
-            bm25.retrieve([tokens], k=min(searcher.settings.candidates, searcher.store.count),
-                          show_progress=False, n_threads=1)
-    return t.seconds * 1000
+def pick_sources(store) -> dict[str, str]:
+    """Publishers of the store to filter by: the largest, the one nearest 3% of the articles, the smallest."""
+    counts = Counter(info.publisher for info in store.documents.values())
+    ordered = counts.most_common()
+    small = min(ordered[1:-1] or ordered, key=lambda item: abs(item[1] - 0.03 * len(store.documents)))
+    return {"big": ordered[0][0], "small": small[0], "tiny": ordered[-1][0]}
 
 
 def renderers():
@@ -113,7 +76,6 @@ import bot.cli, bot.client  # noqa: F401,E401  (the front ends' imports: CLI and
 from index.library import Library
 t1 = time.perf_counter()
 from index.embed import shared_embedder
-from index.lexical import terms
 shared_embedder()
 t2 = time.perf_counter()
 library = Library(Path({data!r}))
@@ -137,102 +99,131 @@ def cold_start(folder) -> dict:
     return {k: round(v, 2) for k, v in {**figures, "process_wall_s": wall}.items()}
 
 
-def batched_embedding(embedder, texts: list[str], rounds: int) -> dict[str, float]:
-    """Mean embedding time per question, one call per question against all questions in one call (the
-    gain a batch of queries could bring), best of `rounds`."""
-    one, batch = [], []
-    for _ in range(rounds):
-        with Timer() as t:
-            for text in texts:
-                embedder.encode_query(text)
-        one.append(t.seconds * 1000 / len(texts))
-        with Timer() as t:
-            embedder.encode(texts)
-        batch.append(t.seconds * 1000 / len(texts))
-    return {"one_by_one": round(min(one), 2), "one_batch": round(min(batch), 2), "questions": len(texts)}
+def stored_vectors(store) -> np.ndarray:
+    """A zero-copy view of every segment's stored vectors, by key (the bench stores are one segment)."""
+    import faiss
+
+    [segment] = store.vectors.segments
+    flat = segment._flat
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d), flat
+
+
+def dense_recall(store, vectors: np.ndarray, query: np.ndarray, where: Filter | None, n: int = 10) -> float:
+    """Share of the exact top `n` (numpy over the rows `where` allows) that the store's dense search finds."""
+    [allowed] = store.vectors._allowed(where)
+    rows = np.arange(len(vectors)) if allowed is None else np.flatnonzero(allowed.mask)
+    if not len(rows):
+        return 1.0
+    scores = vectors[rows] @ query
+    exact = set(rows[np.argsort(-scores, kind="stable")[:n]].tolist())
+    found = set(list(store.vectors.search(query, n, where))[:n])
+    return len(exact & found) / len(exact)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cold", action="store_true")
     args = parser.parse_args()
 
     embedder = shared_embedder()
-    # Quiz questions are asked on their quiz date, as RealTime QA asked them: "this week" then names a week
-    # of the corpus, so the time-window rankings run too. Seed questions are asked today.
-    qs = [(q["question"], date(*map(int, q["question_date"].split("/")))) for q in questions()]
-    qs += [(q["question"], None) for q in seed_questions()]
+    quiz = [(q["question"], date(*map(int, q["question_date"].split("/")))) for q in questions()]
+    everyone = [q for q, _ in quiz] + [q["question"] for q in seed_questions()]
+    named = {q for q, day in quiz if question_window(q, day) is not None}
     render = renderers()
     results, rows = [], []
     for n in args.sizes:
         rss_before = current_rss_mb()
-        store, folder = bench_store(n, embedder)
-        searcher = Searcher(store, embedder)
+        engine = bench_engine(n, embedder)
+        store = engine.open(embedder.name, embedder.dim)
         rss_loaded = current_rss_mb()
-        index = store.vectors.segments[0].index
-        flat = index if store.vectors.kind == "flat" else \
-            vector_index(index.reconstruct_n(0, store.count), "flat")
+        searchers = {"default": Searcher(store, embedder),
+                     "cut-off": Searcher(store, embedder, SearchSettings(window_weight=0))}
+        vectors, flat = stored_vectors(store)
+        sources = pick_sources(store)
+        # (path, question, as_of, sources, searcher) for every measured ask.
+        asks = [("today", q, None, None, "default") for q in everyone]
+        asks += [("as-of", q, day, None, "cut-off") for q, day in quiz]
+        asks += [("window", q, day, None, "default") for q, day in quiz]
+        asks += [(f"source:{size}", q, None, {name}, "default")
+                 for size, name in sources.items() for q in everyone]
+        by_question: dict[str, list] = {}
+        for entry in asks:
+            by_question.setdefault(entry[1], []).append(entry)
+        for q, day in quiz[:3]:  # warm-up
+            searchers["default"].ask(q, as_of=day)
         stages: dict[str, list[float]] = {}
         floor: list[float] = []
-        searcher.ask(qs[0][0], as_of=qs[0][1])  # warm-up; reads the publication dates a time window needs
-        for _ in range(args.repeat):
-            for q, as_of in qs:
-                answer = searcher.ask(q, as_of=as_of)
-                timings = dict(answer.timings_ms)
-                for name, fn in render.items():
-                    with Timer() as t:
-                        fn(answer)
-                    timings[f"render:{name}"] = t.seconds * 1000
-                timings["total+render"] = timings["total"] + timings["render:answer_text"]
-                timings["lexical:bm25s_retrieve"] = bm25s_retrieve_ms(searcher, q)
-                for stage, ms in timings.items():
-                    stages.setdefault(stage, []).append(ms)
-        # The floor in its own pass, so that its flat search never precedes a measured query. FAISS on one
-        # thread, as in the query path: after the encoder, that is 3x faster than on two.
-        for _ in range(args.repeat):
-            for q, _as_of in qs:
-                with Timer() as t, one_faiss_thread():
-                    vector = embedder.encode_query(q)
-                    flat.search(vector[None, :], searcher.settings.k)
-                floor.append(t.seconds * 1000)
-        disk = {p.name: sum(f.stat().st_size for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
-                for p in store.folder.iterdir()}
-        figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2)}
-                   for s, v in stages.items()}
+        started = time.perf_counter()
+        loads = [load_average()]
+        for round_ in range(args.repeat):
+            for number, (question, entries) in enumerate(by_question.items()):
+                work = [("floor", question, None, None, None), *entries]
+                shift = (number + round_) % len(work)
+                for path, q, as_of, sources, which in work[shift:] + work[:shift]:
+                    if path == "floor":
+                        with Timer() as t, one_faiss_thread():
+                            flat.search(embedder.encode_query(q)[None, :], searchers["default"].settings.k)
+                        floor.append(t.seconds * 1000)
+                        continue
+                    answer = searchers[which].ask(q, as_of=as_of, sources=sources)
+                    stages.setdefault(path, []).append(answer.timings_ms["total"])
+                    if path == "window" and q in named:
+                        stages.setdefault("window*", []).append(answer.timings_ms["total"])
+                    if path == "today":
+                        for stage, ms in answer.timings_ms.items():
+                            stages.setdefault(f"today:{stage}", []).append(ms)
+                        for name, fn in render.items():
+                            with Timer() as t:
+                                fn(answer)
+                            stages.setdefault(f"render:{name}", []).append(t.seconds * 1000)
+            loads.append(load_average())
+        seconds = time.perf_counter() - started
+        # Exactness of the dense candidates under each filter (against numpy over the allowed rows).
+        recall: dict[str, list[float]] = {}
+        for q, day in quiz:
+            vector = embedder.encode_query(q)
+            checks = {"today": Filter(published_by=date.today()), "as-of": Filter(published_by=day)}
+            window = question_window(q, day)
+            if window is not None:
+                checks["window"] = Filter(published_between=(window.start, window.end))
+            checks.update({f"source:{size}": Filter(sources={name}) for size, name in sources.items()})
+            for path, where in checks.items():
+                recall.setdefault(path, []).append(dense_recall(store, vectors, vector, where))
         floor_fig = {"p50": round(percentile(floor, 50), 2), "p99": round(percentile(floor, 99), 2)}
+        figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2), "asks": len(v)}
+                   for s, v in stages.items()}
+        paths = ["today", "as-of", "window", "window*", *(f"source:{s}" for s in sources)]
+        ratios = {p: {"p50": round(figures[p]["p50"] / floor_fig["p50"], 3),
+                      "p99": round(figures[p]["p99"] / floor_fig["p99"], 3)} for p in paths}
+        allowed = {f"source:{s}": store.vectors._allowed(Filter(sources={name}))[0].count
+                   for s, name in sources.items()}
         entry = {
-            "passages": n, "faiss": store.meta.get("faiss"), "encoder": embedder.backend,
-            "questions": len(qs), "rounds": args.repeat,
-            "stages_ms": figures, "floor_ms": floor_fig,
-            "total_over_floor_p50": round(figures["total"]["p50"] / floor_fig["p50"], 3),
-            "total+render_over_floor_p50": round(figures["total+render"]["p50"] / floor_fig["p50"], 3),
-            "memory": {"rss_loaded_mb": round(rss_loaded - rss_before, 1),
-                       "rss_per_passage_bytes": round((rss_loaded - rss_before) * 2**20 / n),
-                       "disk_bytes_per_passage": {k: round(v / n) for k, v in disk.items()}},
+            "passages": store.count, "faiss": store.meta.get("faiss"), "encoder": embedder.backend,
+            "rounds": args.repeat, "seconds": round(seconds, 1), "load_avg_1m": loads,
+            "paths_ms": {p: figures[p] for p in paths}, "floor_ms": floor_fig, "over_floor": ratios,
+            "targets_met": {p: r["p50"] <= 1.3 and r["p99"] <= 1.5 for p, r in ratios.items()},
+            "stages_today_ms": {s: v for s, v in figures.items() if ":" in s and not s.startswith("source")},
+            "dense_recall_at_10": {p: round(float(np.mean(v)), 4) for p, v in recall.items()},
+            "sources": sources, "source_passages": allowed,
+            "memory": {"rss_loaded_mb": round(rss_loaded - rss_before, 1)},
         }
         if not args.no_cold:
-            entry["cold_start"] = cold_start(folder)
+            entry["cold_start"] = cold_start(engine.data_dir)
         results.append(entry)
-        for stage in ["embed", "dense", "lexical", "lexical:bm25s_retrieve", "fuse", "render:answer_text",
-                      "render:answer_embed", "total", "total+render"]:
-            if stage in figures:
-                rows.append([n, stage, figures[stage]["p50"], figures[stage]["p99"], ""])
-        rows.append([n, "floor (embed + flat search)", floor_fig["p50"], floor_fig["p99"],
-                     f"total/floor {entry['total_over_floor_p50']}"])
-        if "ready_s" in entry.get("cold_start", {}):
-            rows.append([n, "cold start (import+model+index)", entry["cold_start"]["ready_s"] * 1000, "", ""])
+        for p in paths:
+            rows.append([n, p, figures[p]["p50"], figures[p]["p99"], ratios[p]["p50"], ratios[p]["p99"],
+                         entry["dense_recall_at_10"].get(p.rstrip("*"), "")])
+        rows.append([n, "floor (embed + flat search)", floor_fig["p50"], floor_fig["p99"], 1.0, 1.0, ""])
         store.close()
-        del searcher, flat
-    batching = batched_embedding(embedder, [q for q, _ in qs], args.repeat)
-    rows.append(["-", "embed per question, one by one / in one batch", batching["one_by_one"],
-                 batching["one_batch"], "batched queries"])
     emit({"note": "vectors beyond the quality pool are tiled, perturbed copies (synthetic dense side); "
-                  "texts, SQLite and BM25 are real corpus passages", "results": results,
-          "embed_per_question_ms": batching},
-         "Query latency (ms) per stage vs floor", ["passages", "stage", "p50 ms", "p99 ms", "note"], rows)
+                  "texts, dates, publishers, SQLite and BM25 are real corpus articles (repeated beyond ~660k "
+                  "passages)",
+          "results": results},
+         "Query paths vs floor (ms; ratios p50 and p99 to the floor's)",
+         ["passages", "path", "p50 ms", "p99 ms", "p50/floor", "p99/floor", "dense recall@10"], rows)
 
 
 if __name__ == "__main__":
