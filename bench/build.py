@@ -8,7 +8,16 @@
    SQLite + FAISS + BM25, swap the generation.
 4. unchanged: `Library.reindex()` again on the same source: nothing to embed, nothing written.
 
-Usage: python bench/build.py [--docs 200]
+`--incremental N [N ...]`: changes to a store of N passages (`common.bench_engine`: real articles, dates
+and publishers, tiled vectors), each step on the state the previous left, in one process that has the
+store open (as the bot has): add 1, 100 and 1,000 articles (not in the store: later corpus articles, or
+copies under new ids) and remove a source of 1,000 articles, each an engine commit, then a reopen (the
+snapshot the searcher swaps to), the merge the policy asks for (if any), and the end-to-end `build()` of
+the whole document list plus one new article with the real encoder (its passages embedded). For each step:
+passages written, segments, whether the largest segment's files were rewritten (a full FAISS/BM25
+rebuild) or linked. Reference: a full rewrite of the same store (what every commit cost before).
+
+Usage: python bench/build.py [--docs 200] | [--incremental 100000 1000000]
 """
 
 from __future__ import annotations
@@ -33,7 +42,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=200, help="corpus articles to index")
+    parser.add_argument("--incremental", type=int, nargs="+", metavar="PASSAGES",
+                        help="measure changes to stores of these sizes instead")
     args = parser.parse_args()
+    if args.incremental:
+        incremental(args.incremental)
+        return
 
     folder = CACHE / f"build-{args.docs}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -91,6 +105,112 @@ def main() -> None:
            round(torch_raw / backend_raw, 3)],
           ["full build (reindex --rebuild)", full.seconds, build_rate, out["build_vs_raw"]],
           ["unchanged re-index", unchanged.seconds, "-", f"{out['full_over_unchanged']}x faster"]])
+
+
+def _largest_files(snapshot) -> dict[str, int]:
+    """Inodes of the files of the snapshot's largest segment (the same inodes: linked, not rewritten)."""
+    largest = max(snapshot.state.parts, key=lambda part: part.count).name
+    return {str(p.relative_to(snapshot.folder)): p.stat().st_ino
+            for p in (snapshot.folder / largest).rglob("*") if p.is_file()}
+
+
+def incremental(sizes: list[int]) -> None:
+    import re
+    import subprocess
+    from dataclasses import replace
+
+    from common import bench_engine, load_average, tiled_documents
+    from faiss_scale import base_vectors, tiled
+
+    from index.build import build
+    from index.passages import Passage, make_passages
+    from index.store import ChangeSet, DocumentUpdate
+    from index.store.faiss_engine import FaissEngine
+
+    embedder = shared_embedder()
+    embedder.encode(["warm up the model"] * 8)
+    base = base_vectors()
+    results, rows = [], []
+    for n in sizes:
+        source_engine = bench_engine(n, embedder)
+        scratch = CACHE / f"incremental-{n}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        # Hard links are safe: the engine never changes a file once written.
+        subprocess.run(["cp", "-al", str(source_engine.data_dir), str(scratch)], check=True)
+        engine = FaissEngine(scratch)
+        with Timer() as opened:
+            snapshot = engine.open(embedder.name, embedder.dim)
+        meta = dict(snapshot.state.meta)
+        present = set(snapshot.documents)
+        stored = tiled_documents(n, 80)
+        # New articles: later corpus articles when the store holds the first ones, else copies under new ids.
+        fresh = [(d, p) for d, p in tiled_documents(n + 60_000, 80)[len(stored):] if d.id not in present]
+        if len(fresh) < 1101:
+            fresh = [(replace(d, id=f"{d.id}#new", source="new"),
+                      [Passage(f"{x.id}#new", f"{d.id}#new", x.start, x.end, x.text, x.sentences) for x in p])
+                     for d, p in stored[:1101]]
+        vectors = tiled(base, sum(len(p) for _, p in fresh[:1101]), seed=11)
+        puts, start = [], 0
+        for doc, passages in fresh[:1101]:
+            puts.append(DocumentUpdate(doc, passages, vectors[start:start + len(passages)]))
+            start += len(passages)
+        removed_source = "part-01"  # 1,000 articles (common.corpus_documents)
+        steps = [("add 1 article", ChangeSet(meta, puts[:1])),
+                 ("add 100 articles", ChangeSet(meta, puts[1:101])),
+                 ("add 1,000 articles", ChangeSet(meta, puts[101:1101])),
+                 (f"remove source {removed_source}", ChangeSet(meta, (), frozenset(
+                     d.id for d, _ in stored if d.source == removed_source)))]
+        entry = {"passages": snapshot.count, "open_s": round(opened.seconds, 2), "steps": {}}
+        main_files = _largest_files(snapshot)
+        for name, change in steps:
+            loads = load_average()
+            with engine.writer(), Timer() as committed:
+                engine.commit(snapshot, change)
+            with Timer() as reopened:
+                fresh_snapshot = engine.open(embedder.name, embedder.dim)
+            snapshot.close()
+            snapshot = fresh_snapshot
+            with engine.writer(), Timer() as merged:
+                merge = engine.merge(snapshot)
+            if merge is not None:
+                snapshot.close()
+                snapshot = engine.open(embedder.name, embedder.dim)
+            written = sum(len(u.passages) for u in change.put)
+            entry["steps"][name] = {
+                "commit_s": round(committed.seconds, 3), "reopen_s": round(reopened.seconds, 3),
+                "merge": merge is not None, "merge_s": round(merged.seconds, 3),
+                "passages_written": written, "documents_removed": len(change.removed),
+                "segments": len(snapshot.segments),
+                "largest_segment_rewritten": _largest_files(snapshot) != main_files, "load_avg_1m": loads}
+            rows.append([n, name, committed.seconds, reopened.seconds, written, len(snapshot.segments),
+                         "yes" if _largest_files(snapshot) != main_files else "no (linked)"])
+        # End to end: the whole document list (as a reindex reads it) plus one new article, real encoder.
+        # Every sentence reworded, so that no passage text is in the store (its vectors cannot be reused).
+        article = fresh[-1][0]
+        reworded = re.sub(r"\.(\s)", r" indeed.\1", article.text)
+        article = replace(article, id=f"{article.id}#e2e", text=reworded)
+        documents = [*snapshot_documents(snapshot, stored, set(steps[3][1].removed), puts[:1101]), article]
+        new_texts = [p.text for p in make_passages(article.id, article.text, 80)]
+        with Timer() as embedded:
+            embedder.encode(new_texts)
+        snapshot.close()
+        with Timer() as end_to_end:
+            report = build(engine, documents, embedder)
+        entry["build_add_1"] = {"seconds": round(end_to_end.seconds, 2), "embedded": report.embedded,
+                                "embedding_alone_s": round(embedded.seconds, 2),
+                                "without_embedding_s": round(end_to_end.seconds - embedded.seconds, 2)}
+        rows.append([n, "build(): all documents + 1 new (real encoder)", end_to_end.seconds, "",
+                     report.embedded, "", f"embedding alone {embedded.seconds:.2f} s"])
+        results.append(entry)
+        shutil.rmtree(scratch, ignore_errors=True)
+    emit({"results": results}, "Incremental changes (s)",
+         ["passages", "step", "commit s", "reopen s", "passages written", "segments", "largest rewritten"],
+         rows)
+
+
+def snapshot_documents(snapshot, stored, removed: set[str], puts) -> list:
+    """The documents a reindex would read now: the store's, less the removed source, plus those added."""
+    return [d for d, _ in stored if d.id not in removed] + [u.document for u in puts]
 
 
 if __name__ == "__main__":
