@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import version
@@ -172,7 +173,8 @@ ENCODERS: dict[str, Callable[[], TorchEncoder | OnnxEncoder]] = {"onnx": OnnxEnc
 
 
 class Embedder:
-    """Loads the model once; counts the texts it encodes so tests can see what was (re-)embedded."""
+    """Loads the model once, when it first encodes (an index build that finds nothing new to embed never
+    loads it); counts the texts it encodes so tests can see what was (re-)embedded."""
 
     name = MODEL_NAME
 
@@ -180,14 +182,34 @@ class Embedder:
         self.backend = backend or os.environ.get("BRIEFBOT_ENCODER", "onnx")
         if self.backend not in ENCODERS:
             raise ValueError(f"unknown encoder backend {self.backend!r} ({' or '.join(ENCODERS)})")
-        self.encoder = ENCODERS[self.backend]()
-        self.dim = self.encoder.dim
+        # The packaged model's own configuration says its size without loading it.
+        config = json.loads((model_folder() / "config.json").read_text(encoding="utf-8"))
+        self.dim = int(config["hidden_size"])
         self.batch_size = batch_size
         self.encoded = 0
+        self._encoder: TorchEncoder | OnnxEncoder | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def encoder(self) -> TorchEncoder | OnnxEncoder:
+        with self._loading:
+            if self._encoder is None:
+                self._encoder = ENCODERS[self.backend]()
+            return self._encoder
+
+    @encoder.setter
+    def encoder(self, encoder: TorchEncoder | OnnxEncoder) -> None:
+        self._encoder = encoder
+
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed `texts` in batches; `progress(n)` is called with the count done after each batch."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
         # Longest first over *all* texts, as `model.encode` does within one call: batches of similar length
         # need little padding (in file order, batches cost up to 1.4x more). Vectors go back in input order.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))

@@ -24,3 +24,17 @@ def test_reindex_only_some_sources(tmp_path: Path) -> None:
                      "two": "The mountain railway closes for the winter."}
     with pytest.raises(RegistryError, match="no source named nope"):
         library.reindex(only={"nope"})
+
+
+def test_an_unchanged_reindex_never_loads_the_model(seed_library: Library, tmp_path: Path) -> None:
+    import shutil
+
+    from index.embed import Embedder
+    from tests.conftest import SEEDS
+
+    shutil.copytree(seed_library.data_dir, tmp_path / "data")
+    library = Library(tmp_path / "data", default_sources=[SEEDS], embedder_factory=Embedder)
+    report = library.reindex().report
+    assert (report.generation, report.embedded) == (None, 0)
+    assert not library.embedder.loaded
+    assert library.ask("When will Putin travel to North Korea?").answered and library.embedder.loaded
