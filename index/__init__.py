@@ -22,6 +22,7 @@ _PUBLIC = {
     "index.store": ("DocumentInfo", "NoIndex", "StoreError", "StoreWriteError", "explain_os_error",
                     "os_error_message"),
     "index.store.engines": ("StoreSettings",),
+    "index.store.migrate": ("Copied",),
     "index.registry": ("KINDS", "RegistryError", "SourceEntry", "check_source_name", "now"),
     "index.sources": ("READABLE_SUFFIXES", "Document", "SourceError"),
     "index.feeds": ("WEB_KINDS",),

@@ -26,6 +26,7 @@ from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
 from index.store import NoIndex, Snapshot, StoreError
 from index.store.engines import StoreSettings, open_engine
+from index.store.migrate import Copied, copy_index
 from index.timeline import Timeline, build_timeline
 
 
@@ -124,6 +125,13 @@ class Library:
         retired, self._retired = self._retired, old
         if retired is not None:
             retired.store.close()
+
+    def migrate(self, to: StoreSettings) -> Copied:
+        """Copy the current index and the source registry into the engine `to` names (replacing the index it
+        held), without re-embedding anything; this library's own index is left as it is."""
+        with self._update_lock:
+            target = open_engine(to, self.data_dir)
+            return copy_index(self.engine, target, self.embedder.name, self.embedder.dim)
 
     def ask(self, question: str, k: int | None = None, sources: set[str] | None = None,
             as_of: date | None = None) -> Answer:

@@ -94,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     run = command("run", "start the Discord bot (token: $DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync the slash commands at start-up")
 
+    migrate = command("migrate", "copy the index and its sources to the other store engine (no re-embedding)")
+    migrate.add_argument("--to", choices=("milvus", "faiss"), required=True,
+                         help="milvus: from the data dir's FAISS index into Milvus ([store] uri and "
+                              "collection); faiss: back from Milvus into the data dir")
+    migrate.add_argument("--uri", help="the Milvus to use instead of [store] uri (a path ending in .db runs "
+                         "Milvus Lite; or http://host:19530)")
+    migrate.add_argument("--collection", help="the index's name in Milvus instead of [store] collection")
+
     command("commands", "print the slash commands (--json: the payload as synced)")
 
     sync = command("sync", "sync the slash commands to Discord")

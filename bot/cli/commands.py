@@ -22,8 +22,10 @@ from bot.cli.text import (
     answer_text,
     commands_text,
     emit,
+    migrate_text,
     progress_bar,
     sources_text,
+    store_text,
     timeline_text,
     update_text,
     warn,
@@ -123,6 +125,22 @@ def _ask_lines(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the index between the data dir's FAISS engine and Milvus ([store], or --uri/--collection)."""
+    given = {key: value for key, value in (("uri", args.uri), ("collection", args.collection)) if value}
+    stores = {engine: settings.store.model_copy(update={**given, "engine": engine})
+              for engine in ("faiss", "milvus")}
+    source, target = stores["faiss" if args.to == "milvus" else "milvus"], stores[args.to]
+    library = open_library(settings.model_copy(update={"store": source}))
+    start = time.perf_counter()
+    copied = library.migrate(target.to_settings())
+    where = {engine: store_text(store.to_settings(), settings.data_dir) for engine, store in stores.items()}
+    emit(args.json, {"from": where[source.engine], "to": where[args.to], **asdict(copied),
+                     "seconds": round(time.perf_counter() - start, 1)},
+         migrate_text(copied, where[source.engine], where[args.to], args.to))
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     entries = open_library(settings).sources()
     emit(args.json, [e.__dict__ for e in entries], sources_text(entries))
@@ -215,5 +233,5 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "source add": cmd_source_add,
     "source remove": cmd_source_remove, "refresh": cmd_refresh, "timeline": cmd_timeline,
-    "timex": cmd_timex, "run": cmd_run, "commands": cmd_commands, "sync": cmd_sync,
+    "timex": cmd_timex, "migrate": cmd_migrate, "run": cmd_run, "commands": cmd_commands, "sync": cmd_sync,
 }

@@ -10,9 +10,20 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from index import Answer, Progress, ReindexResult, SourceEntry, Timeline, citation, human_date
+from index import (
+    Answer,
+    Copied,
+    Progress,
+    ReindexResult,
+    SourceEntry,
+    StoreSettings,
+    Timeline,
+    citation,
+    human_date,
+)
 
 
 def emit(as_json: bool, data: object, text: str) -> None:
@@ -107,3 +118,16 @@ def quoted(text: str) -> str:
 def commands_text(payload: list[dict[str, Any]]) -> str:
     """The slash commands, one line each."""
     return "\n".join(f"/{c['name']:<10} {c['description']}" for c in payload)
+
+
+def store_text(store: StoreSettings, data_dir: Path) -> str:
+    """Where an engine keeps the index, for people."""
+    if store.engine == "faiss":
+        return f"the FAISS index in {data_dir}"
+    return f"the Milvus index {store.collection!r} at {store.milvus_uri(data_dir)}"
+
+
+def migrate_text(copied: Copied, source: str, target: str, engine: str) -> str:
+    return (f"copied {copied.documents} documents ({copied.passages} passages, nothing re-embedded) and "
+            f"{copied.sources} sources from {source} to {target}.\nTo answer from it, set engine = "
+            f'"{engine}" in the [store] section of the config (docs/deploy.md).')

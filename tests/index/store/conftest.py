@@ -1,4 +1,5 @@
-"""Fixtures of the store test suite: `engine`, one per engine in `engine_cases.ENGINES`."""
+"""Fixtures of the store tests: `engine`, one per engine in `engine_cases.ENGINES`; `milvus`, a Milvus
+engine alone (in the session's Milvus Lite, its collections dropped after the test)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from index.store import Engine
-from tests.index.store.engine_cases import ENGINES, EngineCase
+from index.store.milvus import MilvusEngine
+from tests.index.store.engine_cases import ENGINES, EngineCase, drop_milvus, milvus_engine
 
 
 @pytest.fixture(params=ENGINES, ids=[case.name for case in ENGINES])
@@ -21,3 +23,10 @@ def engine(case: EngineCase, tmp_path: Path) -> Iterator[Engine]:
     made = case.make(tmp_path / "store")
     yield made
     case.drop(made)
+
+
+@pytest.fixture
+def milvus() -> Iterator[MilvusEngine]:
+    made = milvus_engine()
+    yield made
+    drop_milvus(made)

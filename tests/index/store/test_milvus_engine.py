@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -37,17 +36,13 @@ from tests.index.store.engine_cases import (
     changes,
     corpus,
     document,
-    drop_milvus,
-    milvus_engine,
     update,
 )
 
 
 @pytest.fixture
-def engine() -> Iterator[MilvusEngine]:
-    made = milvus_engine()
-    yield made
-    drop_milvus(made)
+def engine(milvus: MilvusEngine) -> MilvusEngine:
+    return milvus
 
 
 def commit(engine: MilvusEngine, *updates, removed: tuple[str, ...] = (), rebuild: bool = False) -> str:
