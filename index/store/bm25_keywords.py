@@ -114,6 +114,15 @@ class Bm25Keywords:
         wanted = terms(text)
         return (len(wanted) - len(self._known(wanted))) / max(1, len(wanted))
 
+    def rarity(self, terms: Sequence[str]) -> dict[str, float]:
+        rarity = {}
+        for term in terms:
+            frequency = sum(int(segment.frequency[segment.vocabulary[term]]) for segment in self.segments
+                            if term in segment.vocabulary)
+            if frequency:
+                rarity[term] = float(idf(frequency, self.count))
+        return rarity
+
     def _known(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if any(t in s.vocabulary for s in self.segments)]
 

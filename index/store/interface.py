@@ -222,6 +222,11 @@ class KeywordIndex(Protocol):
         """The share of `text`'s search terms that no passage contains (0 when it has none)."""
         ...
 
+    def rarity(self, terms: Sequence[str]) -> dict[str, float]:
+        """The inverse document frequency (BM25's) of each of these search terms (`index.lexical.terms`)
+        that some passage contains; a term no passage contains is left out."""
+        ...
+
 
 @runtime_checkable
 class Snapshot(PassageStore, Protocol):

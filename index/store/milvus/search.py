@@ -22,6 +22,7 @@ from index.store.milvus.client import PAGE, one_of
 from index.store.milvus.schema import HNSW_EF
 
 _PLAIN = re.compile(r"[a-z0-9]{1,40}")
+RARITY_DEPTH = 1000  # passages counted per term for its rarity
 
 
 def token(term: str) -> str:
@@ -122,3 +123,16 @@ class MilvusKeywords:
                                     search_params={"metric_type": "BM25"})
         known = {term for term, hits in zip(distinct, found, strict=True) if hits}
         return sum(t not in known for t in wanted) / len(wanted)
+
+    def rarity(self, terms: Sequence[str]) -> dict[str, float]:
+        distinct = sorted(set(terms))
+        if not distinct or not self._count:
+            return {}
+        # The passages holding each term, counted by one search of each term in one call. Counts are capped
+        # at RARITY_DEPTH: a term that common is common either way, its rarity near the floor.
+        depth = min(self._count, RARITY_DEPTH)
+        found = self._client.search(self._collection, data=[token(t) for t in distinct], anns_field="sparse",
+                                    limit=depth, filter=visible(self._generation), output_fields=[],
+                                    search_params={"metric_type": "BM25"})
+        return {term: float(np.log(1 + (self._count - len(hits) + 0.5) / (len(hits) + 0.5)))
+                for term, hits in zip(distinct, found, strict=True) if hits}

@@ -14,6 +14,7 @@ import threading
 import numpy as np
 import pytest
 
+from index.lexical import terms
 from index.store import (
     DamagedIndex,
     DocumentInfo,
@@ -140,6 +141,13 @@ def test_keyword_search_ranks_the_passages_with_the_words(engine: Engine) -> Non
     assert snapshot.keywords.search("harbour", 0) == [[]]
     assert snapshot.keywords.unknown_share("harbour zeppelin") == 0.5
     assert snapshot.keywords.unknown_share("the of") == 0.0  # no search terms at all
+
+
+def test_keyword_rarity_is_higher_for_words_fewer_passages_use(engine: Engine) -> None:
+    snapshot = written(engine)
+    rarity = snapshot.keywords.rarity(terms("harbour cargo zeppelin"))
+    assert set(rarity) == {"harbour", "cargo"}  # a word no passage uses has none
+    assert rarity["cargo"] > rarity["harbour"] > 0  # "harbour" is in three articles, "cargo" in one
 
 
 @pytest.mark.parametrize(("where", "expected"), [
