@@ -34,11 +34,6 @@ SAME_MEANING = 0.8  # cosine of two clauses that say the same thing in other wor
 SAME_PARTICIPANT = 0.45  # cosine of two sentences naming one participant that report one happening
 ELLIPSIS = "…"
 
-# "What Happened:", "Why It Matters:", "The Bottom Line:", "UPDATE:": two to five capitalised words (short
-# function words allowed) or one word in capitals, then a colon, at the start of a sentence.
-_LABEL = re.compile(
-    r"(?:[A-Z][\w'’]*(?:\s+(?:[A-Z][\w'’]*|a|an|the|of|to|in|it|is|for|and|on|at|by)){1,4}|[A-Z]{3,}(?:\s+[A-Z]{2,}){0,3})"
-    r"\s*:\s+(?=\S)")
 # Where one clause ends and another starts. The separator stays with neither clause.
 _CUT = re.compile(
     r"\s*;\s*|\s+[—–]\s+|\s*—\s*|\s+-\s+|(?<=\w):\s+(?![\d])"
@@ -79,12 +74,6 @@ _TITLES = set(terms(
     "mr mrs ms dr gen general chief director spokesman spokeswoman leader the a an in on at it this that "
     "january february march april may june july august september october november december jan feb mar apr "
     "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday"))
-
-
-def strip_label(sentence: str) -> int:
-    """Where the sentence starts after a label line's label ("What Happened: The talks..." -> 15)."""
-    match = _LABEL.match(sentence)
-    return match.end() if match else 0
 
 
 @dataclass(frozen=True)

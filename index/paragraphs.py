@@ -1,11 +1,11 @@
-"""What each paragraph of an article's clean text is: prose, a headline, a label, a photo caption, a credit.
+"""What each paragraph of an article's clean text is: prose, a headline, a bare label or a photo caption.
 
-Cleaning (`index.clean`) drops what may never be quoted. What is left still holds lines that are part of
-the page but say nothing by themselves: a headline or the title of a linked story ("Loretta Lynn dies at
-90"), a bare label ("What Happened:"), a photo caption that ends with its credit ("... on Tuesday. Matthew
-Brown/AP"), a byline or credit ("Contributing: Kelly Tyko, USA TODAY"). Such a line is never the sentence
-that answers a question nor a dated event; a paragraph that opens with a label ("Why It Matters: The
-summit ...") is prose after its label.
+Cleaning (`index.clean`) drops what may never be quoted, photo captions included (`index.captions`). What
+is left still holds lines that are part of the page but say nothing by themselves: a headline or the title
+of a linked story ("Loretta Lynn dies at 90"), a bare label ("What Happened:"). Such a line is never the
+sentence that answers a question nor a dated event. A line that opens with a label ("Why It Matters: The
+summit ...") is prose after its label (`strip_label`). Captions are recognised here too, for text that was
+cleaned before captions were furniture.
 """
 
 from __future__ import annotations
@@ -17,33 +17,30 @@ from enum import Enum
 
 import sentencex
 
+from index.captions import is_caption
+
 
 class Role(Enum):
     PROSE = "prose"
     HEADING = "heading"
     LABEL = "label"
     CAPTION = "caption"
-    CREDIT = "credit"
 
 
-# A photo credit: "Matthew Brown/AP", "Robyn Beck/AFP/Getty Images", "(Photo by Gado/Getty Images)",
-# "... - Source: CNN", "Image via Shutterstock", "Contributing: Kelly Tyko, USA TODAY".
-_AGENCIES = r"(?:AP|AFP|Reuters|Getty Images|Shutterstock|Bloomberg|EPA|CNN|ABC|NBC|CBS|Sipa|Alamy|Pool|" \
-            r"Sputnik|Xinhua|Anadolu Agency|NurPhoto|SOPA Images|LightRocket|USA TODAY(?: Sports| Network)?)"
-_CREDIT = re.compile(
-    r"(?:\(?(?i:photo|image|picture|video)s? (?i:by|via|credit|courtesy(?: of)?):? .{1,100}\)?"
-    r"|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,4}(?:/[A-Z][\w.&'’ -]{0,40})+"
-    r"|(?:.{0,60}[-–—,] )?(?:Source: )?" + _AGENCIES + r"(?: Photo)?"
-    r"|(?:Contributing|Contributors?|Reporting by|Edited by|Written by):? .{0,120}"
-    r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?:,? .{0,60})?"
-    r"|(?i:special|exclusive) (?:for|to) USA TODAY)",
-)
+# "What Happened:", "Why It Matters:", "The Bottom Line:", "UPDATE:": two to five capitalised words (short
+# function words allowed) or one word in capitals, then a colon, at the start of a sentence.
+_LABEL_WORDS = (r"(?:[A-Z][\w'’]*(?:\s+(?:[A-Z][\w'’]*|a|an|the|of|to|in|it|is|for|and|on|at|by)){1,4}"
+                r"|[A-Z]{3,}(?:\s+[A-Z]{2,}){0,3})\s*:")
+_LABEL = re.compile(_LABEL_WORDS + r"\s+(?=\S)")
+_BARE_LABEL = re.compile(_LABEL_WORDS + r"\s*|(?:[A-Z][\w'’-]*)(?: [\w'’-]+){0,4}:")
 _END = re.compile(r"[.!?…][\"”’)\]]*$")
-_LABEL = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,4}:")
-# A section label in title case before a whole sentence: "What Happened: The talks ...".
-_SECTION = re.compile(r"(?:[A-Z][\w'’-]*|of|the|and|to|in|a)(?: (?:[A-Z][\w'’-]*|of|the|and|to|in|a)){0,4}: "
-                      r"(?=[A-Z\"“‘'])")
 HEADING_MAX_WORDS = 25
+
+
+def strip_label(sentence: str) -> int:
+    """Where the sentence starts after a label line's label ("What Happened: The talks..." -> 15)."""
+    match = _LABEL.match(sentence)
+    return match.end() if match else 0
 
 
 @dataclass(frozen=True)
@@ -62,27 +59,25 @@ def paragraphs(text: str, title: str | None = None) -> Iterator[Paragraph]:
         if not stripped:
             continue
         start = match.start() + line.index(stripped[0])
-        role, body = role_of(stripped, title)
+        role = role_of(stripped, title)
+        body = strip_label(stripped) if role is Role.PROSE else 0
         yield Paragraph(start, start + len(stripped), role, start + body)
 
 
-def role_of(line: str, title: str | None = None) -> tuple[Role, int]:
-    """The role of one stripped line, and the offset where its prose begins (after a leading label)."""
-    if not _END.search(line) and _CREDIT.fullmatch(line):
-        return Role.CREDIT, 0
-    label = _LABEL.match(line)
-    if label and label.end() == len(line):
-        return Role.LABEL, 0
-    sentences = [s.strip() for s in sentencex.segment("en", line) if s.strip()]
-    if len(sentences) > 1 and not _END.search(sentences[-1]) and _CREDIT.fullmatch(sentences[-1]):
-        return Role.CAPTION, 0
-    if title and line == title.strip():
-        return Role.HEADING, 0
-    if len(sentences) == 1 and not _END.search(line) and not line.endswith(":") and ":" not in line \
-            and len(line.split()) <= HEADING_MAX_WORDS:
-        return Role.HEADING, 0
-    section = _SECTION.match(line)
-    return Role.PROSE, section.end() if section and len(line[section.end():].split()) >= 5 else 0
+def role_of(line: str, title: str | None = None) -> Role:
+    """The role of one stripped line."""
+    if _BARE_LABEL.fullmatch(line):
+        return Role.LABEL
+    if is_caption(line):
+        return Role.CAPTION
+    # A line that is the title is its headline, unless it ends as a sentence does: an untitled article is
+    # titled by its first line (`index.sources`), which may be prose.
+    if title and line == title.strip() and not re.search(r"[.!][\"”’)\]]*$", line):
+        return Role.HEADING
+    if not _END.search(line) and ":" not in line and len(line.split()) <= HEADING_MAX_WORDS \
+            and len([s for s in sentencex.segment("en", line) if s.strip()]) == 1:
+        return Role.HEADING
+    return Role.PROSE
 
 
 def prose_spans(text: str, title: str | None = None) -> list[tuple[int, int]]:

@@ -1,13 +1,15 @@
 """Answer a question with quoted passages: dense + BM25 retrieval, fused, grouped, or an abstention.
 
 Dense search finds paraphrases, BM25 finds names and rare words; reciprocal-rank fusion combines the two
-rankings. The cosine similarity of the best passage decides whether the briefings cover the question at
-all: below `min_score` the answer is an abstention, never an unrelated quote dressed as an answer.
-Passages from different outlets that say the same thing are shown once, "also reported by" the others.
+rankings. Passages from different outlets that say the same thing are shown once, "also reported by" the
+others. Answer selection (`index.answer`) then picks the sentence that answers among the sentences of the
+top passages, puts its passage first, and decides from the evidence whether the briefings cover the
+question at all: when they do not, the answer is an abstention, never an unrelated quote dressed as one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,10 +17,11 @@ from datetime import date
 
 import numpy as np
 
+from index import answer as selection
 from index.embed import Embedder
 from index.errors import InvalidInput
 from index.lexical import terms
-from index.question_time import question_window
+from index.question_time import Window, question_window
 from index.store import DocumentInfo, Filter, Snapshot, StoredPassage
 
 NOT_COVERED = "The briefings do not cover this question."
@@ -27,20 +30,29 @@ NOT_COVERED = "The briefings do not cover this question."
 @dataclass(frozen=True)
 class SearchSettings:
     k: int = 3
-    min_score: float = 0.35  # confidence (see `Searcher.ask`) below which the bot abstains
-    unknown_penalty: float = 0.25  # confidence lost when no question term occurs in the briefings
-    min_passage_score: float = 0.30  # further passages must reach this too
+    min_score: float = selection.Confidence.threshold  # confidence below which the bot abstains
+    unknown_penalty: float = selection.Confidence.unknown  # lost with the share of unseen question terms
+    min_passage_score: float = 0.30  # further passages must reach this cosine
     duplicate_score: float = 0.90  # cosine above which passages of two outlets count as one report
     candidates: int = 50  # taken from each of dense and BM25 before fusion
     rrf_k: int = 60
     dense_weight: float = 1.5  # weight of the dense ranking in the fusion (BM25's is 1)
     window_weight: float = 1.0  # weight of the rankings within the question's time window, see `ask`
     diverse_documents: bool = True  # one passage per article before a second one of the same article
+    answer_passages: int = 5  # the answering sentence is looked for in this many top passages
+    passage_margin: float = 0.3  # passages this far below the best cosine are not shown
+    weights: selection.Weights = field(default_factory=selection.Weights)
+    confidence: selection.Confidence = field(default_factory=selection.Confidence)
+
+    def confidence_weights(self) -> selection.Confidence:
+        """`confidence` with its threshold and unknown-term weight as configured (`min_score`, ...)."""
+        return dataclasses.replace(self.confidence, threshold=self.min_score, unknown=self.unknown_penalty)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One quoted passage. `highlight` is the span of the sentence in `quote` that best answers."""
+    """One quoted passage. `highlight` is the span of the sentence in `quote` that best answers; `sentences`
+    are the spans of all its sentences."""
 
     quote: str
     score: float
@@ -48,6 +60,7 @@ class Hit:
     passage_id: str
     highlight: tuple[int, int]
     also_reported_by: list[DocumentInfo] = field(default_factory=list)
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def sentence(self) -> str:
@@ -61,6 +74,7 @@ class Answer:
     answer: str
     passages: list[Hit]
     timings_ms: dict[str, float]
+    evidence: selection.Evidence | None = None  # what the decision to answer weighed (None: nothing found)
 
     def as_dict(self) -> dict:
         return {
@@ -138,30 +152,30 @@ class Searcher:
             timings[stage] = (now - clock) * 1000
             clock = now
 
-        query, dense, lexical = self._rankings(question, sources, as_of, lap)
-        # Cosine similarity alone rates "the weather in Seoul" close to any text about Seoul; a question
-        # whose words the briefings never use is less likely covered, so its confidence is lowered.
-        unknown = self.store.keywords.unknown_share(question)
-        order = self._order(dense, lexical)
-        hits = self._hits(question, query, order, k, self.settings.unknown_penalty * unknown)
+        query, dense, lexical, window = self._rankings(question, sources, as_of, lap)
+        chosen, by_key = self._chosen(query, self._order(dense, lexical), k)
         lap("fuse")
+        hits, evidence = self._select(question, query, chosen, by_key, dense, lexical, as_of, window)
+        lap("select")
         timings["total"] = sum(timings.values())
-        if not hits:
-            return Answer(question, False, NOT_COVERED, [], timings)
+        if not hits or evidence is None or not self.settings.confidence_weights().answers(evidence):
+            return Answer(question, False, NOT_COVERED, [], timings, evidence)
         best = hits[0]
         answer = f"“{best.sentence}” ({citation(best.source)})"
-        return Answer(question, True, answer, hits, timings)
+        return Answer(question, True, answer, hits, timings, evidence)
 
     def _rankings(
         self, question: str, sources: set[str] | None, as_of: date | None,
         lap: Callable[[str], None] = lambda stage: None,
-    ) -> tuple[np.ndarray, list[dict[int, float]], list[list[int]]]:
+    ) -> tuple[np.ndarray, list[dict[int, float]], list[list[int]], Window | None]:
         """The query vector, then the dense and the BM25 rankings of `question` over the passages that may
-        answer and over its time window (see `ask`; empty rankings when it names none); `lap` marks the end
-        of the embed, dense and lexical stages."""
+        answer and over its time window (see `ask`; empty rankings when it names none), and that window;
+        `lap` marks the end of the embed, dense and lexical stages."""
         as_of = as_of or date.today()
         allowed = Filter(published_by=as_of, sources=sources or None)
-        window = self._window(question, as_of, sources)
+        named = question_window(question, as_of) if self.settings.window_weight > 0 else None
+        window = None if named is None else Filter(published_between=(named.start, named.end),
+                                                   sources=sources or None)
         query = self.embedder.encode_query(question)
         lap("embed")
         n = self.settings.candidates
@@ -170,15 +184,7 @@ class Searcher:
         lap("dense")
         lexical = self.store.keywords.search(question, n, [allowed, window] if window else [allowed])
         lap("lexical")
-        return query, dense, lexical + [[]] * (2 - len(lexical))
-
-    def _window(self, question: str, as_of: date, sources: set[str] | None) -> Filter | None:
-        """Passages of the named sources published in the time window `question` names
-        (`index.question_time`; it ends by `as_of`); None when it names none."""
-        window = question_window(question, as_of)
-        if window is None or self.settings.window_weight <= 0:
-            return None
-        return Filter(published_between=(window.start, window.end), sources=sources or None)
+        return query, dense, lexical + [[]] * (2 - len(lexical)), named
 
     def related(self, text: str, n: int, sources: set[str] | None = None) -> dict[int, float]:
         """Keys of up to `n` dense and `n` BM25 candidates for `text`, each with its cosine similarity."""
@@ -204,7 +210,7 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         """The fused ranking of `question` as `ask` makes it: up to `n` (passage key, fusion score), before
         abstention and grouping."""
-        _, dense, lexical = self._rankings(" ".join(question.split()), sources, as_of)
+        _, dense, lexical, _ = self._rankings(" ".join(question.split()), sources, as_of)
         return self._order(dense, lexical)[:n]
 
     def _order(self, dense: list[dict[int, float]], lexical: list[list[int]]) -> list[tuple[int, float]]:
@@ -219,43 +225,85 @@ class Searcher:
                 rrf[row] = rrf.get(row, 0.0) + weight / (self.settings.rrf_k + rank + 1)
         return sorted(rrf.items(), key=lambda item: item[1], reverse=True)
 
-    def _hits(
-        self, question: str, query: np.ndarray, fused: list[tuple[int, float]], k: int, penalty: float,
-    ) -> list[Hit]:
-        order = [row for row, _ in fused]
+    def _chosen(self, query: np.ndarray, fused: list[tuple[int, float]], k: int,
+                ) -> tuple[list[_Chosen], dict[int, float]]:
+        """The top `k` passages of the fused order, the passages that say the same folded into them, with
+        every candidate's cosine to the question."""
+        order = [key for key, _ in fused]
         if not order:
-            return []
-        found = self.store.vectors.get(order)
-        vectors = dict(zip(order, found, strict=True))
+            return [], {}
+        vectors = dict(zip(order, self.store.vectors.get(order), strict=True))
         by_key = {key: float(vector @ query) for key, vector in vectors.items()}
-        if max(by_key.values()) - penalty < self.settings.min_score:
-            return []
-        keep = [key for key in order if by_key[key] >= self.settings.min_passage_score]
+        # The best passage stays a candidate however low its cosine: the evidence decides (`ask`).
+        keep = order[:1] + [key for key in order[1:] if by_key[key] >= self.settings.min_passage_score]
         if self.settings.diverse_documents:
             keep = self._diverse(keep)
         passages = {p.key: p for p in self.store.passages(keep[: 4 * k + 8])}
         chosen: list[_Chosen] = []
-        for row in keep:
-            passage = passages.get(row)
+        for key in keep:
+            passage = passages.get(key)
             if passage is None:
                 continue
-            twin = self._twin(passage, vectors[row], chosen)
+            twin = self._twin(passage, vectors[key], chosen)
             if twin is not None:
                 twin.also_reported_by.append(self.store.documents[passage.doc_id])
                 continue
             if len(chosen) < k:
-                chosen.append(_Chosen(passage, vectors[row]))
-        return [
-            Hit(
-                quote=c.passage.text,
-                score=by_key[c.passage.key],
-                source=self.store.documents[c.passage.doc_id],
-                passage_id=c.passage.id,
-                highlight=best_sentence(question, c.passage),
-                also_reported_by=c.also_reported_by,
-            )
-            for c in chosen
-        ]
+                chosen.append(_Chosen(passage, vectors[key]))
+        return chosen, by_key
+
+    def _select(
+        self, question: str, query: np.ndarray, chosen: list[_Chosen], by_key: dict[int, float],
+        dense: list[dict[int, float]], lexical: list[list[int]], as_of: date | None, window: Window | None,
+    ) -> tuple[list[Hit], selection.Evidence | None]:
+        """Hits with their answering sentences, the passage of the best one first and passages far below
+        the best dropped, and the evidence for the answer (`index.answer`)."""
+        if not chosen:
+            return [], None
+        weights = self.settings.weights
+        rarity = self.store.keywords.rarity(selection.content_terms(question))
+        found = self._candidates(question, chosen, by_key, as_of, window, rarity)
+        top = [c for c in found if c.passage < self.settings.answer_passages]
+        short = selection.shortlist(top, weights)
+        if short and weights.dense:
+            vectors = self.encode_cached([c.text for c in short])
+            found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
+                                                 for c, v in zip(short, vectors, strict=True)})
+            top = [c for c in found if c.passage < self.settings.answer_passages]
+        best = selection.best(top, weights)
+        hits = []
+        for number, c in enumerate(chosen):
+            pick = best if best is not None and best.passage == number else \
+                selection.best_in_passage(found, number, weights)
+            hits.append(Hit(c.passage.text, by_key[c.passage.key], self.store.documents[c.passage.doc_id],
+                            c.passage.id, pick.span if pick is not None else (0, 0), c.also_reported_by,
+                            c.passage.sentences))
+        if best is None:
+            return hits, None
+        hits.insert(0, hits.pop(best.passage))
+        # Passages far below the best are not shown, unless published in the time the question names.
+        floor = max(h.score for h in hits) - self.settings.passage_margin
+        hits = hits[:1] + [h for h in hits[1:] if h.score >= floor
+                           or (window is not None and _within(h.source.published, window))]
+        key = chosen[best.passage].passage.key
+        evidence = selection.Evidence(
+            coverage=selection.question_coverage(question, set(terms(hits[0].quote)), rarity),
+            unknown=selection.unknown_share(question, rarity),
+            sentence=best.score(weights), passage=by_key[key],
+            agreement=selection.agreement(_rank(dense, key), _rank(lexical, key)),
+            form=best.form, dense=best.dense if best.dense is not None else by_key[key],
+            timely=float(_within(hits[0].source.published, window)))
+        return hits, evidence
+
+    def _candidates(self, question: str, chosen: list[_Chosen], by_key: dict[int, float], as_of: date | None,
+                    window: Window | None, rarity: dict[str, float]) -> list[selection.Candidate]:
+        """The candidate sentences of the chosen passages with their cheap signals (`index.answer`)."""
+        texts = []
+        for c in chosen:
+            doc = self.store.documents[c.passage.doc_id]
+            texts.append(selection.PassageText(c.passage.text, c.passage.sentences, by_key[c.passage.key],
+                                               doc.title, _within(doc.published, window)))
+        return selection.candidates(question, texts, rarity, as_of)
 
     def _diverse(self, rows: list[int]) -> list[int]:
         """`rows` reordered so that each article's n-th passage comes after every article's (n-1)-th,
@@ -286,11 +334,14 @@ class Searcher:
         return None
 
 
-def best_sentence(question: str, passage: StoredPassage) -> tuple[int, int]:
-    """The passage sentence sharing the most stemmed content words with the question (first on ties)."""
-    wanted = set(terms(question))
+def _within(published: str | None, window: Window | None) -> bool:
+    """Whether an article published on `published` (undated: yes) is in the question's time window (none:
+    yes)."""
+    return window is None or not published or \
+        window.start.isoformat() <= published[:10] <= window.end.isoformat()
 
-    def overlap(span: tuple[int, int]) -> int:
-        return len(wanted & set(terms(passage.text[span[0]:span[1]])))
 
-    return max(passage.sentences, key=overlap) if passage.sentences else (0, len(passage.text))
+def _rank(rankings: list, key: int) -> int | None:
+    """The best place of `key` in any of `rankings` (dicts of scores in order, or lists of keys)."""
+    places = [list(r).index(key) for r in rankings if key in r]
+    return min(places) if places else None

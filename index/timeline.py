@@ -23,9 +23,9 @@ from index.grouping import (
     event_terms,
     headline,
     same_happening_groups,
-    strip_label,
 )
 from index.lexical import terms
+from index.paragraphs import strip_label
 from index.search import Searcher, source_dict
 from index.store import DocumentInfo, StoredEvent
 

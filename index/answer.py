@@ -1,0 +1,325 @@
+"""Answer selection: which sentence of the retrieved passages answers the question, and whether any does.
+
+Retrieval ranks passages; a reader reads the one bolded sentence first. Every sentence of the top passages
+is a candidate, scored by several signals, because no single one is enough (MiniLM cosine alone picked the
+right sentence as often as word overlap did, 39 and 41 of 80 quiz questions):
+
+* `overlap`: the question's content terms the sentence holds, each weighted by its rarity (IDF over the
+  index), as a share of all the question's known terms: "Lin Jian" counts for more than "said";
+* `form`: whether the sentence holds what the question's form asks for and the question does not already
+  say: a person for "who", a date for "when", a place for "where", a number or amount for "how many/much",
+  a cause for "why", a name for "which show/company";
+* `dense`: the model's cosine between the question and the sentence (embedded at query time, for the few
+  best candidates only: a sentence costs about as much to embed as the question);
+* `passage`: the cosine of its passage, and `rank`, the passage's retrieval rank;
+* `timely`: its article was published in the time the question names ("this week"), if it names one.
+
+A headline, a bare label, a photo caption or a credit is never a candidate (`index.paragraphs`), and a
+leading section label ("What Happened: ") is not part of the sentence. The weights are tuned on the dev
+halves of the seed questions and RealTime QA (bench/quality.py --sweep-answer).
+
+Whether to answer at all (`Evidence`, `confident`) does not hinge on one word: words every question may
+use ("mentioned", "say", "report", "according") carry no topic; the decision weighs how much of the
+question's content (by rarity) the answering passage covers, the best sentence's score, the passage's
+cosine, and whether the dense and BM25 rankings agree on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import Enum
+
+from index.dates import tag
+from index.lexical import stemmer, terms
+from index.paragraphs import Role, paragraphs
+
+
+class Form(Enum):
+    """What kind of thing a question asks for."""
+
+    PERSON = "who"
+    DATE = "when"
+    PLACE = "where"
+    NUMBER = "how many"
+    AMOUNT = "how much"
+    CAUSE = "why"
+    NAME = "which (name)"
+    OTHER = "other"
+
+
+_PLACE_NOUNS = r"(?:city|country|countries|state|states|continent|region|place|town|nation|island|park|" \
+               r"province|county|capital|area|location|venue|port|border|territory|site)"
+_PERSON_NOUNS = r"(?:person|people|man|woman|official|leader|president|minister|spokesman|spokeswoman|" \
+                r"spokesperson|ceo|executive|chief|director|mayor|governor|senator|lawmaker|judge|player|" \
+                r"actor|actress|singer|star|athlete|coach|founder|candidate|author|celebrity|rapper|host)"
+_TIME_NOUNS = r"(?:day|date|year|month|week|time|season|decade|century)"
+_FORMS = [
+    (Form.AMOUNT, re.compile(r"\bhow much\b|\bwhat (?:price|cost|sum|fee|amount)\b")),
+    (Form.NUMBER, re.compile(r"\bhow (?:many|often|long|old|far|big|large|high|fast)\b|"
+                             r"\bwhat (?:percentage|percent|share|number|rate)\b")),
+    (Form.CAUSE, re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:caused|led to|prompted)\b")),
+    (Form.DATE, re.compile(rf"\bwhen\b|\bhow soon\b|\b(?:what|which) {_TIME_NOUNS}\b")),
+    (Form.PLACE, re.compile(rf"\bwhere\b|\b(?:what|which) {_PLACE_NOUNS}\b")),
+    (Form.PERSON, re.compile(rf"\bwho(?:m|se)?\b|\b(?:what|which) (?:\w+ )?{_PERSON_NOUNS}\b")),
+    (Form.NAME, re.compile(r"\bwhich\b|\bwhat (?:is the name|company|brand|show|film|movie|team|group|app|"
+                           r"organization|agency|party|book|song|product|event)\b")),
+]
+
+
+def question_form(question: str) -> Form:
+    lowered = question.lower()
+    for form, pattern in _FORMS:
+        if pattern.search(lowered):
+            return form
+    return Form.OTHER
+
+
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|" \
+                r"fifty|hundred|thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|" \
+                r"billions|half|twice|once|double|triple|percent|per cent)"
+_NUMBER = re.compile(rf"\d|[$€£¥%]|\b{_NUMBER_WORDS}\b", re.IGNORECASE)
+_MONEY = re.compile(r"[$€£¥₩]|\b(?:dollars?|euros?|pounds?|yen|yuan|won|rupees?|francs?|cents?|pence|"
+                    r"million|billion|trillion|percent|per cent)\b|%", re.IGNORECASE)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE_NUMBERS = re.compile(rf"\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?"
+                           rf"|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?|\b(?:19|20)\d\d\b")
+_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|in response to|in order to|so that|"
+                    r"amid|over|after|following|since|as|aimed at|to avoid|to prevent|to protect|to help|"
+                    r"to ensure|thanks to|blamed|reason)\b", re.IGNORECASE)
+# Capitalized words in a row (with their connectors), a candidate name: "Lin Jian", "Bank of America".
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:(?: (?:of|the|de|van|von|al|bin|and|for))* [A-Z][\w'’.-]*)*")
+_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into|toward|towards|visit|visited|"
+                        r"visiting|hosted|host)\s+(?:the\s+)?([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")
+_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "I", "This", "That",
+              "However", "Meanwhile", "But", "And", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+              "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
+              "August", "September", "October", "November", "December", "What", "Why", "How", "When"}
+
+
+def _new_names(sentence: str, question_terms: set[str]) -> list[str]:
+    """Capitalized names in `sentence` with a word the question does not use."""
+    found = []
+    for match in _NAME.finditer(sentence):
+        words = [w for w in match.group().split() if w not in _NOT_NAMES and w[0].isupper()]
+        if words and any(t not in question_terms for t in terms(" ".join(words))):
+            found.append(" ".join(words))
+    return found
+
+
+def form_match(form: Form, sentence: str, question: str, asked: date | None = None) -> float:
+    """1.0 when `sentence` holds something of the kind `form` asks for that the question does not say (for
+    an amount, 0.5 for a number that is not money)."""
+    question_terms = set(terms(question))
+    if form is Form.AMOUNT:
+        counted = _DATE_NUMBERS.sub(" ", sentence)
+        return 1.0 if _MONEY.search(counted) and not _MONEY.search(question) else \
+            0.5 * form_match(Form.NUMBER, sentence, question, asked)
+    if form is Form.NUMBER:
+        asked_numbers = set(re.findall(r"\d+", question))
+        counted = _DATE_NUMBERS.sub(" ", sentence)  # "March 3, 2025" is a date, not an amount
+        numbers = [m.group() for m in _NUMBER.finditer(counted)]
+        return float(any(n not in asked_numbers for n in numbers if not n.isdigit()) or
+                     any(n not in asked_numbers for n in re.findall(r"\d+", counted)))
+    if form is Form.DATE:
+        return float(any(t.type in ("DATE", "TIME", "DURATION") and t.text not in question
+                         for t in tag(sentence, asked or date.today())))
+    if form is Form.CAUSE:
+        return float(_CAUSE.search(sentence) is not None)
+    if form is Form.PLACE:
+        return float(any(any(t not in question_terms for t in terms(m.group(1)))
+                         for m in _PLACE_CUE.finditer(sentence)))
+    if form is Form.PERSON:
+        return float(any(len(name.split()) >= 2 for name in _new_names(sentence, question_terms)))
+    if form is Form.NAME:
+        return float(bool(_new_names(sentence, question_terms)) or "“" in sentence or '"' in sentence)
+    return 0.0
+
+
+# Words any question may use about the briefings themselves: they name no topic.
+GENERIC_WORDS = ("mention", "mentioned", "say", "says", "said", "report", "reported", "reports", "according",
+                 "tell", "told", "article", "articles", "briefing", "briefings", "news", "story", "stories",
+                 "recent", "recently", "latest", "happen", "happened", "happening", "know", "known",
+                 "describe", "described", "discuss", "discussed", "thing", "things")
+_GENERIC = set(stemmer().stemWords(list(GENERIC_WORDS)))
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's stemmed terms that carry its topic (no stop words, question or generic words)."""
+    return list(dict.fromkeys(t for t in terms(question) if t not in _GENERIC))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the signals combine into a candidate's score (see the module docstring)."""
+
+    overlap: float = 1.0
+    form: float = 0.6
+    dense: float = 1.0  # the sentence's cosine, or its passage's where the sentence is not embedded
+    passage: float = 1.0
+    rank: float = 0.05  # lost per place in the retrieval ranking
+    timely: float = 0.5  # for a sentence of an article published in the time the question names
+    # Candidates whose sentence is embedded (the best by the other signals). Each costs about as much as
+    # the question's own embedding: 4 made answers 2.9x slower than the floor (bench/README.md) and helped
+    # on the seed paraphrases only, so none is by default.
+    embedded: int = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of one retrieved passage, with its signals."""
+
+    passage: int  # index of the passage in retrieval order
+    span: tuple[int, int]  # in the passage text, without a leading section label
+    text: str
+    overlap: float
+    form: float
+    passage_score: float
+    timely: float = 1.0  # 0 when the question names a time ("this week") and the article is from another
+    dense: float | None = None  # None until embedded
+
+    def score(self, weights: Weights) -> float:
+        dense = self.dense if self.dense is not None else self.passage_score
+        return (weights.overlap * self.overlap + weights.form * self.form + weights.dense * dense
+                + weights.passage * self.passage_score - weights.rank * self.passage
+                + weights.timely * self.timely)
+
+
+@dataclass(frozen=True)
+class PassageText:
+    """What answer selection needs of a retrieved passage."""
+
+    text: str
+    sentences: Sequence[tuple[int, int]]
+    score: float  # the question's cosine to the passage
+    title: str | None = None  # the article's title: a line equal to it is a headline
+    timely: bool = True  # published in the time the question names (when it names one)
+
+
+def coverage(text_terms: set[str], rarity: Mapping[str, float]) -> float:
+    """Share of the question's known content, by rarity, found in `text_terms` (0 when nothing is known).
+
+    `rarity` holds the rarity (IDF) of each of the question's content terms that the index knows.
+    """
+    total = sum(rarity.values())
+    return sum(w for t, w in rarity.items() if t in text_terms) / total if total else 0.0
+
+
+def candidates(
+    question: str, passages: Sequence[PassageText], rarity: Mapping[str, float], asked: date | None = None,
+) -> list[Candidate]:
+    """Every prose sentence of `passages` (in retrieval order) with its cheap signals (no `dense` yet);
+    `rarity` as for `coverage`."""
+    form = question_form(question)
+    found: list[Candidate] = []
+    for number, passage in enumerate(passages):
+        prose = [(p.body, p.end) for p in paragraphs(passage.text, passage.title) if p.role is Role.PROSE]
+        for start, end in passage.sentences:
+            inside = next(((a, b) for a, b in prose if a < end and start < b), None)
+            if inside is None:
+                continue
+            start = max(start, inside[0])
+            text = passage.text[start:end]
+            if not text.strip():
+                continue
+            found.append(Candidate(
+                passage=number, span=(start, end), text=text,
+                overlap=coverage(set(terms(text)), rarity),
+                form=form_match(form, text, question, asked) if form is not Form.OTHER else 0.0,
+                passage_score=passage.score, timely=float(passage.timely)))
+    return found
+
+
+def shortlist(found: Sequence[Candidate], weights: Weights) -> list[Candidate]:
+    """The candidates worth embedding: the best `weights.embedded` by the signals known so far."""
+    return sorted(found, key=lambda c: -c.score(weights))[: weights.embedded]
+
+
+def with_dense(found: Sequence[Candidate], dense: dict[tuple[int, tuple[int, int]], float],
+               ) -> list[Candidate]:
+    """`found` with the sentence cosines given by (passage, span)."""
+    return [replace(c, dense=dense[(c.passage, c.span)]) if (c.passage, c.span) in dense else c
+            for c in found]
+
+
+def best(found: Sequence[Candidate], weights: Weights) -> Candidate | None:
+    """The answering sentence: the best-scoring candidate (a non-embedded one is scored by its passage's
+    cosine, so embedding only the shortlist never ranks an unembedded sentence above its own passage)."""
+    if not found:
+        return None
+    embedded = [c for c in found if c.dense is not None] or list(found)
+    return max(embedded, key=lambda c: (c.score(weights), -c.passage, -c.span[0]))
+
+
+def best_in_passage(found: Sequence[Candidate], passage: int, weights: Weights) -> Candidate | None:
+    """The sentence to highlight in one passage: its best candidate."""
+    mine = [c for c in found if c.passage == passage]
+    return max(mine, key=lambda c: (c.score(weights), -c.span[0])) if mine else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the abstention decision weighs, for the best answer found."""
+
+    coverage: float  # rarity-weighted share of the question's content terms in the answering passage
+    # (`question_coverage`: the terms no passage uses count too)
+    unknown: float  # share of the question's content terms the index has never seen
+    sentence: float  # the answering sentence's score
+    passage: float  # the answering passage's cosine
+    agreement: float  # 1 when dense and BM25 both rank the answering passage high, 0.5 one of them, else 0
+    form: float  # the answering sentence has what the question's form asks for
+    dense: float  # the answering sentence's cosine to the question
+    timely: float  # 0 when the question names a time ("this week") and the article is from another
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Weights of the evidence and the threshold below which the bot says the briefings do not cover it.
+
+    Tuned on the dev halves (bench/quality.py --sweep-confidence): the highest threshold at which every
+    dev question that must be answered is (present stories whose article is in the top 5, answerable seed
+    questions), weights chosen for the most abstentions on absent stories and unanswerable seed questions.
+    """
+
+    coverage: float = 1.0
+    unknown: float = 0.0  # the coverage already counts the terms no passage uses
+    passage: float = 0.0
+    agreement: float = 0.0
+    form: float = 0.2
+    dense: float = 1.0
+    timely: float = 0.5
+    threshold: float = 1.265
+
+    def value(self, evidence: Evidence) -> float:
+        return (self.coverage * evidence.coverage - self.unknown * evidence.unknown
+                + self.passage * evidence.passage + self.agreement * evidence.agreement
+                + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely)
+
+    def answers(self, evidence: Evidence) -> bool:
+        return self.value(evidence) >= self.threshold
+
+
+def question_coverage(question: str, text_terms: set[str], rarity: Mapping[str, float]) -> float:
+    """Share of the question's content, by rarity, that `text_terms` hold, where a term no passage uses
+    counts as rare as the rarest one that some passage uses: "What is the weather forecast for Seoul?" is
+    mostly "weather forecast", which the briefings never mention, whatever they say about Seoul."""
+    content = content_terms(question)
+    rarest = max(rarity.values(), default=1.0)
+    total = sum(rarity.get(t, rarest) for t in content)
+    return sum(rarity[t] for t in content if t in rarity and t in text_terms) / total if total else 0.0
+
+
+def unknown_share(question: str, rarity: Mapping[str, float]) -> float:
+    """Share of the question's content terms that no passage of the index uses (`rarity` lacks them)."""
+    content = content_terms(question)
+    return sum(t not in rarity for t in content) / len(content) if content else 0.0
+
+
+def agreement(dense_rank: int | None, lexical_rank: int | None, depth: int = 10) -> float:
+    """1 when both rankings hold the passage in their top `depth`, 0.5 when one does, else 0."""
+    return sum(rank is not None and rank < depth for rank in (dense_rank, lexical_rank)) / 2

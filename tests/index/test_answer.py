@@ -1,0 +1,169 @@
+"""Answer selection: the question's form, candidates and their signals, the answer passage first, and
+abstention that does not hinge on one word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.answer import Form, PassageText, best, candidates, content_terms, form_match, question_form
+from index.library import Library
+from index.search import NOT_COVERED
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DEV = [json.loads(line) for line in (ROOT / "data" / "seed_dev.jsonl").read_text().splitlines() if line]
+
+
+@pytest.mark.parametrize(("question", "form"), [
+    ("Who is the Chinese foreign ministry spokesman?", Form.PERSON),
+    ("Which US president met the Japanese prime minister in April?", Form.PERSON),
+    ("When will Putin travel to North Korea?", Form.DATE),
+    ("On what day does the Russian leader go to the North?", Form.DATE),
+    ("Where will the 2+2 dialogue take place?", Form.PLACE),
+    ("In which city will the officials meet?", Form.PLACE),
+    ("How many artillery shells were sent?", Form.NUMBER),
+    ("How much does the new bridge cost?", Form.AMOUNT),
+    ("Why is Russia under sanctions?", Form.CAUSE),
+    ("Which automaker recalled 2.9 million vehicles this week?", Form.NAME),
+    ("What export rules are mentioned?", Form.OTHER),
+])
+def test_question_form(question: str, form: Form) -> None:
+    assert question_form(question) is form
+
+
+def test_form_match_wants_what_the_question_does_not_already_say() -> None:
+    question = "When will Putin travel to North Korea?"
+    assert form_match(Form.DATE, "Putin will travel to North Korea on Tuesday.", question) == 1.0
+    assert form_match(Form.DATE, "Putin will travel to North Korea.", question) == 0.0
+    assert form_match(Form.AMOUNT, "The bridge will cost 48 million euros.", "How much does it cost?") == 1.0
+    assert form_match(Form.AMOUNT, "It took two years.", "How much does it cost?") == 0.5
+    assert form_match(Form.NUMBER, "On March 3, 2025, it opened.", "How many lanes does it have?") == 0.0
+    assert form_match(Form.NUMBER, "The 2+2 dialogue meets.", "How often does the 2+2 dialogue meet?") == 0.0
+    assert form_match(Form.PERSON, "Spokesman Lin Jian said so.", "Who is the spokesman?") == 1.0
+    assert form_match(Form.PERSON, "The spokesman said so.", "Who is the spokesman?") == 0.0
+    assert form_match(Form.PLACE, "They will be in Seoul on Tuesday.", "Where will they meet?") == 1.0
+    assert form_match(Form.CAUSE, "Russia is under sanctions over the war.", "Why is it sanctioned?") == 1.0
+
+
+def _passage(text: str, score: float = 0.5, title: str | None = None) -> PassageText:
+    spans, start = [], 0
+    for part in text.replace("\n\n", "\n").split("\n"):
+        for sentence in part.split(". "):
+            begin = text.index(sentence, start)
+            spans.append((begin, begin + len(sentence)))
+            start = begin + len(sentence)
+    return PassageText(text, spans, score, title)
+
+
+def test_headlines_labels_and_captions_are_never_candidates() -> None:
+    text = ("New bridge opens in Valmora\n\nWhat Happened:\n\nThe bridge cost 48 million euros.\n\n"
+            "Workers on the bridge on Monday. Jane Doe/AP")
+    found = candidates("How much does the new bridge cost?",
+                       [_passage(text, title="New bridge opens in Valmora")], {"bridg": 1.0, "cost": 1.0})
+    assert [c.text for c in found] == ["The bridge cost 48 million euros."]
+
+
+def test_sentences_of_later_passages_compete_and_the_best_is_chosen() -> None:
+    first = _passage("The dialogue was set up long ago. It meets every year.", 0.6)
+    second = _passage("The officials will be in Seoul on Tuesday for the dialogue.", 0.5)
+    found = candidates("Where will the dialogue take place?", [first, second], {"dialogu": 1.0, "place": 1.0})
+    chosen = best(found, __import__("index.answer", fromlist=["Weights"]).Weights())
+    assert chosen is not None and chosen.passage == 1 and "Seoul" in chosen.text
+
+
+def test_generic_question_words_carry_no_topic() -> None:
+    assert content_terms("What export rules are mentioned?") == ["export", "rule"]
+    assert content_terms("What did the report say, according to the article?") == []
+
+
+@pytest.fixture(scope="module")
+def town_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """Plain-text articles with a headline line and a dateline, as a user would drop them in a folder."""
+    folder = tmp_path_factory.mktemp("town")
+    (folder / "bridge.txt").write_text(
+        "Valmora council approves new river bridge\n\n"
+        "VALMORA, March 3, 2025 - The city council approved the construction of a new bridge over the river "
+        "on Monday after two years of debate.\n\n"
+        "The 48-million-euro bridge will be paid for by the region and the national government, said "
+        "Mayor Anna Berg, who called it the most important project of her term.\n\n"
+        "Work starts in June and should end in 2027, the council said.\n")
+    (folder / "library.txt").write_text(  # a second briefing: "new" is a common word, not a topic
+        "New library opens in Esterby\n\nThe new library opened on Saturday with a new reading room for "
+        "children, the town's librarian said.\n")
+    return Library(tmp_path_factory.mktemp("town-index"), default_sources=[folder])
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How much will the bridge cost?", "The 48-million-euro bridge"),
+    ("Who is the mayor?", "The 48-million-euro bridge"),
+    ("When does the work on the bridge start?", "Work starts in June"),
+])
+def test_a_headline_line_is_never_the_answer(town_library: Library, question: str, expected: str) -> None:
+    answer = town_library.ask(question)
+    assert answer.answered and answer.passages[0].sentence.startswith(expected)
+    assert all(not hit.sentence.startswith("Valmora council approves") for hit in answer.passages)
+
+
+def test_the_passage_holding_the_answer_comes_first(seed_library: Library) -> None:
+    answer = seed_library.ask("Where will the 2+2 dialogue take place?")
+    assert "will be in Seoul on Tuesday" in answer.passages[0].sentence
+    assert answer.passages[0].sentence in answer.passages[0].quote
+    assert answer.answer.startswith("“Foreign vice-minister Sun Weidong")
+
+
+@pytest.mark.parametrize("question", ["What export rules are mentioned?",
+                                      "What American export rules are mentioned?",
+                                      "What U.S. export rules?"])
+def test_abstention_does_not_hinge_on_one_word(seed_library: Library, question: str) -> None:
+    answer = seed_library.ask(question)
+    assert answer.answered and "U.S. chip export rules" in answer.passages[0].sentence
+
+
+def _bolds(sentence: str, answers: list[str]) -> bool:
+    sentence = sentence.strip()
+    return bool(sentence) and any(sentence in s or s in sentence for s in answers)
+
+
+# Questions of the seed dev set the bot does not get right yet (bench/README.md, "Answer selection"): kept
+# as strict expected failures, so that one that starts to pass is noticed and moved out of the list.
+NOT_YET = {
+    'What is the 2+2 dialogue?',
+    'Who will the talks involve?',
+    'Who are the senior Chinese officials going to Seoul?',
+    'Which US restrictions target Chinese semiconductor makers?',
+    'In which city will the Chinese and Korean officials meet?',
+    'On what day does the Russian leader go to the North?',
+    'How long has it been since Putin last went to North Korea?',
+    "Who from China's army is going to Seoul?",
+    'Is trade between North and South Korea still going on?',
+    'What might let Moscow step in with its army on the peninsula?',
+    'Who led South Korea when the talks were raised to deputy-minister rank?',
+    'In what year was the 2+2 mechanism created?',
+    'Does Seoul want a winner-takes-all approach to diplomacy?',
+    'Which trade deal are Beijing and Seoul renegotiating?',
+    'How many troops does China have stationed in North Korea?',
+    "What did Kim Jong Un say about Putin's visit?",
+    'How much did the trilateral summit cost?',
+    'How many people will attend the dialogue in Seoul?',
+    'What agreements did China and South Korea sign at the dialogue?',
+    'What is the population of North Korea?',
+    'Which NATO country would host the additional nuclear weapons?',
+    "Who is the Kremlin's spokesman?",
+    'What did the Japanese foreign minister say about the talks?',
+}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="not met yet")) if c["question"] in NOT_YET
+    else c for c in SEED_DEV], ids=lambda c: c["question"])
+def test_seed_dev_set(seed_library: Library, case: dict) -> None:
+    """Every answerable question bolds its answering sentence; every unanswerable one abstains."""
+    answer = seed_library.ask(case["question"], k=9)
+    if case["answerable"]:
+        assert answer.answered, answer.evidence
+        assert _bolds(answer.passages[0].sentence, case["sentences"]), answer.passages[0].sentence
+    else:
+        assert (answer.answered, answer.answer, answer.passages) == (False, NOT_COVERED, []), \
+            (answer.passages[0].sentence, answer.evidence)
