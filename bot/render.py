@@ -18,7 +18,7 @@ from urllib.parse import quote as percent_encode
 
 import discord
 
-from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, citation, human_date
+from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, human_date
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,31 @@ _ANGLE = re.compile(r"<(?=[@#:/]|[at]:)")
 _MASS_MENTION = re.compile(r"@(?=everyone|here)")
 _ZWSP = "\u200b"
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s")
+# A bare URL as Discord finds one in text (its own rule, minus the angle brackets that delimit it here).
+_URL = re.compile(r"https?://[^\s<>]+[^<>.,:;\"')\]\s]")
 
 
 def escape(text: str) -> str:
     """`text` shown literally: no markdown, masked links, mentions, channel links or mass pings.
 
-    Backslash escapes and zero-width spaces are invisible, so the rendered text is still verbatim.
+    Backslash escapes and zero-width spaces are invisible, so the rendered text is still verbatim. A bare
+    URL is shown as a link: inside it nothing is escaped (a backslash would show and break the link), and
+    it is wrapped in <...>, Discord's own link delimiters, so that the escape of a character right after it
+    is not read as part of it.
     """
+    parts = []
+    last = 0
+    for url in _URL.finditer(text):
+        if _MASS_MENTION.search(url.group()):
+            continue  # escaped as text: it must not ping, whatever a client does with the link
+        parts.append(_escape_plain(text[last:url.start()]))
+        parts.append(f"<{url.group()}>")
+        last = url.end()
+    parts.append(_escape_plain(text[last:]))
+    return "".join(parts)
+
+
+def _escape_plain(text: str) -> str:
     text = _MASS_MENTION.sub("@" + _ZWSP, _ANGLE.sub("<" + _ZWSP, text))
     return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
 
@@ -127,12 +145,15 @@ def link(text: str, url: str | None) -> str:
 
 
 def cite(doc: DocumentInfo, limit: int) -> str:
-    """A citation body: publisher, title and date (`index.search.citation`), linked to the article URL.
+    """A citation: publisher and title, linked to the article URL, then the date.
 
     A URL too long to leave room for the text is left out rather than cut (a cut URL is a wrong link).
     """
     url = doc.url if len(link("", doc.url)) <= limit // 2 else None
-    return link(clip(citation(doc), limit - len(link("", url))), url)
+    date = f" · {escape(doc.published)}" if doc.published else ""
+    title = f"“{clip(doc.title, TITLE, escaped=False)}”" if doc.title else ""
+    name = " — ".join(part for part in (doc.publisher, title) if part)
+    return link(clip(name, limit - len(link("", url)) - len(date)), url) + date
 
 
 @dataclass(frozen=True)
@@ -151,56 +172,114 @@ def page_of(answer: Answer, number: int, per_page: int) -> Page:
     return Page(number, count, number * per_page, min(len(answer.passages), (number + 1) * per_page))
 
 
-MIN_DESCRIPTION = 1500  # characters kept for the quotes however long the citations are
-FIELD_NAME = 100
+# An answer is read on a phone: 400 px wide, one screen shows about 720 px of messages. There a line of
+# embed text holds about 34 characters (bold or quoted; 38 plain), the title about 28, and besides the
+# title, the description and the Sources, the message takes about 270 px (name, paddings, footer, two rows
+# of buttons): 25 lines of 18 px are left. bench/embeds.py measures the real heights in a Discord mock.
+PHONE_CHARS = 34
+PHONE_TITLE_CHARS = 28
+PHONE_LINES = 27
+ANSWER_LINE = 350  # characters of the answering sentence
+QUOTE = 240  # characters of a further passage's quote, its context included
+QUOTE_MIN_LINES = 3
+TITLE = 48  # characters of an article title in the Sources list
+SOURCES = 800  # characters of the Sources list
+FIELD_NAME = 100  # characters of a name (an outlet) in a line of quotes
+_MASKED_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
+
+
+def phone_lines(markdown: str, chars: int = PHONE_CHARS) -> int:
+    """Lines `markdown` takes on a phone (an estimate by characters, see `PHONE_CHARS`)."""
+    lines = 0
+    for line in markdown.split("\n"):
+        shown = _MASKED_LINK.sub(r"\1", line.removeprefix("> "))
+        shown = re.sub(r"\\(.)", r"\1", shown.replace("**", "").replace(_ZWSP, ""))
+        lines += max(1, math.ceil(len(shown) / chars))
+    return lines
 
 
 def answer_embed(answer: Answer, page: Page) -> discord.Embed:
-    """One page of an answer: quotes with the answering sentence bold, then numbered citations.
-
-    Quote [n] in the description matches field [n]; each field cites publisher, title, date and link
-    and lists the outlets that "also reported" the same passage.
+    """One page of an answer, for a phone screen: on the first page the answering sentence alone, in bold,
+    with its citation number; then each further passage as a block quote of its highlighted sentence with
+    at most one sentence of context; then one "Sources" line per article, linked, with the numbers of
+    the passages it backs (its own and those it "also reported").
     """
     title = clip(answer.question, LIMITS.title)
     if not answer.answered:
         return discord.Embed(title=title, description=escape(answer.answer), color=NOT_COVERED_COLOR)
     hits = answer.passages[page.start:page.stop]
-    numbers = range(page.start + 1, page.stop + 1)
+    numbers = list(range(page.start + 1, page.stop + 1))
     footer = (f"Page {page.number + 1}/{page.count} · " if page.count > 1 else "") + \
         "Quoted verbatim from the briefings"
-    field_room = (LIMITS.total - len(title) - len(footer) - MIN_DESCRIPTION) // max(1, len(hits))
-    fields = []
-    for number, hit in zip(numbers, hits, strict=True):
-        name = f"[{number}] " + clip(hit.source.publisher or hit.source.title, FIELD_NAME)
-        fields.append((name, _citation_field(hit, min(LIMITS.field_value, field_room - len(name)))))
-    used = len(title) + len(footer) + sum(len(n) + len(v) for n, v in fields)
-    embed = discord.Embed(title=title, description=_quotes(hits, numbers, min(LIMITS.description,
-                                                                              LIMITS.total - used)),
+    sources = _sources(hits, numbers)
+    room = min(LIMITS.description, LIMITS.total - len(title) - len(footer) - len(sources) - 16)
+    lines = PHONE_LINES - phone_lines(title, PHONE_TITLE_CHARS) - phone_lines(sources) - 1
+    embed = discord.Embed(title=title, description=_quotes(hits, numbers, page.start == 0, room, lines),
                           color=COLOR)
-    for name, value in fields:
-        embed.add_field(name=name, value=value, inline=False)
+    embed.add_field(name="Sources", value=sources, inline=False)
     embed.set_footer(text=footer)
     return embed
 
 
-def _quotes(hits: Sequence[Hit], numbers: range, room: int) -> str:
-    """The quotes, each prefixed by its citation number, sharing `room` characters fairly."""
+def _quotes(hits: Sequence[Hit], numbers: Sequence[int], leads: bool, room: int, lines: int) -> str:
+    """The answer line (when `leads`) and the block quotes, sharing `room` characters and about `lines`
+    lines of a phone screen (each quote gets at least `QUOTE_MIN_LINES`)."""
     parts: list[str] = []
     for i, (number, hit) in enumerate(zip(numbers, hits, strict=True)):
-        prefix = f"**[{number}]** "
-        separator = 2 if i else 0
-        share = (room - sum(len(p) + 2 for p in parts)) // (len(hits) - i) - len(prefix) - separator
-        parts.append(prefix + highlighted_quote(hit, max(share, 1)))
+        mark = f" [{number}]"
+        share = (room - sum(len(p) + 2 for p in parts)) // (len(hits) - i) - len(mark) - 2
+        left = lines - sum(phone_lines(p) + 1 for p in parts)
+        fit = max(QUOTE_MIN_LINES, left // (len(hits) - i) - 1) * PHONE_CHARS - len(mark)
+        if i == 0 and leads:
+            parts.append(_answer_line(hit, max(min(share, ANSWER_LINE), 1)) + mark)
+        else:
+            parts.append(_block_quote(context_quote(hit, max(min(share, QUOTE, fit), 1)) + mark))
     return "\n\n".join(parts)
 
 
-def _citation_field(hit: Hit, budget: int) -> str:
-    main = cite(hit.source, budget // 2 if hit.also_reported_by else budget)
-    if not hit.also_reported_by:
-        return main
-    label = "\nAlso reported by: "
-    others = "; ".join(citation(doc) for doc in hit.also_reported_by)
-    return main + label + clip(others, budget - len(main) - len(label))
+def _answer_line(hit: Hit, limit: int) -> str:
+    sentence = hit.quote[hit.highlight[0]:hit.highlight[1]].strip() or hit.quote.strip()
+    return "**" + clip(sentence, max(limit - 4, 1)) + "**"
+
+
+def _block_quote(text: str) -> str:
+    """`text` as one Discord block quote: every line prefixed, a paragraph break shown as a line break."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return "\n".join("> " + line for line in lines)
+
+
+def context_quote(hit: Hit, limit: int) -> str:
+    """The highlighted sentence in bold with at most one sentence of context, where it fits in `limit`: the
+    one before it, or when it opens the passage, the one after. Whole sentences are quoted as they are; a
+    sentence too long for `limit` is cut with "…"."""
+    start, end = hit.highlight
+    spans = list(hit.sentences) or [(0, len(hit.quote))]
+    inside = next((i for i, (a, b) in enumerate(spans) if a <= start < b), None)
+    if inside is not None:
+        near = spans[inside - 1] if inside > 0 else spans[inside + 1] if inside + 1 < len(spans) else None
+        if near is not None and len(escape(hit.quote[min(start, near[0]):max(end, near[1])])) <= limit - 8:
+            start, end = min(start, near[0]), max(end, near[1])
+    view = Hit(hit.quote[start:end], hit.score, hit.source, hit.passage_id,
+               (hit.highlight[0] - start, hit.highlight[1] - start))
+    return highlighted_quote(view, limit)
+
+
+def _sources(hits: Sequence[Hit], numbers: Sequence[int]) -> str:
+    """One line per article: the numbers of the passages it backs, then its linked citation."""
+    cited: dict[str, tuple[DocumentInfo, list[int]]] = {}
+    for number, hit in zip(numbers, hits, strict=True):
+        for doc in (hit.source, *hit.also_reported_by):
+            entry = cited.setdefault(doc.id, (doc, []))
+            if number not in entry[1]:
+                entry[1].append(number)
+    lines: list[str] = []
+    for shown, (doc, cites) in enumerate(cited.values()):
+        line = "[" + ", ".join(map(str, cites)) + "] " + cite(doc, SOURCES // 4)
+        if sum(len(x) + 1 for x in lines) + len(line) > SOURCES - 20:  # room for the line below
+            lines.append(f"… and {len(cited) - shown} more")
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def sources_embed(entries: Sequence[SourceEntry]) -> discord.Embed:

@@ -64,7 +64,10 @@ async def test_connect_sync_ask_and_refuse(world: World) -> None:
     text = embed_text(embed)
     assert SEED_SENTENCE in text
     assert any(SEED_SENTENCE in span for span in bold_spans(embed["description"]))
-    assert any(SEED_PUBLISHER in f["name"] for f in embed["fields"])
+    # It leads with the answering sentence; one Sources line cites the article.
+    assert embed["description"].startswith("**") and SEED_SENTENCE in bold_spans(embed["description"])[0]
+    assert [f["name"] for f in embed["fields"]] == ["Sources"]
+    assert SEED_PUBLISHER in embed["fields"][0]["value"]
     assert followup.json["allowed_mentions"]["parse"] == []
 
     # /reindex from a non-moderator: refused, ephemeral; the index and the audit log are unchanged.

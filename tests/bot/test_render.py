@@ -38,14 +38,18 @@ HOSTILE = ("@everyone @here <@123456789012345678> <@&123456789012345678> <#12345
 
 
 def unescape(markdown: str) -> str:
-    """What Discord displays for escaped text: backslash escapes removed, zero-width spaces dropped."""
-    return re.sub(r"\\(.)", r"\1", markdown, flags=re.S).replace("\u200b", "")
+    """What Discord displays for escaped text: backslash escapes removed, zero-width spaces dropped, a URL
+    in <...> shown without its brackets."""
+    parts = re.split(r"<(https?://[^\s<>]+)>", markdown)
+    shown = [part if i % 2 else re.sub(r"\\(.)", r"\1", part, flags=re.S) for i, part in enumerate(parts)]
+    return "".join(shown).replace("\u200b", "")
 
 
 def hit(quote: str, sentence: str, source: DocumentInfo = SCMP,
         also: list[DocumentInfo] | None = None) -> Hit:
     start = quote.index(sentence)
-    return Hit(quote, 0.7, source, "p1", (start, start + len(sentence)), also or [])
+    sentences = tuple(m.span() for m in re.finditer(r"[^.!?\s][^.!?]*[.!?]*", quote))
+    return Hit(quote, 0.7, source, "p1", (start, start + len(sentence)), also or [], sentences)
 
 
 def answer(*hits: Hit, question: str = "When will Putin travel to North Korea?") -> Answer:
@@ -58,15 +62,15 @@ def test_escape_neutralizes_markdown_mentions_and_links() -> None:
     shown = escaped.replace("\\", "")
     for live in ("@everyone", "@here", "<@1", "<@&", "<#", "</", "<t:", "<:"):
         assert live not in shown, live
-    # Every markdown character is preceded by a backslash; nothing pings.
-    assert re.search(r"(?<!\\)[*_~|`\[\]()]", escaped) is None
+    # Every markdown character outside a URL is preceded by a backslash; nothing pings.
+    assert re.search(r"(?<!\\)[*_~|`\[\]()]", re.sub(r"<https?://[^>]*>", "", escaped)) is None
     assert "@\u200beveryone" in escaped and "<\u200b@123" in escaped
 
 
 def test_escape_cannot_be_undone_by_backslashes_in_the_article() -> None:
     # A backslash in the text must not cancel the escape of the next character.
     escaped = escape("\\[x\\](https://evil.example)")
-    assert escaped == "\\\\\\[x\\\\\\]\\(https://evil.example\\)"
+    assert escaped == "\\\\\\[x\\\\\\]\\(<https://evil.example>\\)"
 
 
 @pytest.mark.parametrize("text", ["Short enough.", "x" * 10])
@@ -113,19 +117,32 @@ def test_highlight_of_a_huge_quote_keeps_the_sentence_within_limit() -> None:
     assert rendered.startswith(ELLIPSIS) and rendered.endswith(ELLIPSIS)
 
 
-def test_answer_embed_quotes_cites_and_lists_also_reported_by() -> None:
+def test_answer_embed_leads_with_the_answer_then_quotes_then_one_line_per_article() -> None:
     benzinga = DocumentInfo("d2", "seeds", "Talks", "Benzinga", "2024-06-17", None)
-    quote = "Meanwhile, Putin will travel to North Korea on Tuesday, the Kremlin has confirmed."
-    embed = answer_embed(answer(hit(quote, quote, also=[benzinga])), page_of(answer(hit(quote, quote)), 0, 3))
-    data = embed.to_dict()
+    sentence = "Meanwhile, Putin will travel to North Korea on Tuesday, the Kremlin said."
+    answer_quote = "Talks were held. " + sentence
+    second = "It is his first visit in decades. Moscow seeks closer ties. A third sentence follows here."
+    hits = [hit(answer_quote, sentence, also=[benzinga]), hit(second, "Moscow seeks closer ties.")]
+    data = answer_embed(answer(*hits), page_of(answer(*hits), 0, 3)).to_dict()
     assert data["title"] == escape("When will Putin travel to North Korea?")
-    assert data["description"].startswith("**[1]** **")
-    field = data["fields"][0]
-    assert field["name"] == "[1] South China Morning Post"
-    assert field["value"].startswith("[South China Morning Post, “Chinese officials' trip”, 2024\\-06\\-17]"
-                                     "(https://www.scmp.com/news/article/1)")
-    assert "Also reported by: Benzinga, “Talks”, 2024\\-06\\-17" in field["value"]
-    assert within_limits(embed)
+    first, rest = data["description"].split("\n\n", 1)
+    assert first == f"**{escape(sentence)}** [1]"  # the answering sentence alone, first
+    # A further passage: a block quote of its highlight with one sentence of context, then its number.
+    assert rest == "> It is his first visit in decades. **Moscow seeks closer ties.** [2]"
+    assert [f["name"] for f in data["fields"]] == ["Sources"]
+    # One line per article (SCMP backs [1] and [2], Benzinga reported [1] too), linked where it has a URL.
+    assert unescape(data["fields"][0]["value"]).splitlines() == [
+        "[1, 2] [South China Morning Post — “Chinese officials' trip”](https://www.scmp.com/news/article/1)"
+        " · 2024-06-17",
+        "[1] Benzinga — “Talks” · 2024-06-17"]
+
+
+def test_bare_urls_in_article_text_are_links_never_escaped_inside() -> None:
+    url = "https://example.org/a_b*c/d_e?x=1&y=2"
+    quote = f"See {url}. The answer is here."
+    data = answer_embed(answer(hit(quote, quote)), page_of(answer(hit(quote, quote)), 0, 3)).to_dict()
+    assert f"<{url}>" in data["description"]
+    assert unescape(data["description"]).startswith(f"**See {url}. The answer is here.**")
 
 
 def test_not_covered_is_said_plainly() -> None:
@@ -151,13 +168,13 @@ def test_a_page_of_huge_passages_stays_within_every_limit() -> None:
     hits = [hit((long * 2000) + "Answer. " + (long * 2000), "Answer.",
                 source=DocumentInfo(f"d{i}", "s", "T" * 5000, "P" * 5000, "2024",
                                     "https://e.com/" + "a" * 3000),
-                also=[DocumentInfo("o", "s", "O" * 5000, "Q" * 300, None, None)] * 30)
+                also=[DocumentInfo(f"o{j}", "s", "O" * 5000, "Q" * 300, None, None) for j in range(30)])
             for i in range(10)]
     big = answer(*hits, question="?" * 5000)
     for number in range(2):
         embed = answer_embed(big, page_of(big, number, 10))
         assert within_limits(embed), embed.to_dict().keys()
-        assert len(embed.fields) == 10
+        assert embed.fields[0].value.splitlines()[-1].startswith("… and ")
 
 
 def test_pages() -> None:
@@ -166,7 +183,9 @@ def test_pages() -> None:
     assert [(p.number, p.count, p.start, p.stop) for p in (page_of(five, n, 2) for n in (0, 2, 9))] == [
         (0, 3, 0, 2), (2, 3, 4, 5), (2, 3, 4, 5)]
     embed = answer_embed(five, page_of(five, 1, 2))
-    assert [f.name.split()[0] for f in embed.fields] == ["[3]", "[4]"]
+    # Further pages hold block quotes only, numbered on from the previous page.
+    assert embed.description == "> **One sentence.** [3]\n\n> **One sentence.** [4]"
+    assert unescape(embed.fields[0].value).startswith("[3, 4] [South China Morning Post")
     assert embed.footer.text is not None and embed.footer.text.startswith("Page 2/3")
 
 

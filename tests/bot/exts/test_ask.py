@@ -86,7 +86,7 @@ async def test_paging_and_feedback(world: World) -> None:
     edit = await fake.wait_for(lambda r: r.is_for_interaction(click) and r.method == "PATCH", WAIT)
     second_page = edit.json["embeds"][0]
     assert second_page["footer"]["text"].startswith("Page 2/")
-    assert second_page["fields"][0]["name"].startswith("[3]")
+    assert second_page["description"].startswith("> ") and "[3]" in second_page["description"]
     assert second_page["description"] != first_page["description"]
 
     vote = await fake.send_component(f"ask:{answer_id}:up", message_id=message_id)
