@@ -22,6 +22,7 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "realtimeqa-articles.jsonl.gz"
 QUESTIONS = SHARED / "eval" / "realtimeqa-dev" / "questions.jsonl"
 SEED_QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
+SEED_DEV = ROOT / "tests" / "data" / "seed_dev.jsonl"  # our own questions on the seeds (see tests/data)
 SEEDS = ROOT / "seeds"
 CACHE = Path(os.environ.get("BRIEFBOT_BENCH_CACHE", "/tmp/briefbot-bench"))
 sys.path.insert(0, str(ROOT))
@@ -42,6 +43,11 @@ def questions() -> list[dict]:
 
 def seed_questions() -> list[dict]:
     lines = SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def seed_dev_questions() -> list[dict]:
+    lines = SEED_DEV.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
