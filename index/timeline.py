@@ -9,6 +9,7 @@ flags the disagreement. The event date is kept apart from the date each article 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,11 +28,13 @@ from index.grouping import (
 from index.lexical import terms
 from index.paragraphs import strip_label
 from index.search import Searcher, source_dict
-from index.store import DocumentInfo, StoredEvent
+from index.store import DocumentInfo, StoredEvent, StoredPassage
 
 RELATED_CANDIDATES = 200
 TOPIC_MIN_SCORE = 0.25  # passage cosine an event needs, with a topic word in its sentence
-TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own
+TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own (a topic that names no one)
+LEDE_SENTENCES = 2  # an article's first sentences are about what its title names
+_PRONOUN = re.compile(r"(?:He|She|It|They|His|Her|Its|Their)\b")
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
 # English month abbreviations, whatever the process locale (strftime's %b follows it)
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -139,14 +142,55 @@ def _in_range(value: str, start: date | None, stop: date | None) -> bool:
     return (start is None or last >= start) and (stop is None or first <= stop)
 
 
+def topic_names(topic: str) -> list[str]:
+    """The names a topic must match: of each run of capitalised words, the last that is not a numeral
+    ("Hurricane Ian" -> Ian, "Liz Truss" -> Truss, "NASA's Artemis I" -> Artemis). "Hurricane" in
+    "Hurricane Ian" names a kind of story that Fiona shares; "Ian" names this one. A topic written without
+    capitals names no one."""
+    names = []
+    for run in re.findall(r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*", topic):
+        words = [w for w in run.split() if not re.fullmatch(r"[IVX]+|\d+", w)]
+        if words:
+            names.append(re.sub(r"['’]s$", "", words[-1]))
+    return names
+
+
+def _names_in(names: list[str], text: str) -> bool:
+    return all(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in names)
+
+
 def _about(searcher: Searcher, topic: str, events: list[StoredEvent]) -> list[StoredEvent]:
+    """The events of the story `topic` names, among the passages related to it (dense and BM25 candidates).
+
+    A topic that names someone or something (`topic_names`) keeps an event whose passage is related to it
+    and that holds the names in its own sentence, in the sentence before it when it refers back to it
+    ("Liz Truss ... She resigned on Thursday"), or, for the first sentences of an article, in its title; a
+    topic without names keeps an event whose passage is close to it, or related with a topic word in its
+    sentence.
+    """
     related = searcher.related(topic, RELATED_CANDIDATES)
-    wanted = set(terms(topic))
-    return [
-        e for e in events
-        if related.get(e.key, 0.0) >= TOPIC_STRONG_SCORE
-        or (related.get(e.key, 0.0) >= TOPIC_MIN_SCORE and wanted & set(terms(e.text)))
-    ]
+    names = topic_names(topic)
+    if not names:
+        wanted = set(terms(topic))
+        return [e for e in events if related.get(e.key, 0.0) >= TOPIC_STRONG_SCORE
+                or (related.get(e.key, 0.0) >= TOPIC_MIN_SCORE and wanted & set(terms(e.text)))]
+    near = [e for e in events if related.get(e.key, 0.0) >= TOPIC_MIN_SCORE]
+    passages = {p.key: p for p in searcher.store.passages(sorted({e.key for e in near}))}
+    documents = searcher.store.documents
+    return [e for e in near if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title))]
+
+
+def _context(event: StoredEvent, passage: StoredPassage | None, title: str) -> str:
+    """The event's sentence; the sentence before it in its passage when it opens with a pronoun that refers
+    back ("She resigned on Thursday"); and for an article's first sentences, its title."""
+    if passage is None:
+        return event.text
+    starts = [passage.start + s for s, _ in passage.sentences]
+    here = starts.index(event.start) if event.start in starts else 0
+    refers_back = _PRONOUN.match(event.text) and here > 0
+    before = passage.text[slice(*passage.sentences[here - 1])] if refers_back else ""
+    lede = passage.start == 0 and here < LEDE_SENTENCES
+    return "\n".join([title if lede else "", before, event.text])
 
 
 def _merge(searcher: Searcher, events: list[StoredEvent], topic: str | None) -> list[TimelineEntry]:

@@ -4,7 +4,7 @@ import pytest
 
 from index.dates import period
 from index.library import Library
-from index.timeline import parse_bound
+from index.timeline import parse_bound, topic_names
 
 
 def dates(timeline) -> list[str]:
@@ -114,3 +114,31 @@ def test_undated_articles_keep_only_absolute_dates(tmp_path: Path) -> None:
     (folder / "a.txt").write_text("The treaty was signed on June 3, 2019. The talks resume on Tuesday.")
     [entry] = Library(tmp_path / "data", default_sources=[folder]).timeline().events
     assert (entry.date, entry.granularity) == ("2019-06-03", "day")
+
+
+def test_topic_names_are_matched_not_its_common_words(tmp_path: Path) -> None:
+    """"Hurricane Ian" keeps Ian's events, not Fiona's: "hurricane" names a kind of story, "Ian" this one."""
+    folder = tmp_path / "storms"
+    folder.mkdir()
+    (folder / "ian.txt").write_text(
+        "Hurricane Ian made landfall in Florida on Wednesday as a Category 4 storm.\n\n"
+        "Ian later hit South Carolina on Friday.")
+    (folder / "fiona.txt").write_text(
+        "Hurricane Fiona struck Puerto Rico on Sunday, knocking out power to the whole island.\n\n"
+        "A hurricane warning was issued for Bermuda on Thursday.")
+    (folder / "manifest.toml").write_text(
+        '["ian.txt"]\npublisher = "Gulf Daily"\npublished = "2022-10-01"\n'
+        '["fiona.txt"]\npublisher = "Island Post"\npublished = "2022-09-24"\n')
+    library = Library(tmp_path / "data", default_sources=[folder])
+    ian = library.timeline("Hurricane Ian")
+    assert [e.date for e in ian.events] == ["2022-09-28", "2022-09-30"]
+    assert all("Ian" in q.quote for e in ian.events for q in e.quotes)
+    assert [e.date for e in library.timeline("Fiona").events] == ["2022-09-18", "2022-09-22"]
+
+
+def test_topic_names() -> None:
+    assert topic_names("Hurricane Ian") == ["Ian"]
+    assert topic_names("Liz Truss") == ["Truss"]
+    assert topic_names("NASA's Artemis I launch") == ["Artemis"]
+    assert topic_names("Putin and Xi Jinping") == ["Putin", "Jinping"]
+    assert topic_names("football results") == []
