@@ -25,7 +25,7 @@ from index.grouping import (
     headline,
     same_happening_groups,
 )
-from index.lexical import terms
+from index.lexical import STOPWORDS, terms
 from index.paragraphs import strip_label
 from index.search import Searcher, source_dict
 from index.store import DocumentInfo, StoredEvent, StoredPassage
@@ -149,7 +149,8 @@ def topic_names(topic: str) -> list[str]:
     capitals names no one."""
     names = []
     for run in re.findall(r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*", topic):
-        words = [w for w in run.split() if not re.fullmatch(r"[IVX]+|\d+", w)]
+        # numerals name no one, nor does a capitalised question or function word ("When will Putin ...")
+        words = [w for w in run.split() if not re.fullmatch(r"[IVX]+|\d+", w) and w.lower() not in STOPWORDS]
         if words:
             names.append(re.sub(r"['’]s$", "", words[-1]))
     return names

@@ -141,4 +141,5 @@ def test_topic_names() -> None:
     assert topic_names("Liz Truss") == ["Truss"]
     assert topic_names("NASA's Artemis I launch") == ["Artemis"]
     assert topic_names("Putin and Xi Jinping") == ["Putin", "Jinping"]
+    assert topic_names("When will Putin travel to North Korea?") == ["Putin", "Korea"]
     assert topic_names("football results") == []
