@@ -11,7 +11,7 @@ version.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -68,9 +68,12 @@ class BuildReport:
 
 def build(
     engine: Engine, documents: Sequence[Document], embedder: Embedder, *, rebuild: bool = False,
-    max_words: int = MAX_WORDS, progress: Progress | None = None,
+    max_words: int = MAX_WORDS, progress: Progress | None = None, kept: Collection[str] = (),
 ) -> BuildReport:
     """Index `documents` (the whole corpus: documents not given are removed) into `engine`'s store.
+
+    `kept`: names of sources that were not read again (unchanged, `index.read_cache`, or not chosen): their
+    indexed documents are kept as they are without being given, at no cost.
 
     In named steps: load the previous state, plan (which documents are new, changed or removed; cut the new
     ones into passages), embed what was never embedded, assemble the change and commit it.
@@ -81,7 +84,7 @@ def build(
         # documents are tagged in this thread during the embedding (about 6% off a build, bench/README.md).
         tagger = ThreadPoolExecutor(1, thread_name_prefix="dates")
         try:
-            plan = _plan(documents, old, max_words, progress, tagger)
+            plan = _plan(documents, old, max_words, progress, tagger, kept)
             if old and plan.unchanged:
                 return plan.report
             vectors = _embed(plan, old, embedder, progress)
@@ -121,6 +124,7 @@ class _Plan:
     old: Snapshot | None
     states: dict[str, DocumentState]
     documents: list[Document]  # every document of the build, each id once
+    kept: set[str] = field(default_factory=set)  # indexed documents kept without being given
 
     @property
     def unchanged(self) -> bool:
@@ -140,7 +144,7 @@ class _Plan:
 
 def _plan(
     documents: Sequence[Document], old: Snapshot | None, max_words: int, progress: Progress | None,
-    tagger: ThreadPoolExecutor,
+    tagger: ThreadPoolExecutor, kept: Collection[str] = (),
 ) -> _Plan:
     """What changes against the previous state `old`: documents whose digest is unchanged are kept as
     indexed; the others are cut into passages (their dates tagged by `tagger`); the missing are removed."""
@@ -148,10 +152,12 @@ def _plan(
     # With another passage size every document is cut anew; vectors of equal texts are still reused.
     same_cut = old is not None and old.meta.get("max_words") == str(max_words)
     unique = list({doc.id: doc for doc in reversed(documents)}.values())[::-1]  # first of equal ids wins
-    plan = _Plan(BuildReport(generation=None), [], old, states, unique)
-    report = plan.report
     ids = {doc.id for doc in unique}
-    report.removed = sorted(set(states) - ids)
+    kept_sources = set(kept)
+    plan = _Plan(BuildReport(generation=None), [], old, states, unique,
+                 {doc_id for doc_id, state in states.items() if state.source in kept_sources} - ids)
+    report = plan.report
+    report.removed = sorted(set(states) - ids - plan.kept)
     for doc in unique:
         state = states.get(doc.id)
 
@@ -179,7 +185,8 @@ def _count(plan: _Plan) -> None:
     report, old, states = plan.report, plan.old, plan.states
     failed = {s.where for s in report.skipped}
     # a document skipped now keeps the version indexed before, if any; one never indexed is not counted
-    report.documents = sum(1 for doc in plan.documents if doc.id not in failed or doc.id in states)
+    report.documents = sum(1 for doc in plan.documents if doc.id not in failed or doc.id in states) \
+        + len(plan.kept)
     dropped = old.passage_ids([*report.changed, *report.removed]) if old else {}
     report.passages = (old.count if old else 0) - sum(map(len, dropped.values())) \
         + sum(len(p.passages) for p in plan.put)

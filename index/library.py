@@ -21,6 +21,7 @@ from index.fetch import FetchPolicy, HttpCache, Mode
 from index.isolation import Skipped
 from index.passages import MAX_WORDS
 from index.plot import timeline_png
+from index.read_cache import ReadCache, Stamp, stamps
 from index.registry import Registry, RegistryError, SourceEntry
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
@@ -236,21 +237,47 @@ class Library:
             documents: list[Document] = []
             warnings: list[str] = []
             skipped: list[Skipped] = []
+            kept: set[str] = set()  # sources not read: their indexed documents stay as they are
+            cache = ReadCache(self.data_dir)
+            indexed = {} if rebuild else self._indexed_states()
+            stamped: dict[str, dict[str, Stamp]] = {}
             for entry in entries:
                 if entry not in chosen:
-                    documents.extend(self._indexed_documents(entry.name))
+                    kept.add(entry.name)
                     continue
+                if entry.kind not in WEB_KINDS and not rebuild:
+                    stamp = stamps(Path(entry.location))
+                    if cache.unchanged(entry.name, entry.location, stamp, indexed.get(entry.name, {})):
+                        kept.add(entry.name)
+                        continue
+                    stamped[entry.name] = stamp
                 result = read.results[entry.name] if entry.kind in WEB_KINDS else _read_path(entry)
                 if isinstance(result, SourceError):
                     warnings.append(f"source {entry.name}: {result}; keeping its indexed documents")
-                    documents.extend(self._indexed_documents(entry.name))
+                    if rebuild:
+                        documents.extend(self._indexed_documents(entry.name))
+                    kept.add(entry.name)
                     continue
                 documents.extend(result.documents)
                 warnings.extend(result.warnings)
                 skipped.extend(result.skipped)
             report = build(self.engine, documents, self.embedder, rebuild=rebuild,
-                           max_words=self.max_words, progress=progress)
+                           max_words=self.max_words, progress=progress, kept=kept)
             warnings.extend(str(s) for s in [*skipped, *report.skipped])
+            failed = {s.where for s in [*skipped, *report.skipped]}
+            read_now: dict[str, list[Document]] = {}
+            for doc in documents:
+                read_now.setdefault(doc.source, []).append(doc)
+            for entry in entries:  # what was read and indexed whole is known unchanged until its files change
+                if entry.name in stamped:
+                    mine = read_now.get(entry.name, [])
+                    if failed & {d.id for d in mine}:
+                        cache.forget([entry.name])
+                    else:
+                        cache.record(entry.name, entry.location, stamped[entry.name],
+                                     [(d.id, d.digest) for d in mine])
+            cache.forget(set(cache.names()) - {e.name for e in entries})
+            cache.save()
             if report.generation is not None or self._searcher is None:
                 self.reload()
             self._merge()
@@ -266,6 +293,18 @@ class Library:
             merged = self.engine.merge(self.searcher().store)
         if merged is not None:
             self.reload()
+
+    def _indexed_states(self) -> dict[str, dict[str, str]]:
+        """The digest of every indexed document by id, per source, in the current state."""
+        if self._searcher is None or self._searcher.store.name != self.engine.current():
+            try:
+                self.reload()
+            except NoIndex:
+                return {}
+        states: dict[str, dict[str, str]] = {}
+        for doc_id, state in self.searcher().store.document_states().items():
+            states.setdefault(state.source, {})[doc_id] = state.digest
+        return states
 
     def _indexed_documents(self, source: str) -> list[Document]:
         """The documents of `source` in the current state (which another process may have changed)."""

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from index.clean import clean
@@ -46,7 +47,7 @@ class Document:
     url: str | None
     text: str
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Content hash of everything stored about the document, to detect changes."""
         fields = (self.title, self.publisher, self.published or "", self.url or "", self.text)

@@ -1,0 +1,129 @@
+"""What each local source was when it was last read and indexed, so that an unchanged one is not read again.
+
+Reading a source is most of an unchanged re-index: every article decoded, cleaned and its date parsed
+(`dateparser` on "2022/06/12" was 63% of it). Here each file of a folder or file source is recorded with its
+size, modification time and SHA-1, and the source with the id and digest of every document it gave. When a
+source's files have the same size and time (or, after a `touch` or a copy, the same SHA-1) and the index
+still holds exactly those documents, the source is unchanged: its documents are the indexed ones and nothing
+is read. Anything else (a file added, removed or changed, another location or version of the program, an
+index rebuilt or damaged) reads it again.
+
+The record is `read-cache.json` in the data directory, replaced atomically; a lost or damaged one only
+costs a full read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+FILE = "read-cache.json"
+_CHUNK = 1 << 20
+
+# A file's stamp: (size, modification time in ns); with its SHA-1 once recorded.
+Stamp = tuple[int, int]
+
+
+def _program() -> str:
+    try:
+        return version("briefbot")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def stamps(path: Path) -> dict[str, Stamp]:
+    """Size and modification time of every file of a source (a folder, recursively, or one file), by path
+    relative to it; empty when it cannot be listed (it is then read, and fails or not, as usual)."""
+    try:
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        found = {}
+        for file in files:
+            stat = file.stat()
+            found[file.relative_to(path).as_posix() if path.is_dir() else file.name] = (stat.st_size,
+                                                                                       stat.st_mtime_ns)
+        return found
+    except OSError:
+        return {}
+
+
+def _sha1(path: Path) -> str | None:
+    digest = hashlib.sha1()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+class ReadCache:
+    """The record of the local sources last read, in one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / FILE
+        try:
+            self._sources: dict[str, dict] = json.loads(self.path.read_bytes())
+            if not isinstance(self._sources, dict):
+                self._sources = {}
+        except (OSError, ValueError):
+            self._sources = {}
+
+    def unchanged(self, name: str, location: str, now: Mapping[str, Stamp], indexed: Mapping[str, str],
+                  ) -> bool:
+        """Whether source `name` at `location`, whose files have the stamps `now`, is as recorded, and the
+        index holds exactly the documents it gave then (`indexed`: id -> digest of the source's documents
+        in the index)."""
+        entry = self._sources.get(name)
+        if not now or not isinstance(entry, dict) or entry.get("location") != location \
+                or entry.get("program") != _program() or entry.get("documents") != dict(indexed):
+            return False
+        files: dict[str, list] = entry.get("files", {})
+        if set(files) != set(now):
+            return False
+        root = Path(location)
+        for relative, stamp in now.items():
+            size, mtime, sha1 = files[relative]
+            if (size, mtime) == tuple(stamp):
+                continue
+            # Touched or copied: the same bytes are the same articles.
+            if size != stamp[0] or _sha1(root / relative if root.is_dir() else root) != sha1:
+                return False
+            files[relative] = [*stamp, sha1]
+        return True
+
+    def record(self, name: str, location: str, read: Mapping[str, Stamp],
+               documents: Iterable[tuple[str, str]]) -> None:
+        """Remember source `name` as read with its files at the stamps `read` (taken before reading), giving
+        `documents` (id, digest)."""
+        old = self._sources.get(name, {}).get("files", {}) if self._sources.get(name, {}).get(
+            "location") == location else {}
+        root = Path(location)
+        files = {}
+        for relative, stamp in read.items():
+            known = old.get(relative)
+            sha1 = known[2] if known and tuple(known[:2]) == tuple(stamp) else _sha1(
+                root / relative if root.is_dir() else root)
+            files[relative] = [*stamp, sha1]
+        self._sources[name] = {"location": location, "program": _program(), "files": files,
+                               "documents": dict(documents)}
+
+    def names(self) -> list[str]:
+        return list(self._sources)
+
+    def forget(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._sources.pop(name, None)
+
+    def save(self) -> None:
+        """Write the record (atomically); a failure to write it is not an error: the next run reads again."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(self._sources))
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
