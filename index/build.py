@@ -21,6 +21,7 @@ from index.embed import Embedder
 from index.events import EventMention, extract_events
 from index.isolation import Skipped, attempt
 from index.passages import MAX_WORDS, Passage, first_holding, make_passages
+from index.scopes import source_key
 from index.sources import Document
 from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
 
@@ -52,7 +53,7 @@ class BuildReport:
     passages_added: int = 0
     passages_removed: int = 0
     embedded: int = 0
-    sources: dict[str, SourceChanges] = field(default_factory=dict)  # only the sources that changed
+    sources: dict[str, SourceChanges] = field(default_factory=dict)  # by source key; only those that changed
     skipped: list[Skipped] = field(default_factory=list)  # documents a stage failed on, left as they were
 
     def as_dict(self) -> dict:
@@ -190,8 +191,10 @@ def _count(plan: _Plan) -> None:
     dropped = old.passage_ids([*report.changed, *report.removed]) if old else {}
     report.passages = (old.count if old else 0) - sum(map(len, dropped.values())) \
         + sum(len(p.passages) for p in plan.put)
-    old_keys = {(states[doc_id].source, pid) for doc_id, pids in dropped.items() for pid in pids}
-    new_keys = {(p.document.source, passage.id) for p in plan.put for passage in p.passages}
+    old_keys = {(source_key(states[doc_id].scope, states[doc_id].source), pid)
+                for doc_id, pids in dropped.items() for pid in pids}
+    new_keys = {(source_key(p.document.scope, p.document.source), passage.id)
+                for p in plan.put for passage in p.passages}
     report.passages_added = len(new_keys - old_keys)
     report.passages_removed = len(old_keys - new_keys)
     report.sources = _by_source(report, plan.documents, states, new_keys - old_keys, old_keys - new_keys)
@@ -265,9 +268,10 @@ def _by_source(
     report: BuildReport, documents: list[Document], states: dict[str, DocumentState],
     added: set[tuple[str, str]], removed: set[tuple[str, str]],
 ) -> dict[str, SourceChanges]:
-    """The report's document and passage changes (passages as (source, passage id)), per source name."""
-    source_of = {**{doc_id: state.source for doc_id, state in states.items()},
-                 **{doc.id: doc.source for doc in documents}}
+    """The report's document and passage changes (passages as (source key, passage id)), per source key
+    (`index.scopes.source_key`)."""
+    source_of = {**{doc_id: source_key(state.scope, state.source) for doc_id, state in states.items()},
+                 **{doc.id: source_key(doc.scope, doc.source) for doc in documents}}
     changes: defaultdict[str, SourceChanges] = defaultdict(SourceChanges)
     for attribute in ("added", "changed", "removed"):
         for doc_id in getattr(report, attribute):

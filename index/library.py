@@ -23,6 +23,7 @@ from index.passages import MAX_WORDS
 from index.plot import timeline_png
 from index.read_cache import ReadCache, Stamp, stamps
 from index.registry import Registry, RegistryError, SourceEntry
+from index.scopes import OPERATOR
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
 from index.store import NoIndex, Snapshot, StoreError
@@ -321,10 +322,11 @@ class Library:
 
     def _record_counts(self, entries: list[SourceEntry]) -> None:
         store = self.searcher().store
-        documents = Counter(d.source for d in store.documents.values())
+        documents = Counter((d.scope, d.source) for d in store.documents.values())
         passages = store.passage_counts()
         self.registry.record_indexed(
-            {e.name: (documents.get(e.name, 0), passages.get(e.name, 0)) for e in entries}
+            {e.name: (documents.get((OPERATOR, e.name), 0), passages.get((OPERATOR, e.name), 0))
+             for e in entries}
         )
 
 

@@ -95,8 +95,10 @@ class Answer:
 
 
 def source_dict(doc: DocumentInfo) -> dict:
+    """A citation as JSON: what the article is, not which registered source (or scope) holds it."""
     data = asdict(doc)
     data.pop("source")
+    data.pop("scope")
     return data
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from index.clean import clean
 from index.errors import UserError
 from index.isolation import Skipped
+from index.scopes import OPERATOR
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -46,6 +47,7 @@ class Document:
     published: str | None  # ISO date, YYYY-MM-DD
     url: str | None
     text: str
+    scope: str = OPERATOR  # whose source it came from (`index.scopes`)
 
     @cached_property
     def digest(self) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.scopes import OPERATOR
 from index.sources import Document
 from index.store import segments as segment_files
 from index.store.bm25_keywords import Bm25Keywords
@@ -171,22 +172,23 @@ class FaissSnapshot:
                   for num, day, granularity, start, end, text, timex, row in segment.rows.events(dead)]
         return sorted(events, key=lambda e: (e.date, e.doc_id, e.start))
 
-    def source_documents(self, source: str) -> list[Document]:
-        ids = [doc_id for doc_id, info in self.documents.items() if info.source == source]
+    def source_documents(self, source: str, scope: str = OPERATOR) -> list[Document]:
+        ids = [doc_id for doc_id, info in self.documents.items()
+               if info.source == source and info.scope == scope]
         return [doc for i, nums in self._by_segment(ids) for doc in self.segments[i].rows.documents(nums)]
 
-    def passage_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    def passage_counts(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
         for segment, live in zip(self.segments, self.live, strict=True):
             per_doc = np.bincount(segment.docs if live is None else segment.docs[live],
                                   minlength=len(segment.rows.infos))
             for info, n in zip(segment.rows.infos, per_doc.tolist(), strict=True):
                 if n:
-                    counts[info.source] = counts.get(info.source, 0) + n
+                    counts[info.scope, info.source] = counts.get((info.scope, info.source), 0) + n
         return counts
 
     def document_states(self) -> dict[str, DocumentState]:
-        return {doc_id: DocumentState(info.source, self.segments[i].rows.digests[num])
+        return {doc_id: DocumentState(info.source, self.segments[i].rows.digests[num], info.scope)
                 for doc_id, info in self.documents.items() for i, num in [self._owner[doc_id]]}
 
     def passage_ids(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -4,7 +4,9 @@ Each segment keeps the publication day and the document of every row as arrays (
 `Filter` becomes a boolean mask by numpy alone: no SQL and no scan of the passages per question. The mask
 also leaves out the rows of the segment's dead documents (replaced or removed since it was written). Masks
 and the FAISS bitmap selectors made from them are cached per snapshot and filter: a question asked again
-on the same day, or of the same sources, reuses them.
+on the same day, or of the same sources, reuses them. A scope condition that every document of a segment
+meets adds nothing to its mask: on a bot whose servers add few sources, a server's questions search most
+segments unfiltered.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ class RowFacts:
     docs: np.ndarray
     infos: Sequence[DocumentInfo]
     live: np.ndarray | None
+
+    @cached_property
+    def doc_scopes(self) -> np.ndarray:
+        """Each document's scope (made on the first scope condition: most segments hold a few)."""
+        return np.array([info.scope for info in self.infos], dtype=str)
 
 
 class Allowed:
@@ -77,6 +84,10 @@ class FilterMasks:
             chosen = np.fromiter((i.source.lower() in names or i.publisher.lower() in names
                                   for i in segment.infos), bool, len(segment.infos))
             mask = _both(mask, chosen[segment.docs])
+        if where is not None and where.scopes is not None:
+            chosen = np.isin(segment.doc_scopes, list(where.scopes))
+            if not chosen.all():  # a segment of allowed scopes only stays on the unfiltered path
+                mask = _both(mask, chosen[segment.docs])
         if where is not None and where.published_by is not None and self._latest is not None \
                 and where.published_by.isoformat() < self._latest:
             mask = _both(mask, segment.days <= where.published_by.toordinal())  # undated (0) stay

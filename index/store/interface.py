@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from index.errors import UserError
+from index.scopes import OPERATOR
 
 if TYPE_CHECKING:
     from index.events import EventMention
@@ -62,6 +63,7 @@ class DocumentInfo:
     publisher: str
     published: str | None  # ISO date, YYYY-MM-DD
     url: str | None
+    scope: str = OPERATOR  # whose source the document came from (`index.scopes`)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class DocumentState(NamedTuple):
 
     source: str
     digest: str
+    scope: str = OPERATOR
 
 
 @dataclass(frozen=True)
@@ -107,17 +110,20 @@ class Filter:
     - `published_between`: a window of publication days, both ends included (undated articles excluded).
     - `sources`: names matched, case-insensitively, against a document's source name or its publisher
       (a publisher's name selects only that publisher's articles, not its whole source).
-
-    Per-server scopes (a set of scope names) will be one more field of this value.
+    - `scopes`: the scopes whose documents may answer (`index.scopes`: the operator's, a server's). Its
+      own condition, ANDed with the others: a source or publisher name never reaches past it.
     """
 
     published_by: date | None = None
     published_between: tuple[date, date] | None = None
     sources: frozenset[str] | None = None  # any iterable of names; kept in lower case
+    scopes: frozenset[str] | None = None  # any iterable of scopes
 
     def __post_init__(self) -> None:
         if self.sources is not None:
             object.__setattr__(self, "sources", frozenset(s.lower() for s in self.sources))
+        if self.scopes is not None:
+            object.__setattr__(self, "scopes", frozenset(self.scopes))
 
 
 @dataclass(frozen=True)
@@ -172,16 +178,16 @@ class PassageStore(Protocol):
         """Every dated sentence, by date, then document, then position."""
         ...
 
-    def source_documents(self, source: str) -> list[Document]:
-        """The indexed documents of one source, as they were indexed."""
+    def source_documents(self, source: str, scope: str = OPERATOR) -> list[Document]:
+        """The indexed documents of the source `source` of `scope`, as they were indexed."""
         ...
 
-    def passage_counts(self) -> dict[str, int]:
-        """Number of passages per source name."""
+    def passage_counts(self) -> dict[tuple[str, str], int]:
+        """Number of passages per source, by (scope, source name)."""
         ...
 
     def document_states(self) -> dict[str, DocumentState]:
-        """Source and content digest of every indexed document, by id."""
+        """Source, content digest and scope of every indexed document, by id."""
         ...
 
     def passage_ids(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:

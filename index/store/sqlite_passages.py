@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.events import EventMention
 from index.passages import Passage
+from index.scopes import OPERATOR
 from index.sources import Document
 from index.store.interface import REBUILD_HINT, DamagedIndex, DocumentInfo, DocumentUpdate
 
@@ -23,7 +24,8 @@ DB = "index.sqlite3"
 SCHEMA = """
 CREATE TABLE documents (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, title TEXT NOT NULL,
-    publisher TEXT NOT NULL, published TEXT, url TEXT, text TEXT NOT NULL, digest TEXT NOT NULL);
+    publisher TEXT NOT NULL, published TEXT, url TEXT, text TEXT NOT NULL, digest TEXT NOT NULL,
+    scope TEXT NOT NULL);
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, id TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES documents(num),
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL, sentences TEXT NOT NULL);
@@ -50,16 +52,19 @@ class SegmentRows:
         try:
             # immutable: the file never changes once written, so SQLite takes no locks and reads no journal.
             self.db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            # Segments written before scopes existed hold only the operator's documents.
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+            self._scope = "scope" if "scope" in columns else f"'{OPERATOR}'"
             rows = self.db.execute(
-                "SELECT num, id, source, title, publisher, published, url, digest FROM documents ORDER BY num"
-            ).fetchall()
+                f"SELECT num, id, source, title, publisher, published, url, {self._scope}, digest "
+                "FROM documents ORDER BY num").fetchall()
             self.count: int = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         except sqlite3.Error as exc:
             raise DamagedIndex(f"the index database in {folder} is damaged ({exc}); {REBUILD_HINT}") from exc
         if [row[0] for row in rows] != list(range(len(rows))):
             raise DamagedIndex(f"the index database in {folder} is damaged; {REBUILD_HINT}")
-        self.infos: list[DocumentInfo] = [DocumentInfo(*row[1:7]) for row in rows]
-        self.digests: list[str] = [row[7] for row in rows]
+        self.infos: list[DocumentInfo] = [DocumentInfo(*row[1:8]) for row in rows]
+        self.digests: list[str] = [row[8] for row in rows]
         self.number: dict[str, int] = {info.id: num for num, info in enumerate(self.infos)}
 
     def passages(self, rows: Sequence[int]) -> list[PassageRow]:
@@ -81,7 +86,7 @@ class SegmentRows:
     def documents(self, nums: Iterable[int]) -> list[Document]:
         """Documents by number, whole (with their text), in number order."""
         return [Document(*row) for batch in _batches(nums) for row in self._query(
-            f"""SELECT id, source, title, publisher, published, url, text FROM documents
+            f"""SELECT id, source, title, publisher, published, url, text, {self._scope} FROM documents
                 WHERE num IN ({_marks(batch)}) ORDER BY num""", batch)]
 
     def passage_ids(self, nums: Iterable[int]) -> dict[int, list[str]]:
@@ -149,9 +154,9 @@ def write(path: Path, updates: Sequence[DocumentUpdate]) -> None:
         row = 0
         for num, update in enumerate(updates):
             doc = update.document
-            db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (num, doc.id, doc.source, doc.title, doc.publisher, doc.published, doc.url, doc.text,
-                        doc.digest))
+                        doc.digest, doc.scope))
             db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)", (
                 (row + i, p.id, num, p.start, p.end, p.text_hash, json.dumps(p.sentences))
                 for i, p in enumerate(update.passages)))

@@ -27,6 +27,7 @@ import numpy as np
 
 from index.events import extract_events
 from index.passages import make_passages
+from index.scopes import OPERATOR, in_scope
 from index.sources import Document
 from index.store import ChangeSet, DocumentUpdate, Engine
 from index.store.faiss_engine import FaissEngine
@@ -114,10 +115,13 @@ TEXTS = {
 }
 
 
-def document(doc_id: str, text: str | None = None, source: str | None = None) -> Document:
+def document(doc_id: str, text: str | None = None, source: str | None = None, scope: str = OPERATOR,
+             ) -> Document:
+    """One of `TEXTS` as a source of `scope` reads it (a server's: its id prefixed with the scope)."""
     publisher, published, original = TEXTS[doc_id]
-    return Document(doc_id, source or ("port" if publisher == "Port Daily" else "wire"), doc_id.title(),
-                    publisher, published, None, text or original)
+    doc = Document(doc_id, source or ("port" if publisher == "Port Daily" else "wire"), doc_id.title(),
+                   publisher, published, None, text or original)
+    return in_scope([doc], scope)[0]
 
 
 def unit_vectors(count: int, seed: int) -> np.ndarray:
@@ -141,6 +145,17 @@ def changes(*updates: DocumentUpdate, removed: tuple[str, ...] = ()) -> ChangeSe
 
 def corpus() -> list[DocumentUpdate]:
     return [update(document(doc_id)) for doc_id in TEXTS]
+
+
+SERVER_A, SERVER_B = "111", "222"
+
+
+def scoped_corpus() -> list[DocumentUpdate]:
+    """The corpus as the operator's, plus two servers' sources named like the operator's ("port", "wire")
+    holding the same articles by the same publishers: server A harbour and budget, server B storm and
+    archive."""
+    servers = [(SERVER_A, "harbour"), (SERVER_A, "budget"), (SERVER_B, "storm"), (SERVER_B, "archive")]
+    return corpus() + [update(document(doc_id, scope=scope)) for scope, doc_id in servers]
 
 
 DAY = date.fromisoformat

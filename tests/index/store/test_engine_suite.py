@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from index.lexical import terms
+from index.scopes import OPERATOR
 from index.store import (
     DamagedIndex,
     DocumentInfo,
@@ -33,10 +34,13 @@ from tests.index.store.engine_cases import (
     DAY,
     DIM,
     MODEL,
+    SERVER_A,
+    SERVER_B,
     EngineCase,
     changes,
     corpus,
     document,
+    scoped_corpus,
     update,
 )
 
@@ -79,7 +83,7 @@ def test_what_is_written_reads_back(engine: Engine) -> None:
     for u in updates:
         doc = u.document
         assert snapshot.documents[doc.id] == DocumentInfo(doc.id, doc.source, doc.title, doc.publisher,
-                                                          doc.published, doc.url)
+                                                          doc.published, doc.url, OPERATOR)
         assert snapshot.document_states()[doc.id] == DocumentState(doc.source, doc.digest)
         assert snapshot.passage_ids([doc.id]) == {doc.id: [p.id for p in u.passages]}
         # Every passage: its text is a slice of the document, its sentences, its vector, its owner.
@@ -99,8 +103,28 @@ def test_what_is_written_reads_back(engine: Engine) -> None:
     assert sorted(d.id for d in ports) == ["harbour", "storm"]
     assert next(d for d in ports if d.id == "storm") == document("storm")
     assert snapshot.passage_counts() == {
-        source: sum(len(u.passages) for u in updates if u.document.source == source)
+        (OPERATOR, source): sum(len(u.passages) for u in updates if u.document.source == source)
         for source in ("port", "wire")}
+    snapshot.close()
+
+
+def test_each_document_keeps_its_scope(engine: Engine) -> None:
+    updates = scoped_corpus()
+    snapshot = written(engine, *updates)
+    for u in updates:
+        doc = u.document
+        assert snapshot.documents[doc.id].scope == doc.scope
+        assert snapshot.document_states()[doc.id] == DocumentState(doc.source, doc.digest, doc.scope)
+    assert snapshot.documents["111:harbour"] == DocumentInfo(
+        "111:harbour", "port", "Harbour", "Port Daily", "2024-06-03", None, SERVER_A)
+    # Sources are known by scope and name: server A's "port" is not the operator's.
+    assert snapshot.source_documents("port", SERVER_A) == [document("harbour", scope=SERVER_A)]
+    assert sorted(d.id for d in snapshot.source_documents("port")) == ["harbour", "storm"]
+    assert snapshot.source_documents("port", "333") == []
+    counts = snapshot.passage_counts()
+    assert counts[SERVER_A, "port"] == counts[OPERATOR, "port"] - len(updates[2].passages)
+    assert set(counts) == {(OPERATOR, "port"), (OPERATOR, "wire"), (SERVER_A, "port"), (SERVER_A, "wire"),
+                           (SERVER_B, "port"), (SERVER_B, "wire")}
     snapshot.close()
 
 
@@ -166,7 +190,12 @@ def test_keyword_rarity_is_higher_for_words_fewer_passages_use(engine: Engine) -
 ])
 def test_filters_hold_inside_both_searches(engine: Engine, where: Filter, expected: set[str]) -> None:
     updates = corpus()
-    snapshot = written(engine, *updates)
+    assert_filtered(written(engine, *updates), updates, where, expected)
+
+
+def assert_filtered(snapshot: Snapshot, updates: list[DocumentUpdate], where: Filter, expected: set[str],
+                    ) -> None:
+    """Dense and keyword searches under `where` return passages of the `expected` documents only."""
     for u in updates:
         dense = snapshot.vectors.search(u.vectors[0], 100, where)
         assert set(by_doc(snapshot, dense)) == expected
@@ -175,6 +204,30 @@ def test_filters_hold_inside_both_searches(engine: Engine, where: Filter, expect
     plain, filtered = snapshot.keywords.search("harbour storm vote court old", 100, [None, where])
     assert set(by_doc(snapshot, filtered)) == expected
     assert filtered == [key for key in plain if key in set(filtered)]  # the same order, fewer passages
+    snapshot.close()
+
+
+OPERATORS = {"harbour", "budget", "storm", "archive"}
+A_DOCS = {"111:harbour", "111:budget"}
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    (Filter(scopes={OPERATOR}), OPERATORS),
+    (Filter(scopes={OPERATOR, SERVER_A}), OPERATORS | A_DOCS),
+    (Filter(scopes={SERVER_A}), A_DOCS),
+    # A publisher's or a source's name never reaches past the scopes: server A's Port Daily stays out.
+    (Filter(scopes={OPERATOR, SERVER_B}, sources={"Port Daily"}), {"harbour", "storm", "222:storm"}),
+    (Filter(scopes={OPERATOR, SERVER_B}, sources={"port"}), {"harbour", "storm", "222:storm"}),
+    (Filter(scopes={SERVER_B}, sources={"capital times", "wire"}), {"222:archive"}),
+    (Filter(scopes={SERVER_A}, published_by=DAY("2024-06-09")), {"111:harbour"}),
+    (Filter(scopes={SERVER_B}, published_between=(DAY("2024-06-01"), DAY("2024-06-30"))), {"222:storm"}),
+    (Filter(scopes=set()), set()),
+    (Filter(scopes={"333"}), set()),
+    (Filter(sources={"port"}), {"harbour", "storm", "111:harbour", "222:storm"}),  # no scope condition
+])
+def test_scopes_hold_inside_both_searches(engine: Engine, where: Filter, expected: set[str]) -> None:
+    updates = scoped_corpus()
+    assert_filtered(written(engine, *updates), updates, where, expected)
 
 
 def test_a_change_set_applies_to_the_previous_state_and_readers_keep_theirs(engine: Engine) -> None:

@@ -1,6 +1,7 @@
 """What is particular to the FAISS engine: the index type chosen by corpus size (flat, HNSW) answering the
 same way, filtered HNSW searches, FAISS threads, and its generation folders' pointer and leftovers."""
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -10,12 +11,24 @@ import pytest
 
 from index.library import Library
 from index.search import NOT_COVERED
-from index.store import DamagedIndex, Filter, StoreError
+from index.store import DamagedIndex, Filter, StoreError, sqlite_passages
 from index.store import faiss_vectors as store
 from index.store.faiss_engine import FaissEngine
 from index.store.generations import CURRENT, Generations
+from index.store.sqlite_passages import DB, SegmentRows
 from tests.helpers import SEEDS, shared_jsonl
-from tests.index.store.engine_cases import DAY, DIM, MODEL, changes, corpus, document, update
+from tests.index.store.engine_cases import (
+    DAY,
+    DIM,
+    MODEL,
+    SERVER_A,
+    SERVER_B,
+    changes,
+    corpus,
+    document,
+    scoped_corpus,
+    update,
+)
 
 
 def _unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -208,8 +221,8 @@ def test_dead_documents_are_never_returned(tmp_path: Path) -> None:
         assert ranking and not set(ranking) & set(dead_keys)
     [ranking] = after.keywords.search("parliament budget vote", 10)
     assert ranking == []
-    assert after.passage_counts() == {"port": len(revised.passages) + len(updates[2].passages),
-                                      "wire": len(updates[3].passages)}
+    assert after.passage_counts() == {("operator", "port"): len(revised.passages) + len(updates[2].passages),
+                                      ("operator", "wire"): len(updates[3].passages)}
     assert {e.doc_id for e in after.events()} <= {"harbour", "storm", "archive"}
     assert after.source_documents("wire") == [updates[3].document]
     assert after.passage_ids(["harbour", "budget"]) == {"harbour": [p.id for p in revised.passages]}
@@ -304,3 +317,35 @@ def test_a_reader_keeps_answering_after_its_generation_is_gone(tmp_path: Path) -
     assert list(reader.vectors.search(updates[1].vectors[0], 1)) == [key]
     [ranking] = reader.keywords.search("parliament vote", 5)
     assert reader.documents_of(ranking[:1]) == {ranking[0]: "budget"}
+
+
+def test_scopes_survive_a_merge_and_old_segments_are_the_operators(tmp_path: Path) -> None:
+    """A merge copies each document's scope; a segment written before scopes existed (no scope column)
+    reads as the operator's, so an index built by an earlier version keeps answering without a rebuild."""
+    engine = FaissEngine(tmp_path)
+    updates = scoped_corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates[:4]))
+        engine.commit(engine.open(MODEL, DIM), changes(*updates[4:]))
+        engine.commit(engine.open(MODEL, DIM), changes(removed=("budget",)))
+        engine.merge(engine.open(MODEL, DIM))
+    merged = engine.open(MODEL, DIM)
+    assert len(merged.segments) == 1
+    assert {doc_id: info.scope for doc_id, info in merged.documents.items()} == {
+        "harbour": "operator", "storm": "operator", "archive": "operator", "111:harbour": SERVER_A,
+        "111:budget": SERVER_A, "222:storm": SERVER_B, "222:archive": SERVER_B}
+    found = merged.vectors.search(updates[4].vectors[0], 100, Filter(scopes={SERVER_A}))
+    assert set(merged.documents_of(list(found)).values()) == {"111:harbour", "111:budget"}
+
+    # A segment database as versions before scopes wrote it: no scope column.
+    folder = tmp_path / "old"
+    folder.mkdir()
+    sqlite_passages.write(folder / DB, corpus())
+    db = sqlite3.connect(folder / DB)
+    db.execute("ALTER TABLE documents DROP COLUMN scope")
+    db.commit()
+    db.close()
+    rows = SegmentRows(folder)
+    assert {info.scope for info in rows.infos} == {"operator"}
+    assert [doc.scope for doc in rows.documents(range(len(rows.infos)))] == ["operator"] * 4
+    rows.close()

@@ -1,0 +1,57 @@
+"""Scopes: whose a source is, and therefore where it is answered and who may change it.
+
+A source belongs to the operator (the config's sources and those added with the CLI: answered everywhere)
+or to one server (added there by its moderators: answered only there). A scope is a string: `OPERATOR`, or
+the server's id in decimal (Discord ids are numbers, so the two never meet). Documents carry their scope
+into the store, where a `Filter`'s `scopes` field keeps a question to the scopes it may see, inside the
+search itself.
+
+Two scopes may each have a source of the same name, so a source is known by (scope, name); where one string
+must name it (build reports, document ids) it is its *key*: the name for the operator's, `<scope>:<name>`
+for a server's (':' is in no source name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from index.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from index.sources import Document
+
+OPERATOR = "operator"
+
+
+def server_scope(server_id: int) -> str:
+    """The scope of one server's sources."""
+    return str(server_id)
+
+
+def visible(scope: str) -> frozenset[str]:
+    """The scopes a question asked in `scope` may quote: the operator's, and a server's own."""
+    return frozenset({OPERATOR, scope})
+
+
+def check_scope(text: str) -> str:
+    """`text` as a scope ("operator" or a server id); `InvalidInput` for anything else."""
+    scope = text.strip().lower()
+    if scope == OPERATOR:
+        return scope
+    if scope.isascii() and scope.isdigit() and len(scope) <= 20:
+        return str(int(scope))
+    raise InvalidInput(f"invalid scope {text!r}: use 'operator' or a server id (digits)")
+
+
+def source_key(scope: str, name: str) -> str:
+    """The one-string name of the source `name` of `scope`: `name`, or `<scope>:<name>` for a server's."""
+    return name if scope == OPERATOR else f"{scope}:{name}"
+
+
+def in_scope(documents: list[Document], scope: str) -> list[Document]:
+    """Documents read from a source of `scope`, marked with it; a server's get ids prefixed with its scope,
+    so that two servers' sources of the same name (and files) never share a document id."""
+    if scope == OPERATOR:
+        return documents
+    return [replace(doc, id=f"{scope}:{doc.id}", scope=scope) for doc in documents]
