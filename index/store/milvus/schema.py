@@ -3,7 +3,7 @@
 For an index named `briefbot` (the `[store] collection` setting):
 
     briefbot                     alias of the current passages collection (the commit point of a rebuild)
-    briefbot_000003_passages     passages: text, BM25 terms, vector, publication day, source, events
+    briefbot_000003_passages     passages: text, BM25 terms, vector, publication day, source, scope, events
     briefbot_000003_documents    documents: metadata and clean text, in chunks
     briefbot_sources             the source registry, shared by every process using the index
     briefbot_writer              exists while a writer runs (see `index.store.milvus.lock`)
@@ -37,7 +37,7 @@ META = "briefbot.meta"  # JSON: what the generation was built with (model, dim, 
 NEXT_KEY = "briefbot.next_key"  # the next passage key to give out
 NEXT_ROW = "briefbot.next_row"  # the next documents-row key to give out
 SCHEMA = "briefbot.schema"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the scope of each passage and document
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _FAMILY = re.compile(r"_(\d{6})_passages$")
@@ -85,6 +85,7 @@ def create_passages(client: MilvusClient, name: str, dim: int, vector_index: str
     schema.add_field("day", DataType.INT64)  # publication day (proleptic ordinal), 0 when undated
     schema.add_field("source", DataType.VARCHAR, max_length=ID_MAX)  # source name, lower case
     schema.add_field("publisher", DataType.VARCHAR, max_length=ID_MAX)  # lower case
+    schema.add_field("scope", DataType.VARCHAR, max_length=64)  # whose source (`index.scopes`), as it is
     schema.add_field("events", DataType.VARCHAR, max_length=TEXT_MAX)  # JSON: dated sentences it holds
     schema.add_field("has_events", DataType.BOOL)
     schema.add_field("born", DataType.INT64)
@@ -95,7 +96,7 @@ def create_passages(client: MilvusClient, name: str, dim: int, vector_index: str
     indexes.add_index("vec", index_type=vector_index, metric_type="IP",
                       params=HNSW if vector_index == "HNSW" else {})
     indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    for field in ("doc_id", "text_hash", "source", "publisher"):
+    for field in ("doc_id", "text_hash", "source", "publisher", "scope"):
         indexes.add_index(field, index_type="INVERTED")
     _create(client, name, schema, indexes, properties)
 
@@ -109,10 +110,11 @@ def create_documents(client: MilvusClient, name: str) -> None:
     schema.add_field("kind", DataType.INT64)
     schema.add_field("part", DataType.INT64)
     schema.add_field("source", DataType.VARCHAR, max_length=ID_MAX)  # as named, for `source_documents`
+    schema.add_field("scope", DataType.VARCHAR, max_length=64)
     schema.add_field("data", DataType.VARCHAR, max_length=TEXT_MAX)
     schema.add_field("born", DataType.INT64)
     schema.add_field("died", DataType.INT64)
-    _with_pad(client, name, schema, ("doc_id", "source"))
+    _with_pad(client, name, schema, ("doc_id", "source", "scope"))
 
 
 def create_sources(client: MilvusClient, name: str) -> None:

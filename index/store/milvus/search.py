@@ -55,6 +55,8 @@ def expression(generation: int, where: Filter | None) -> str:
         if where.sources:
             names = sorted(where.sources)
             parts.append(f"({one_of('source', names)} or {one_of('publisher', names)})")
+        if where.scopes is not None:  # its own condition: no name above reaches another scope
+            parts.append(one_of("scope", sorted(where.scopes)) if where.scopes else "key < 0")
     return " and ".join(parts)
 
 

@@ -15,6 +15,7 @@ from datetime import date
 
 from pymilvus import MilvusClient
 
+from index.scopes import OPERATOR
 from index.sources import Document
 from index.store.interface import (
     REBUILD_HINT,
@@ -93,8 +94,9 @@ class MilvusSnapshot:
                 record = json.loads(head)
                 doc_id = record["id"]
                 self.documents[doc_id] = DocumentInfo(doc_id, record["source"], record["title"],
-                                                      record["publisher"], record["published"], record["url"])
-                self._states[doc_id] = DocumentState(record["source"], record["digest"])
+                                                      record["publisher"], record["published"], record["url"],
+                                                      record["scope"])
+                self._states[doc_id] = DocumentState(record["source"], record["digest"], record["scope"])
                 self._sizes[doc_id] = record["passages"]
         except (ValueError, KeyError, TypeError) as exc:
             raise DamagedIndex(f"the documents of the index in Milvus ({self._state.documents}) are damaged; "
@@ -149,25 +151,26 @@ class MilvusSnapshot:
                 self._events = sorted(found, key=lambda e: (e.date, e.doc_id, e.start))
             return self._events
 
-    def source_documents(self, source: str) -> list[Document]:
+    def source_documents(self, source: str, scope: str = OPERATOR) -> list[Document]:
         texts: dict[str, list[dict]] = {}
-        for row in self._document_rows(f"kind == {TEXT} and {one_of('source', [source])}"):
+        for row in self._document_rows(
+                f"kind == {TEXT} and {one_of('source', [source])} and {one_of('scope', [scope])}"):
             texts.setdefault(row["doc_id"], []).append(row)
         documents = []
         for doc_id, rows in texts.items():
             info = self.documents[doc_id]
             documents.append(Document(info.id, info.source, info.title, info.publisher, info.published,
-                                      info.url, next(_joined(rows))))
+                                      info.url, next(_joined(rows)), info.scope))
         return documents
 
     def _text(self, doc_id: str) -> str:
         return next(_joined(self._document_rows(f"kind == {TEXT} and {one_of('doc_id', [doc_id])}")), "")
 
-    def passage_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    def passage_counts(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
         for doc_id, size in self._sizes.items():
-            source = self.documents[doc_id].source
-            counts[source] = counts.get(source, 0) + size
+            info = self.documents[doc_id]
+            counts[info.scope, info.source] = counts.get((info.scope, info.source), 0) + size
         return counts
 
     def document_states(self) -> dict[str, DocumentState]:
@@ -208,12 +211,12 @@ def document_rows(update: DocumentUpdate, passages: int, first_key: int, generat
     """The rows of one document (metadata, then text), keys from `first_key`."""
     doc = update.document
     head = json.dumps({"id": doc.id, "source": doc.source, "title": doc.title, "publisher": doc.publisher,
-                       "published": doc.published, "url": doc.url, "digest": doc.digest,
+                       "published": doc.published, "url": doc.url, "digest": doc.digest, "scope": doc.scope,
                        "passages": passages}, ensure_ascii=False)
     rows = [(HEAD, part, data) for part, data in enumerate(chunks(head))]
     rows += [(TEXT, part, data) for part, data in enumerate(chunks(doc.text))]
     return [{"key": first_key + i, "doc_id": doc.id, "kind": kind, "part": part, "source": doc.source,
-             "data": data, "born": generation, "died": ALIVE, "pad": [0.0, 0.0]}
+             "scope": doc.scope, "data": data, "born": generation, "died": ALIVE, "pad": [0.0, 0.0]}
             for i, (kind, part, data) in enumerate(rows)]
 
 
@@ -239,7 +242,7 @@ def passage_rows(update: DocumentUpdate, first_key: int, generation: int) -> lis
             "text": "" if spilled else passage.text, "spilled": spilled,
             "sentences": json.dumps(passage.sentences), "text_hash": passage.text_hash,
             "terms": " ".join(tokens(passage.text))[:CHUNK_TERMS], "vec": [float(x) for x in vector],
-            "day": day, "source": doc.source.lower(), "publisher": doc.publisher.lower(),
+            "day": day, "source": doc.source.lower(), "publisher": doc.publisher.lower(), "scope": doc.scope,
             "events": events, "has_events": i in held,
             "born": generation, "died": ALIVE,
         })
