@@ -17,7 +17,7 @@ import numpy as np
 from index.events import EventMention
 from index.passages import Passage
 from index.sources import Document
-from index.store.interface import ChangeSet, DocumentUpdate, Engine, Snapshot, StoredEvent
+from index.store.interface import ChangeSet, DocumentInfo, DocumentUpdate, Engine, Snapshot, StoredEvent
 
 BATCH = 256  # documents read from the source at a time
 BUILD_KEYS = ("model", "dim", "max_words")  # what a build records of itself (engines add their own keys)
@@ -66,21 +66,21 @@ class Copies(Sequence[DocumentUpdate]):
         self._events: dict[str, list[StoredEvent]] = defaultdict(list)
         for event in snapshot.events():
             self._events[event.doc_id].append(event)
-        self._ids = sorted(snapshot.documents, key=lambda d: (snapshot.documents[d].source, d))
+        self._ids = sorted(snapshot.documents, key=lambda d: (*_source(snapshot.documents[d]), d))
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def __getitem__(self, index: int) -> DocumentUpdate:  # type: ignore[override]
         doc_id = self._ids[index]
-        source = self._snapshot.documents[doc_id].source
-        document = next(d for d in self._snapshot.source_documents(source) if d.id == doc_id)
+        scope, source = _source(self._snapshot.documents[doc_id])
+        document = next(d for d in self._snapshot.source_documents(source, scope) if d.id == doc_id)
         return next(self._updates([document]))
 
     def __iter__(self) -> Iterator[DocumentUpdate]:
-        sources = sorted({info.source for info in self._snapshot.documents.values()})
-        for source in sources:
-            documents = sorted(self._snapshot.source_documents(source), key=lambda d: d.id)
+        sources = sorted({_source(info) for info in self._snapshot.documents.values()})
+        for scope, source in sources:
+            documents = sorted(self._snapshot.source_documents(source, scope), key=lambda d: d.id)
             for start in range(0, len(documents), BATCH):
                 yield from self._updates(documents[start:start + BATCH])
 
@@ -97,3 +97,8 @@ class Copies(Sequence[DocumentUpdate]):
                        position[e.key]) for e in self._events.get(doc.id, [])]
             matrix = np.array([vectors[p.key] for p in mine], dtype=np.float32).reshape(len(mine), dim)
             yield DocumentUpdate(doc, passages, matrix, events)
+
+
+def _source(info: DocumentInfo) -> tuple[str, str]:
+    """A document's source, as sources are known: by scope and name."""
+    return info.scope, info.source

@@ -15,8 +15,8 @@ from tests.index.store.engine_cases import (
     DIM,
     MODEL,
     changes,
-    corpus,
     document,
+    scoped_corpus,
     update,
 )
 
@@ -41,7 +41,7 @@ def contents(snapshot: Snapshot) -> dict:
 
 def written(engine: Engine) -> Snapshot:
     with engine.writer():
-        engine.commit(None, changes(*corpus()))
+        engine.commit(None, changes(*scoped_corpus()))  # servers' sources named like the operator's too
     base = engine.open(MODEL, DIM)
     with engine.writer():  # and a change on top, so that keys are not simply 0..n-1
         revised = update(document("budget", "Parliament passed the budget on June 7, 2024."))
@@ -58,7 +58,7 @@ def test_an_index_copied_to_milvus_and_back_holds_the_same(tmp_path: Path, milvu
     registry.insert("wire", "feed", "https://example.com/feed", "discord:1", "2024-06-03T00:00:00+00:00")
 
     copied = copy_index(faiss, milvus, MODEL, DIM)
-    assert (copied.documents, copied.passages, copied.sources) == (3, original.count, 2)
+    assert (copied.documents, copied.passages, copied.sources) == (7, original.count, 2)
     assert copied.state == milvus.current()
     in_milvus = milvus.open(MODEL, DIM)
     assert contents(in_milvus) == contents(original)
