@@ -1,12 +1,15 @@
-"""Shared fixtures: the real model (loaded once per session) and a real index of the seed briefings."""
+"""Shared fixtures: the real model (loaded once per session), a real index of the seed briefings, and a
+Milvus server for the tests of several processes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from index.embed import Embedder, shared_embedder
 from index.library import Library
-from tests.helpers import SEEDS
+from tests.helpers import SEEDS, milvus_lite_server
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +23,10 @@ def seed_library(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     library = Library(tmp_path_factory.mktemp("seed-index"), default_sources=[SEEDS])
     library.searcher()
     return library
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URI of a `milvus-lite server` on 127.0.0.1 shared by the session (each test its own index name)."""
+    with milvus_lite_server(tmp_path_factory.mktemp("milvus-server") / "data") as uri:
+        yield uri

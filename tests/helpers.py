@@ -8,6 +8,10 @@ import ast
 import json
 import logging
 import re
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,3 +152,45 @@ def _is_module(name: str) -> bool:
 
 def python_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def milvus_lite_server(data_dir: Path, ready_timeout: float = 60.0) -> Iterator[str]:
+    """`milvus-lite server` (the package's own command) as a child process on a free port of 127.0.0.1:
+    yields its http:// URI once it listens (it does once ready); stopped by its process id."""
+    port = free_port()
+    log = data_dir.parent / f"{data_dir.name}.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data_dir),
+                                   "--host", "127.0.0.1", "--port", str(port)], stdout=output,
+                                  stderr=subprocess.STDOUT)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            assert server.poll() is None, f"milvus-lite server exited: {log.read_text()[-2000:]}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"milvus-lite never answered: {log.read_text()[-2000:]}"
+                time.sleep(0.2)
+        yield uri
+    finally:
+        stop_process(server)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a child process by its id: SIGTERM, then SIGKILL if it is still there after 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -16,6 +16,15 @@ It runs the CLI's `main(CLI_ARGS)` (e.g. `index --rebuild --config FILE`) and ki
 - `link`: after the first file kept from the previous generation was linked into the new one
 - `merge-POINT`: with a merge of every segment forced after the commit, at POINT (one of the above but
   `link`: a merge of everything links nothing) of the merge's own generation
+
+With the Milvus engine ([store] engine = "milvus" in the config):
+
+- `milvus-kill`: after the rows of the first replaced or removed documents were taken out (`died` set)
+- `milvus-insert`: after the new rows were inserted (an add's, or a rebuild's into its new collections)
+- `milvus-commit`: before the property update that makes an incremental commit's generation current
+- `milvus-committed`: right after it, before the rows no generation shows are deleted
+- `milvus-alias`: a rebuild's collections complete, before the alias moves to them
+- `milvus-aliased`: after the alias moved, before older collections are dropped
 - `none`: no kill.
 
 FSIZE_LIMIT > 0 runs the CLI with `RLIMIT_FSIZE` at that many bytes and SIGXFSZ ignored, so a write past it
@@ -85,6 +94,30 @@ def kill_around(owner: Any, attribute: str, *, before: bool) -> None:
     setattr(owner, attribute, wrapped)
 
 
+def kill_in_milvus(point: str) -> None:
+    """Die at `point` of a commit of the Milvus engine (see the module's docstring)."""
+    from index.store.milvus.engine import MilvusClient, MilvusEngine
+    from index.store.milvus.schema import GENERATION
+
+    if point in ("kill", "insert"):
+        kill_around(MilvusEngine, f"_{point}", before=False)
+    elif point in ("alias", "aliased"):
+        for name in ("create_alias", "alter_alias"):
+            kill_around(MilvusClient, name, before=point == "alias")
+    else:
+        alter = MilvusClient.alter_collection_properties
+
+        def commit_then_die(self: Any, collection: str, properties: dict, **kwargs: Any) -> Any:
+            if GENERATION in properties and point == "commit":
+                die()
+            result = alter(self, collection, properties, **kwargs)
+            if GENERATION in properties:
+                die()
+            return result
+
+        MilvusClient.alter_collection_properties = commit_then_die  # type: ignore[method-assign]
+
+
 def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     import bm25s
 
@@ -97,7 +130,7 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
 
     def open_library(settings: Settings) -> Library:
         return Library(settings.data_dir, default_sources=settings.sources.paths,
-                       max_words=settings.passage_words,
+                       max_words=settings.passage_words, store=settings.store.to_settings(),
                        embedder_factory=lambda: ReplayEmbedder(vectors, die_on_encode=point == "embedding"))
 
     commands.open_library = open_library  # type: ignore[assignment]
@@ -125,6 +158,8 @@ def main(vectors: Path, point: str, fsize: int, argv: list[str]) -> int:
     elif point in kill_points:
         owner, name, before = kill_points[point]
         kill_around(owner, name, before=before)
+    elif point.startswith("milvus-"):
+        kill_in_milvus(point.removeprefix("milvus-"))
 
     if fsize > 0:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -18,33 +18,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.cli import main
-from index.embed import Embedder
 from index.library import Library
 from index.store.generations import CURRENT, Generations
-from tests.helpers import ROOT, SEEDS
+from tests.helpers import QUESTION, ROOT, SEED_SENTENCE, SEEDS
 
-QUESTION = "When will Putin travel to North Korea?"
-SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"
 CHILD_TIMEOUT = 60  # seconds; a child takes about one
 
 # Kill points in build order (see crash_child.py); from "swapped" on, the new generation is current.
 POINTS = ["passages", "embedding", "sqlite", "bm25", "fsync", "renamed", "pointer", "swapped"]
-
-
-@pytest.fixture(scope="module")
-def vectors(seed_library: Library, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real vectors of the seed passages and of QUESTION, for the child's replaying embedder."""
-    store = seed_library.searcher().store
-    passages = store.passages(store.keys())
-    texts = [p.text for p in passages] + [QUESTION]
-    stacked = np.vstack([store.vectors.get([p.key for p in passages]), embedder.encode([QUESTION])])
-    path = tmp_path_factory.mktemp("vectors") / "vectors.npz"
-    np.savez(path, texts=np.array(texts), vectors=stacked)
-    return path
 
 
 @pytest.fixture
