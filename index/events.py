@@ -3,7 +3,9 @@
 A time expression is resolved against the article's publication date ("on Tuesday" in an article of
 Monday 2024-06-17 is 2024-06-18). Only calendar dates (a day, a month or a year) make events; durations,
 vague references ("recently") and weeks or seasons are context, never an event date. An article without a
-publication date keeps only the dates that do not depend on it ("in 2002", "June 18, 2024").
+publication date keeps only the dates that do not depend on it ("in 2002", "June 18, 2024"). Only prose
+is dated (`index.paragraphs`): a headline, a bare label, a photo caption or a credit carries no event, and
+a paragraph's leading label ("What Happened: ") is left out of its first sentence.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from index.dates import calendar_date, tag
+from index.paragraphs import prose_spans
 from index.passages import first_holding, sentence_spans
 from index.sources import Document
 
@@ -41,18 +44,19 @@ def extract_events(doc: Document) -> list[EventMention]:
         timexes = [t for t in early if (t.start, t.end, t.value) in stable]
     sentences = sentence_spans(doc.text)
     starts, ends = [s.start for s in sentences], [s.end for s in sentences]
+    prose = prose_spans(doc.text, doc.title)
+    bodies, prose_ends = [b for b, _ in prose], [e for _, e in prose]
     events: list[EventMention] = []
     seen: set[tuple[int, str]] = set()
     for timex in timexes:
         resolved = calendar_date(timex.value) if timex.type in ("DATE", "TIME") else None
-        if resolved is None:
-            continue
         holder = first_holding(starts, ends, timex.start)
-        if holder is None or (starts[holder], resolved[0]) in seen:
+        paragraph = first_holding(bodies, prose_ends, timex.start)
+        if resolved is None or holder is None or paragraph is None:
+            continue  # no calendar date, or not in prose (a headline, a label, a caption, a credit)
+        start = max(starts[holder], bodies[paragraph])  # a label ("What Happened: ") is no part of it
+        if (start, resolved[0]) in seen:
             continue
-        sentence = sentences[holder]
-        seen.add((sentence.start, resolved[0]))
-        events.append(
-            EventMention(doc.id, resolved[0], resolved[1], sentence.start, sentence.end, timex.text)
-        )
+        seen.add((start, resolved[0]))
+        events.append(EventMention(doc.id, resolved[0], resolved[1], start, ends[holder], timex.text))
     return events
