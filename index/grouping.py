@@ -5,13 +5,13 @@ Tuesday, the Kremlin has confirmed after months of speculation." The *clause* of
 part around its time expression that says what happens then: cut at clause boundaries (semicolons, dashes,
 ", which", ", while", " when "...), without a trailing attribution (", the Kremlin has confirmed") unless
 the date belongs to the attribution itself ("Bloomberg reported on Monday": then the report is the event
-and what it reported is kept with it), and without an opening "Meanwhile,". A label that opens a line of
-a briefing ("What Happened:", "Why It Matters:") is never part of a quote.
+and what it reported is kept with it), and without an opening "Meanwhile,".
 
 Two sentences on the same date report the same happening when their clauses name it with the same words
 (trigger and participants: "the 2+2 dialogue", "Tuesday's dialogue"; "Li Qiang met Yoon", "Li and Yoon's
-meeting"), weighted by how rare each word is among the sentences compared (so a word every sentence of a
-topic shares, like the storm's name, says little), or when their clauses are near paraphrases.
+meeting"; the topic's own words do not count), when their clauses are near paraphrases, or when they name
+the same participant in sentences about the same thing ("October 20: Truss quits", "Liz Truss announced
+Thursday that she will be stepping down"); see `same_happening_groups`.
 
 A headline is the clause of the entry's best quote, verbatim, shortened with "…" where words are left out.
 """
