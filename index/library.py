@@ -85,7 +85,8 @@ class Library:
             return self._embedder
 
     def searcher(self, progress: Progress | None = None) -> Searcher:
-        """The searcher over the current index; on first use, the default sources are indexed first.
+        """The searcher over the current index; on first use, the default sources are indexed first and the
+        model is prepared (`Embedder.prepare`: questions are embedded, so the first is not kept waiting).
 
         Before each use the engine is asked which state is current (a file read, or a call to Milvus), so a
         change committed by another process (a moderator's `/source add` in another shard, the CLI) is
@@ -96,6 +97,7 @@ class Library:
                 self._searcher = self._open()
             except NoIndex:
                 self.reindex(progress=progress)  # opens the new index
+            self.embedder.prepare(progress)
         elif self._stale():
             with self._reload_lock:
                 if self._stale():

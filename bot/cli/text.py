@@ -37,22 +37,58 @@ def warn(text: str) -> None:
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress display on stderr, one bar per indexing stage; nothing when disabled."""
-    if not enabled or not sys.stderr.isatty():
+    """Progress on stderr: on a terminal, a line per stage with a spinner (and a bar for the stages that
+    count things); elsewhere only the steps without a count (the model's preparation), a line each, so a
+    pause is explained. Nothing when disabled (`--json`)."""
+    if not enabled:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import Progress as RichProgress
+    if not sys.stderr.isatty():
+        started: set[str] = set()
 
-    with RichProgress(console=Console(stderr=True), transient=True) as bars:
+        def step_lines(stage: str, advance: int, total: int) -> None:
+            if total == 0 and stage not in started:
+                started.add(stage)
+                print(stage_label(stage, counted=False), file=sys.stderr, flush=True)
+
+        yield step_lines
+        return
+    from rich.console import Console, RenderableType
+    from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, SpinnerColumn, Task, TextColumn
+    from rich.progress import Progress as RichProgress
+    from rich.text import Text
+
+    class Counted(ProgressColumn):
+        """A column (a bar, a count) shown for the stages that count things, empty for the other steps."""
+
+        def __init__(self, column: ProgressColumn) -> None:
+            super().__init__(column.get_table_column())
+            self.column = column
+
+        def render(self, task: Task) -> RenderableType:
+            return self.column.render(task) if task.fields["counted"] else Text("")
+
+    columns = (SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), Counted(BarColumn()),
+               Counted(MofNCompleteColumn()))
+    with RichProgress(*columns, console=Console(stderr=True), transient=True) as bars:
         tasks: dict[str, int] = {}
 
         def update(stage: str, advance: int, total: int) -> None:
+            counted = total > 0
             if stage not in tasks:
-                tasks[stage] = bars.add_task(stage, total=total)
-            bars.update(tasks[stage], advance=advance)
+                tasks[stage] = bars.add_task(stage_label(stage, counted=counted), total=total or None,
+                                             counted=counted)
+            if counted:
+                bars.update(tasks[stage], advance=advance)
+            elif advance:  # a step without a count has ended
+                bars.update(tasks[stage], total=1, completed=1)
 
         yield update
+
+
+def stage_label(stage: str, *, counted: bool) -> str:
+    """'passages embedded' -> 'Passages embedded'; a step without a count gets '...' (it is under way)."""
+    return stage[:1].upper() + stage[1:] + ("" if counted else "...")
 
 
 def answer_text(answer: Answer) -> str:

@@ -23,7 +23,7 @@ async def test_moderator_reindex_progress_and_no_second_one(world: World) -> Non
 
     def held_reindex(**kwargs: object) -> object:
         progress = kwargs["progress"]
-        progress("passages", 0, 2)  # type: ignore[operator]
+        progress("documents", 0, 2)  # type: ignore[operator]
         gate.wait(WAIT)
         return original(**kwargs)
 
@@ -31,7 +31,7 @@ async def test_moderator_reindex_progress_and_no_second_one(world: World) -> Non
     first = await fake.send_interaction("reindex", user=world.moderator)
     started = await fake.wait_for(lambda r: r.is_callback_of(first), WAIT)
     assert started.json["type"] == 4 and not started.json["data"].get("flags")
-    await fake.wait_for(lambda r: is_progress_edit(first, r) and "passages 0/2" in r.json["content"], WAIT)
+    await fake.wait_for(lambda r: is_progress_edit(first, r) and "documents 0/2" in r.json["content"], WAIT)
 
     # While it runs: a second reindex is refused, and questions are answered from the old index.
     second = await fake.send_interaction("reindex", user=world.moderator)

@@ -74,6 +74,9 @@ class ReplayEmbedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    def prepare(self, progress: object = None) -> None:
+        """The saved vectors need no model file."""
+
 
 def die() -> None:
     sys.stdout.flush()

@@ -43,6 +43,20 @@ def test_changed_and_removed_documents(tmp_path: Path, embedder: Embedder) -> No
     assert report.sources["test"].changed == ["a"] and report.sources["test"].removed == ["b"]
 
 
+def test_progress_stages_are_named_for_what_they_count(tmp_path: Path, embedder: Embedder) -> None:
+    docs = [_doc("a", "The bridge opened on Monday."), _doc("b", "The museum closed."),
+            _doc("c", "The dam opened.")]
+    build(FaissEngine(tmp_path), docs[:1], embedder)
+    seen: dict[str, tuple[int, int]] = {}
+
+    def progress(stage: str, advance: int, total: int) -> None:
+        done, _ = seen.get(stage, (0, total))
+        seen[stage] = (done + advance, total)
+
+    build(FaissEngine(tmp_path), docs, embedder, progress=progress)
+    assert seen == {"documents": (3, 3), "passages embedded": (2, 2)}  # 3 documents read, 2 passages new
+
+
 def test_rebuild_re_embeds_everything(tmp_path: Path, embedder: Embedder) -> None:
     docs = [_doc("a", "One passage only.")]
     build(FaissEngine(tmp_path), docs, embedder)

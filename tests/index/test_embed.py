@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import Embedder, EncoderError, OnnxEncoder, onnx_file
+from index.embed import Embedder, EncoderError, OnnxEncoder, onnx_file, onnx_path
 from index.library import Library
 
 TEXTS = [
@@ -54,8 +54,9 @@ def test_answering_imports_neither_torch_nor_transformers(seed_library: Library)
 
 
 def test_a_damaged_cached_model_is_exported_again(tmp_path: Path, embedder: Embedder) -> None:
-    path = onnx_file(tmp_path)  # exported into the empty cache
-    path.write_bytes(path.read_bytes()[:1000])  # as if a disk error had cut it
+    path = onnx_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(onnx_file().read_bytes()[:1000])  # as if a disk error had cut it
     encoder = OnnxEncoder(tmp_path)
     assert path.stat().st_size > 1_000_000
     assert np.allclose(encoder(TEXTS), embedder.encode(TEXTS), atol=1e-6)
