@@ -2,11 +2,14 @@
 
 A URI is either a local path ending in `.db` (Milvus Lite, run inside this process: one process per path)
 or `http(s)://host:port` (a Milvus standalone or cluster, or `milvus-lite server`). One client per URI per
-process: pymilvus clients are thread-safe and hold one gRPC channel.
+process: pymilvus clients are thread-safe and hold one gRPC channel. A cluster that requires
+authentication takes its token ("user:password", or an API key) from $BRIEFBOT_MILVUS_TOKEN, never from
+the config file.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ from pymilvus import MilvusClient, MilvusException
 
 from index.store.interface import StoreError
 
+TOKEN = "BRIEFBOT_MILVUS_TOKEN"
 TIMEOUT = 30.0  # seconds for one call; a cluster under load answers in milliseconds
 PAGE = 16_384  # rows per query: Milvus caps offset + limit at this
 BATCH = 500  # rows per insert or upsert, and values per `in [...]` list
@@ -33,7 +37,7 @@ def connect(uri: str) -> MilvusClient:
         client = _clients.get(uri)
         if client is None:
             try:
-                client = MilvusClient(uri=uri, timeout=TIMEOUT)
+                client = MilvusClient(uri=uri, token=os.environ.get(TOKEN, ""), timeout=TIMEOUT)
             except MilvusException as exc:
                 raise StoreError(_unreachable(uri, exc)) from exc
             _clients[uri] = client
