@@ -77,8 +77,9 @@ def build(
 ) -> BuildReport:
     """Index `documents` (the whole corpus: documents not given are removed) into `engine`'s store.
 
-    `kept`: names of sources that were not read again (unchanged, `index.read_cache`, or not chosen): their
-    indexed documents are kept as they are without being given, at no cost.
+    `kept`: keys (`index.scopes.source_key`) of sources that were not read again (unchanged,
+    `index.read_cache`, or not chosen): their indexed documents are kept as they are without being given,
+    at no cost.
 
     In named steps: load the previous state, plan (which documents are new, changed or removed; cut the new
     ones into passages), embed what was never embedded, assemble the change and commit it.
@@ -160,7 +161,8 @@ def _plan(
     ids = {doc.id for doc in unique}
     kept_sources = set(kept)
     plan = _Plan(BuildReport(generation=None), [], old, states, unique,
-                 {doc_id for doc_id, state in states.items() if state.source in kept_sources} - ids)
+                 {doc_id for doc_id, state in states.items()
+                  if source_key(state.scope, state.source) in kept_sources} - ids)
     report = plan.report
     report.removed = sorted(set(states) - ids - plan.kept)
     for doc in unique:

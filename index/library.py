@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from index.passages import MAX_WORDS
 from index.plot import timeline_png
 from index.read_cache import ReadCache, Stamp, stamps
 from index.registry import Registry, RegistryError, SourceEntry
-from index.scopes import OPERATOR
+from index.scopes import OPERATOR, as_scoped, source_key
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, read_source, source_name
 from index.store import NoIndex, Snapshot, StoreError
@@ -138,34 +138,39 @@ class Library:
             return copy_index(self.engine, target, self.embedder.name, self.embedder.dim)
 
     def ask(self, question: str, k: int | None = None, sources: set[str] | None = None,
-            as_of: date | None = None) -> Answer:
-        return self.searcher().ask(question, k, sources, as_of)
+            as_of: date | None = None, scopes: Collection[str] | None = None) -> Answer:
+        """Answer `question` from the sources of `scopes` (None: every scope; `index.scopes.visible` gives
+        what a server sees)."""
+        return self.searcher().ask(question, k, sources, as_of, scopes)
 
     def timeline(self, topic: str | None = None, since: str | None = None, until: str | None = None,
-                 ) -> Timeline:
-        """Dated events in date order, optionally about `topic` and within [since, until]."""
-        return build_timeline(self.searcher(), topic, since, until)
+                 scopes: Collection[str] | None = None) -> Timeline:
+        """Dated events in date order, optionally about `topic` and within [since, until], from the sources
+        of `scopes` (None: every scope)."""
+        return build_timeline(self.searcher(), topic, since, until, scopes)
 
     def timeline_png(self, topic: str | None = None, since: str | None = None, until: str | None = None,
-                     ) -> bytes:
-        return timeline_png(self.timeline(topic, since, until))
+                     scopes: Collection[str] | None = None) -> bytes:
+        return timeline_png(self.timeline(topic, since, until, scopes))
 
-    def sources(self) -> list[SourceEntry]:
+    def sources(self, scopes: Collection[str] | None = None) -> list[SourceEntry]:
+        """The registered sources (of `scopes`, if given): the operator's first, then each server's."""
         self._register_defaults()
-        return self.registry.list()
+        return self.registry.list(scopes)
 
     def add_source(self, location: str, *, name: str | None = None, kind: str | None = None,
-                   added_by: str = "cli") -> SourceEntry:
-        """Register a folder, file, web page ("url") or RSS/Atom feed; the index is not updated here.
+                   added_by: str = "cli", scope: str = OPERATOR) -> SourceEntry:
+        """Register a folder, file, web page ("url") or RSS/Atom feed in `scope`; the index is not updated
+        here.
 
         `kind` is found when not given: a path is a folder or a file, a URL whose response is a feed is a
         feed. A URL is downloaded once (with a feed's entries), so a dead or unacceptable one is refused
-        with the reason and nothing registered. Adding a registered location again returns its entry
-        (under another name, it is an error).
+        with the reason and nothing registered. Adding a location registered in the scope again returns its
+        entry (under another name, it is an error).
         Blocking (network): call it off the event loop.
         """
         if kind in WEB_KINDS or (kind is None and is_url(location)):
-            return self._add_web(location, name, kind, added_by)
+            return self._add_web(location, name, kind, added_by, scope)
         path = Path(location).expanduser()
         if not path.exists():
             raise SourceError(f"source path does not exist: {location}")
@@ -173,16 +178,17 @@ class Library:
         if kind not in (None, found):
             raise SourceError(f"{location} is a {found}, not a {kind}")
         resolved = str(path.resolve())
-        return self._registered(resolved, name) or self.registry.add(
-            name or source_name(path), found, resolved, added_by)
+        return self._registered(resolved, name, scope) or self.registry.add(
+            name or source_name(path), found, resolved, added_by, scope)
 
-    def _add_web(self, url: str, name: str | None, kind: str | None, added_by: str) -> SourceEntry:
+    def _add_web(self, url: str, name: str | None, kind: str | None, added_by: str, scope: str,
+                 ) -> SourceEntry:
         if not is_url(url):
             raise SourceError(f"a {kind} source needs an http:// or https:// URL, not {url!r}")
-        if entry := self._registered(url, name):
+        if entry := self._registered(url, name, scope):
             return entry
         name = name or default_name(url)
-        self.registry.check(name, kind or "url")
+        self.registry.check(name, kind or "url", scope)
         # Until registered, the pages downloaded here are no source's: a concurrent reindex would prune them.
         with self._update_lock:
             read = read_web_sources([WebSource(name, url, kind)], self.fetch_policy, self.http_cache,
@@ -190,27 +196,52 @@ class Library:
             outcome = read.results[name]
             if isinstance(outcome, SourceError):
                 raise outcome
-            return self.registry.add(name, read.kinds[name], url, added_by)
+            return self.registry.add(name, read.kinds[name], url, added_by, scope)
 
-    def _registered(self, location: str, name: str | None) -> SourceEntry | None:
-        """The entry of `location` if it is registered (under `name`, if given: else an error)."""
-        entry = next((e for e in self.registry.list() if e.location == location), None)
+    def _registered(self, location: str, name: str | None, scope: str) -> SourceEntry | None:
+        """The entry of `location` if it is registered in `scope` (under `name`, if given: else an error)."""
+        entry = next((e for e in self.registry.list({scope}) if e.location == location), None)
         if entry is not None and name not in (None, entry.name):
             raise RegistryError(f"{location} is already registered as the source {entry.name!r}")
         return entry
 
-    def remove_source(self, name: str) -> SourceEntry:
-        """Unregister a source; the next `reindex` or `refresh` drops its documents and passages."""
-        return self.registry.remove(name)
+    def remove_source(self, name: str, scope: str = OPERATOR) -> SourceEntry:
+        """Unregister the source `name` of `scope`; the next `reindex` or `refresh` drops its documents."""
+        return self.registry.remove(name, scope)
+
+    def purge_scope(self, scope: str, progress: Progress | None = None,
+                    ) -> tuple[list[SourceEntry], ReindexResult]:
+        """Unregister every source of a server's scope and take its documents out of the index (the other
+        sources keep theirs, unread); the sources removed, and what the index change did."""
+        if scope == OPERATOR:
+            raise InvalidInput("the operator's sources are not purged as a scope; remove them one by one")
+        with self._update_lock:
+            removed = [self.registry.remove(e.name, scope) for e in self.registry.list({scope})]
+            return removed, self._update("offline", False, progress, set())
+
+    def scopes(self) -> dict[str, ScopeCounts]:
+        """Every scope that has sources or indexed documents, with its counts: the operator's first."""
+        counts: dict[str, ScopeCounts] = {}
+        for entry in self.sources():
+            counts.setdefault(entry.scope, ScopeCounts()).sources += 1
+        store = self.searcher().store
+        for info in store.documents.values():
+            counts.setdefault(info.scope, ScopeCounts()).documents += 1
+        for (scope, _), passages in store.passage_counts().items():
+            counts[scope].passages += passages
+        return dict(sorted(counts.items(), key=lambda item: (item[0] != OPERATOR, item[0])))
 
     def _register_defaults(self) -> None:
-        if not self.registry.list():
+        """The config's sources are the operator's while the operator has registered none (servers' sources
+        do not count)."""
+        if not self.registry.list({OPERATOR}):
             for path in self.default_sources:
                 self.add_source(str(path), added_by="default")
 
     def reindex(self, *, rebuild: bool = False, progress: Progress | None = None,
                 only: set[str] | None = None) -> ReindexResult:
-        """Read every registered source (or those named in `only`) and bring the index up to date.
+        """Read every registered source (or those in `only`, by key: `SourceEntry.key`) and bring the index
+        up to date.
 
         Web pages and feeds are read as last downloaded (see `refresh`). A source that cannot be read at
         all, or is not in `only`, keeps the documents it has in the index (with a warning if unreadable).
@@ -230,12 +261,13 @@ class Library:
                 only: set[str] | None = None) -> ReindexResult:
         with self._update_lock:
             entries = self.sources()
-            if only is not None and (unknown := only - {e.name for e in entries}):
+            if only is not None and (unknown := only - {e.key for e in entries}):
                 raise RegistryError(f"no source named {', '.join(sorted(unknown))}")
             if only is not None and rebuild:
                 raise InvalidInput("a rebuild re-embeds every source; it cannot be limited to some")
-            chosen = [e for e in entries if only is None or e.name in only]
-            web = [WebSource(e.name, e.location, e.kind) for e in chosen if e.kind in WEB_KINDS]
+            chosen = [e for e in entries if only is None or e.key in only]
+            # Read under their keys (`index.scopes`): two scopes' sources of one name stay apart.
+            web = [WebSource(e.key, e.location, e.kind) for e in chosen if e.kind in WEB_KINDS]
             read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()
             documents: list[Document] = []
             warnings: list[str] = []
@@ -246,22 +278,22 @@ class Library:
             stamped: dict[str, dict[str, Stamp]] = {}
             for entry in entries:
                 if entry not in chosen:
-                    kept.add(entry.name)
+                    kept.add(entry.key)
                     continue
                 if entry.kind not in WEB_KINDS and not rebuild:
                     stamp = stamps(Path(entry.location))
-                    if cache.unchanged(entry.name, entry.location, stamp, indexed.get(entry.name, {})):
-                        kept.add(entry.name)
+                    if cache.unchanged(entry.key, entry.location, stamp, indexed.get(entry.key, {})):
+                        kept.add(entry.key)
                         continue
-                    stamped[entry.name] = stamp
-                result = read.results[entry.name] if entry.kind in WEB_KINDS else _read_path(entry)
+                    stamped[entry.key] = stamp
+                result = read.results[entry.key] if entry.kind in WEB_KINDS else _read_path(entry)
                 if isinstance(result, SourceError):
-                    warnings.append(f"source {entry.name}: {result}; keeping its indexed documents")
+                    warnings.append(f"source {entry.key}: {result}; keeping its indexed documents")
                     if rebuild:
-                        documents.extend(self._indexed_documents(entry.name))
-                    kept.add(entry.name)
+                        documents.extend(self._indexed_documents(entry))
+                    kept.add(entry.key)
                     continue
-                documents.extend(result.documents)
+                documents.extend(as_scoped(result.documents, entry.scope, entry.name))
                 warnings.extend(result.warnings)
                 skipped.extend(result.skipped)
             report = build(self.engine, documents, self.embedder, rebuild=rebuild,
@@ -270,16 +302,16 @@ class Library:
             failed = {s.where for s in [*skipped, *report.skipped]}
             read_now: dict[str, list[Document]] = {}
             for doc in documents:
-                read_now.setdefault(doc.source, []).append(doc)
+                read_now.setdefault(source_key(doc.scope, doc.source), []).append(doc)
             for entry in entries:  # what was read and indexed whole is known unchanged until its files change
-                if entry.name in stamped:
-                    mine = read_now.get(entry.name, [])
+                if entry.key in stamped:
+                    mine = read_now.get(entry.key, [])
                     if failed & {d.id for d in mine}:
-                        cache.forget([entry.name])
+                        cache.forget([entry.key])
                     else:
-                        cache.record(entry.name, entry.location, stamped[entry.name],
+                        cache.record(entry.key, entry.location, stamped[entry.key],
                                      [(d.id, d.digest) for d in mine])
-            cache.forget(set(cache.names()) - {e.name for e in entries})
+            cache.forget(set(cache.names()) - {e.key for e in entries})
             cache.save()
             if report.generation is not None or self._searcher is None:
                 self.reload()
@@ -298,7 +330,7 @@ class Library:
             self.reload()
 
     def _indexed_states(self) -> dict[str, dict[str, str]]:
-        """The digest of every indexed document by id, per source, in the current state."""
+        """The digest of every indexed document by id, per source key, in the current state."""
         if self._searcher is None or self._searcher.store.name != self.engine.current():
             try:
                 self.reload()
@@ -306,19 +338,19 @@ class Library:
                 return {}
         states: dict[str, dict[str, str]] = {}
         for doc_id, state in self.searcher().store.document_states().items():
-            states.setdefault(state.source, {})[doc_id] = state.digest
+            states.setdefault(source_key(state.scope, state.source), {})[doc_id] = state.digest
         return states
 
-    def _indexed_documents(self, source: str) -> list[Document]:
-        """The documents of `source` in the current state (which another process may have changed)."""
+    def _indexed_documents(self, entry: SourceEntry) -> list[Document]:
+        """The documents of a source in the current state (which another process may have changed)."""
         if self._searcher is not None:
-            return self.searcher().store.source_documents(source)
+            return self.searcher().store.source_documents(entry.name, entry.scope)
         try:
             snapshot = self._snapshot()
         except NoIndex:
             return []
         try:
-            return snapshot.source_documents(source)
+            return snapshot.source_documents(entry.name, entry.scope)
         finally:
             snapshot.close()
 
@@ -327,13 +359,22 @@ class Library:
         documents = Counter((d.scope, d.source) for d in store.documents.values())
         passages = store.passage_counts()
         self.registry.record_indexed(
-            {e.name: (documents.get((OPERATOR, e.name), 0), passages.get((OPERATOR, e.name), 0))
+            {(e.scope, e.name): (documents.get((e.scope, e.name), 0), passages.get((e.scope, e.name), 0))
              for e in entries}
         )
 
 
+@dataclass
+class ScopeCounts:
+    """What one scope holds: registered sources, and indexed documents and passages."""
+
+    sources: int = 0
+    documents: int = 0
+    passages: int = 0
+
+
 def _read_path(entry: SourceEntry) -> ReadResult | SourceError:
     try:
-        return read_source(Path(entry.location), entry.name)
+        return read_source(Path(entry.location), entry.key)
     except SourceError as exc:
         return exc

@@ -7,10 +7,12 @@ says what *should* be indexed, a state is what *was* indexed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from index.errors import UserError
+from index.scopes import OPERATOR, source_key
 from index.store import SourceRows
 
 KINDS = ("folder", "file", "url", "feed")
@@ -31,6 +33,12 @@ class SourceEntry:
     last_indexed: str | None
     documents: int
     passages: int
+    scope: str = OPERATOR  # whose source it is (`index.scopes`)
+
+    @property
+    def key(self) -> str:
+        """The source's one-string name across scopes (`index.scopes.source_key`)."""
+        return source_key(self.scope, self.name)
 
 
 def check_source_name(name: str) -> None:
@@ -53,36 +61,38 @@ class Registry:
     def __init__(self, table: SourceRows) -> None:
         self.table = table
 
-    def list(self) -> list[SourceEntry]:
-        return [SourceEntry(*row) for row in self.table.rows()]
+    def list(self, scopes: Collection[str] | None = None) -> list[SourceEntry]:
+        """Every source (of these scopes, if given): the operator's first, then by scope and name."""
+        entries = [SourceEntry(*row) for row in self.table.rows()]
+        return entries if scopes is None else [e for e in entries if e.scope in scopes]
 
-    def get(self, name: str) -> SourceEntry | None:
-        row = self.table.row(name)
+    def get(self, name: str, scope: str = OPERATOR) -> SourceEntry | None:
+        row = self.table.row(scope, name)
         return SourceEntry(*row) if row else None
 
-    def check(self, name: str, kind: str) -> None:
-        """Raise `RegistryError` if `add(name, kind, ...)` would be refused (before any slow work)."""
+    def check(self, name: str, kind: str, scope: str = OPERATOR) -> None:
+        """Raise `RegistryError` if `add(name, kind, ..., scope)` would be refused (before any slow work)."""
         if kind not in KINDS:
             raise RegistryError(f"unknown source kind {kind!r} (one of {', '.join(KINDS)})")
         check_source_name(name)
-        if self.get(name) is not None:
+        if self.get(name, scope) is not None:
             raise RegistryError(f"a source named {name!r} already exists")
 
-    def add(self, name: str, kind: str, location: str, added_by: str) -> SourceEntry:
-        self.check(name, kind)
-        if not self.table.insert(name, kind, location, added_by, now()):
+    def add(self, name: str, kind: str, location: str, added_by: str, scope: str = OPERATOR) -> SourceEntry:
+        self.check(name, kind, scope)
+        if not self.table.insert(scope, name, kind, location, added_by, now()):
             raise RegistryError(f"a source named {name!r} already exists")
-        entry = self.get(name)
+        entry = self.get(name, scope)
         assert entry is not None
         return entry
 
-    def remove(self, name: str) -> SourceEntry:
-        entry = self.get(name)
+    def remove(self, name: str, scope: str = OPERATOR) -> SourceEntry:
+        entry = self.get(name, scope)
         if entry is None:
             raise RegistryError(f"no source named {name!r}")
-        self.table.delete(name)
+        self.table.delete(scope, name)
         return entry
 
-    def record_indexed(self, counts: dict[str, tuple[int, int]]) -> None:
-        """Store (documents, passages) per source name after a successful build."""
+    def record_indexed(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None:
+        """Store (documents, passages) per source, by (scope, name), after a successful build."""
         self.table.record_indexed(counts, now())

@@ -7,8 +7,9 @@ into the store, where a `Filter`'s `scopes` field keeps a question to the scopes
 search itself.
 
 Two scopes may each have a source of the same name, so a source is known by (scope, name); where one string
-must name it (build reports, document ids) it is its *key*: the name for the operator's, `<scope>:<name>`
-for a server's (':' is in no source name).
+must name it (build reports, the read cache, document ids) it is its *key*: the name for the operator's,
+`<scope>:<name>` for a server's (':' is in no source name). Sources are read under their key, so every
+document id begins with its source's key.
 """
 
 from __future__ import annotations
@@ -49,9 +50,12 @@ def source_key(scope: str, name: str) -> str:
     return name if scope == OPERATOR else f"{scope}:{name}"
 
 
-def in_scope(documents: list[Document], scope: str) -> list[Document]:
-    """Documents read from a source of `scope`, marked with it; a server's get ids prefixed with its scope,
-    so that two servers' sources of the same name (and files) never share a document id."""
-    if scope == OPERATOR:
+def as_scoped(documents: list[Document], scope: str, name: str) -> list[Document]:
+    """Documents a reader read under the source's key (`source_key(scope, name)`: their ids begin with it,
+    so two servers' sources of the same name never share a document id), as the source `name` of `scope`.
+    A reader names the publisher after the source when the article names none: that is `name` too."""
+    key = source_key(scope, name)
+    if key == name:
         return documents
-    return [replace(doc, id=f"{scope}:{doc.id}", scope=scope) for doc in documents]
+    return [replace(doc, source=name, scope=scope, publisher=name if doc.publisher == key else doc.publisher)
+            for doc in documents]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -130,9 +130,11 @@ class Searcher:
 
     def ask(
         self, question: str, k: int | None = None, sources: set[str] | None = None, as_of: date | None = None,
+        scopes: Collection[str] | None = None,
     ) -> Answer:
         """The top `k` passages answering `question` asked on `as_of` (default today), optionally only from
-        the named sources.
+        the named sources, and only ever from the sources of `scopes` (None: every scope; see
+        `index.scopes`).
 
         Articles published after `as_of` are not known then, so never quoted. A question naming a relative
         time ("this week", "on Tuesday", "recently") adds to the fusion a dense and a BM25 ranking of the
@@ -154,7 +156,7 @@ class Searcher:
             timings[stage] = (now - clock) * 1000
             clock = now
 
-        query, dense, lexical, window = self._rankings(question, sources, as_of, lap)
+        query, dense, lexical, window = self._rankings(question, sources, as_of, scopes, lap)
         chosen, by_key = self._chosen(query, self._order(dense, lexical), k)
         lap("fuse")
         hits, evidence = self._select(question, query, chosen, by_key, dense, lexical, as_of, window)
@@ -167,17 +169,17 @@ class Searcher:
         return Answer(question, True, answer, hits, timings, evidence)
 
     def _rankings(
-        self, question: str, sources: set[str] | None, as_of: date | None,
+        self, question: str, sources: set[str] | None, as_of: date | None, scopes: Collection[str] | None,
         lap: Callable[[str], None] = lambda stage: None,
     ) -> tuple[np.ndarray, list[dict[int, float]], list[list[int]], Window | None]:
         """The query vector, then the dense and the BM25 rankings of `question` over the passages that may
         answer and over its time window (see `ask`; empty rankings when it names none), and that window;
         `lap` marks the end of the embed, dense and lexical stages."""
         as_of = as_of or date.today()
-        allowed = Filter(published_by=as_of, sources=sources or None)
+        allowed = Filter(published_by=as_of, sources=sources or None, scopes=scopes)
         named = question_window(question, as_of) if self.settings.window_weight > 0 else None
         window = None if named is None else Filter(published_between=(named.start, named.end),
-                                                   sources=sources or None)
+                                                   sources=sources or None, scopes=scopes)
         query = self.embedder.encode_query(question)
         lap("embed")
         n = self.settings.candidates
@@ -188,9 +190,11 @@ class Searcher:
         lap("lexical")
         return query, dense, lexical + [[]] * (2 - len(lexical)), named
 
-    def related(self, text: str, n: int, sources: set[str] | None = None) -> dict[int, float]:
-        """Keys of up to `n` dense and `n` BM25 candidates for `text`, each with its cosine similarity."""
-        allowed = Filter(sources=sources) if sources else None
+    def related(self, text: str, n: int, sources: set[str] | None = None,
+                scopes: Collection[str] | None = None) -> dict[int, float]:
+        """Keys of up to `n` dense and `n` BM25 candidates for `text` among the passages of `sources` and
+        `scopes` (None: all), each with its cosine similarity."""
+        allowed = Filter(sources=sources, scopes=scopes) if sources or scopes is not None else None
         query = self.embedder.encode_query(text)
         related = self.store.vectors.search(query, n, allowed)
         extra = [key for key in self.store.keywords.search(text, n, [allowed])[0] if key not in related]
@@ -209,10 +213,11 @@ class Searcher:
 
     def rank(
         self, question: str, n: int, sources: set[str] | None = None, as_of: date | None = None,
+        scopes: Collection[str] | None = None,
     ) -> list[tuple[int, float]]:
         """The fused ranking of `question` as `ask` makes it: up to `n` (passage key, fusion score), before
         abstention and grouping."""
-        _, dense, lexical, _ = self._rankings(" ".join(question.split()), sources, as_of)
+        _, dense, lexical, _ = self._rankings(" ".join(question.split()), sources, as_of, scopes)
         return self._order(dense, lexical)[:n]
 
     def _order(self, dense: list[dict[int, float]], lexical: list[list[int]]) -> list[tuple[int, float]]:

@@ -10,6 +10,7 @@ flags the disagreement. The event date is kept apart from the date each article 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,16 +125,20 @@ def parse_bound(text: str, *, end: bool) -> date:
 
 def build_timeline(
     searcher: Searcher, topic: str | None = None, since: str | None = None, until: str | None = None,
+    scopes: Collection[str] | None = None,
 ) -> Timeline:
-    """The timeline of the briefings, or of one topic, within [since, until] (both optional)."""
+    """The timeline of the briefings, or of one topic, within [since, until] (both optional), from the
+    sources of `scopes` only (None: every scope)."""
     topic = " ".join(topic.split()) if topic else None
     start = parse_bound(since, end=False) if since else None
     stop = parse_bound(until, end=True) if until else None
     if start and stop and start > stop:
         raise InvalidInput(f"--since {since} is after --until {until}")
-    events = [e for e in searcher.store.events() if _in_range(e.date, start, stop)]
+    documents = searcher.store.documents
+    events = [e for e in searcher.store.events() if _in_range(e.date, start, stop)
+              and (scopes is None or documents[e.doc_id].scope in scopes)]
     if topic:
-        events = _about(searcher, topic, events)
+        events = _about(searcher, topic, events, scopes)
     return Timeline(topic, start, stop, _merge(searcher, events, topic))
 
 
@@ -160,7 +165,8 @@ def _names_in(names: list[str], text: str) -> bool:
     return all(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in names)
 
 
-def _about(searcher: Searcher, topic: str, events: list[StoredEvent]) -> list[StoredEvent]:
+def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Collection[str] | None,
+           ) -> list[StoredEvent]:
     """The events of the story `topic` names, among the passages related to it (dense and BM25 candidates).
 
     A topic that names someone or something (`topic_names`) keeps an event whose passage is related to it
@@ -169,7 +175,7 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent]) -> list[St
     topic without names keeps an event whose passage is close to it, or related with a topic word in its
     sentence.
     """
-    related = searcher.related(topic, RELATED_CANDIDATES)
+    related = searcher.related(topic, RELATED_CANDIDATES, scopes=scopes)
     names = topic_names(topic)
     if not names:
         wanted = set(terms(topic))

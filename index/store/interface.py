@@ -249,25 +249,26 @@ class Snapshot(PassageStore, Protocol):
 @runtime_checkable
 class SourceRows(Protocol):
     """The rows of the source registry (`index.registry`): (name, kind, location, added_by, added_at,
-    last_indexed, documents, passages). Kept by the engine beside its index, so that every process using
-    one index sees one registry. Thread-safe."""
+    last_indexed, documents, passages, scope). A source is known by its scope and name (`index.scopes`).
+    Kept by the engine beside its index, so that every process using one index sees one registry.
+    Thread-safe."""
 
     def rows(self) -> list[tuple]:
-        """Every source's row, by name."""
+        """Every source's row, by scope, then name."""
         ...
 
-    def row(self, name: str) -> tuple | None:
+    def row(self, scope: str, name: str) -> tuple | None:
         ...
 
-    def insert(self, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
-        """Add a source; False if the name is taken."""
+    def insert(self, scope: str, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
+        """Add a source; False if its scope has a source of that name."""
         ...
 
-    def delete(self, name: str) -> None:
+    def delete(self, scope: str, name: str) -> None:
         ...
 
-    def record_indexed(self, counts: Mapping[str, tuple[int, int]], when: str) -> None:
-        """Set (documents, passages) and the time indexed of each named source."""
+    def record_indexed(self, counts: Mapping[tuple[str, str], tuple[int, int]], when: str) -> None:
+        """Set (documents, passages) and the time indexed of each source, by (scope, name)."""
         ...
 
 

@@ -43,10 +43,10 @@ def copy_index(source: Engine, target: Engine, model: str, dim: int) -> Copied:
             state = target.commit(None, ChangeSet(meta, updates))
         rows = source.source_rows().rows()
         table = target.source_rows()
-        for name, kind, location, added_by, added_at, last_indexed, documents, passages in rows:
-            table.insert(name, kind, location, added_by, added_at)
+        for name, kind, location, added_by, added_at, last_indexed, documents, passages, scope in rows:
+            table.insert(scope, name, kind, location, added_by, added_at)
             if last_indexed is not None:
-                table.record_indexed({name: (documents, passages)}, last_indexed)
+                table.record_indexed({(scope, name): (documents, passages)}, last_indexed)
         return Copied(state, len(updates), snapshot.count, len(rows))
     finally:
         snapshot.close()

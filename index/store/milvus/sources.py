@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 
 from pymilvus import MilvusClient
 
+from index.scopes import OPERATOR, source_key
 from index.store.milvus.client import reasons
 from index.store.milvus.schema import create_sources
 
-_FIELDS = ("name", "kind", "location", "added_by", "added_at", "last_indexed", "documents", "passages")
+_FIELDS = ("name", "kind", "location", "added_by", "added_at", "last_indexed", "documents", "passages",
+           "scope")
 
 
 class MilvusSourceTable:
-    """The `SourceRows` of `index.store.interface`, kept in the collection `name`."""
+    """The `SourceRows` of `index.store.interface`, kept in the collection `name`: one row per source, its
+    primary key the source's key (`index.scopes.source_key`: its name for the operator's)."""
 
     def __init__(self, client: MilvusClient, name: str, uri: str) -> None:
         self.client, self.name, self.uri = client, name, uri
@@ -30,35 +34,35 @@ class MilvusSourceTable:
     def rows(self) -> list[tuple]:
         with reasons(self.uri, "reading the source registry"):
             found = self.client.query(self.name, filter='name != ""', output_fields=["data"], limit=16_384)
-        return sorted(_row(r["data"]) for r in found)
+        return sorted((_row(r["data"]) for r in found), key=lambda row: (row[8] != OPERATOR, row[8], row[0]))
 
-    def row(self, name: str) -> tuple | None:
+    def row(self, scope: str, name: str) -> tuple | None:
         with reasons(self.uri, "reading the source registry"):
-            found = self.client.get(self.name, ids=[name], output_fields=["data"])
+            found = self.client.get(self.name, ids=[source_key(scope, name)], output_fields=["data"])
         return _row(found[0]["data"]) if found else None
 
-    def insert(self, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
+    def insert(self, scope: str, name: str, kind: str, location: str, added_by: str, added_at: str) -> bool:
         with self._lock:
-            if self.row(name) is not None:
+            if self.row(scope, name) is not None:
                 return False
-            self._put([(name, kind, location, added_by, added_at, None, 0, 0)])
+            self._put([(name, kind, location, added_by, added_at, None, 0, 0, scope)])
             return True
 
-    def delete(self, name: str) -> None:
+    def delete(self, scope: str, name: str) -> None:
         with reasons(self.uri, "changing the source registry"):
-            self.client.delete(self.name, ids=[name])
+            self.client.delete(self.name, ids=[source_key(scope, name)])
 
-    def record_indexed(self, counts: dict[str, tuple[int, int]], when: str) -> None:
+    def record_indexed(self, counts: Mapping[tuple[str, str], tuple[int, int]], when: str) -> None:
         rows = []
-        for name, (documents, passages) in counts.items():
-            row = self.row(name)
+        for (scope, name), (documents, passages) in counts.items():
+            row = self.row(scope, name)
             if row is not None:
-                rows.append((*row[:5], when, documents, passages))
+                rows.append((*row[:5], when, documents, passages, scope))
         if rows:
             self._put(rows)
 
     def _put(self, rows: list[tuple]) -> None:
-        records = [{"name": row[0], "pad": [0.0, 0.0],
+        records = [{"name": source_key(row[8], row[0]), "pad": [0.0, 0.0],
                     "data": json.dumps(dict(zip(_FIELDS, row, strict=True)), ensure_ascii=False)}
                    for row in rows]
         with reasons(self.uri, "changing the source registry"):
@@ -69,5 +73,5 @@ class MilvusSourceTable:
 
 
 def _row(data: str) -> tuple:
-    record = json.loads(data)
+    record = {"scope": OPERATOR, **json.loads(data)}  # rows written before scopes are the operator's
     return tuple(record[field] for field in _FIELDS)

@@ -27,7 +27,7 @@ import numpy as np
 
 from index.events import extract_events
 from index.passages import make_passages
-from index.scopes import OPERATOR, in_scope
+from index.scopes import OPERATOR
 from index.sources import Document
 from index.store import ChangeSet, DocumentUpdate, Engine
 from index.store.faiss_engine import FaissEngine
@@ -119,9 +119,9 @@ def document(doc_id: str, text: str | None = None, source: str | None = None, sc
              ) -> Document:
     """One of `TEXTS` as a source of `scope` reads it (a server's: its id prefixed with the scope)."""
     publisher, published, original = TEXTS[doc_id]
-    doc = Document(doc_id, source or ("port" if publisher == "Port Daily" else "wire"), doc_id.title(),
-                   publisher, published, None, text or original)
-    return in_scope([doc], scope)[0]
+    return Document(doc_id if scope == OPERATOR else f"{scope}:{doc_id}",
+                    source or ("port" if publisher == "Port Daily" else "wire"), doc_id.title(), publisher,
+                    published, None, text or original, scope)
 
 
 def unit_vectors(count: int, seed: int) -> np.ndarray:

@@ -390,14 +390,22 @@ def test_another_handle_sees_each_commit(engine: Engine, case: EngineCase) -> No
 
 def test_the_source_registry_is_kept_with_the_index(engine: Engine, case: EngineCase) -> None:
     table = engine.source_rows()
-    assert table.rows() == [] and table.row("port") is None
-    assert table.insert("port", "folder", "/data/port", "cli", "2024-06-01T00:00:00+00:00")
-    assert not table.insert("port", "file", "/elsewhere", "cli", "2024-06-02T00:00:00+00:00")
-    assert table.insert("wire", "feed", "https://example.com/feed", "discord:1", "2024-06-03T00:00:00+00:00")
-    table.record_indexed({"port": (2, 5), "gone": (1, 1)}, "2024-06-04T00:00:00+00:00")
+    assert table.rows() == [] and table.row(OPERATOR, "port") is None
+    assert table.insert(OPERATOR, "port", "folder", "/data/port", "cli", "2024-06-01T00:00:00+00:00")
+    assert not table.insert(OPERATOR, "port", "file", "/elsewhere", "cli", "2024-06-02T00:00:00+00:00")
+    assert table.insert(OPERATOR, "wire", "feed", "https://example.com/feed", "discord:1",
+                        "2024-06-03T00:00:00+00:00")
+    # Each scope names its sources: server A may have a "port" of its own.
+    assert table.insert(SERVER_A, "port", "feed", "https://a.example/feed", "discord:2",
+                        "2024-06-03T00:00:00+00:00")
+    table.record_indexed({(OPERATOR, "port"): (2, 5), (SERVER_A, "port"): (1, 3), (OPERATOR, "gone"): (1, 1)},
+                         "2024-06-04T00:00:00+00:00")
     rows = case.again(engine).source_rows().rows()  # as another process sees it
     day = "2024-06-0{}T00:00:00+00:00".format
-    assert rows == [("port", "folder", "/data/port", "cli", day(1), day(4), 2, 5),
-                    ("wire", "feed", "https://example.com/feed", "discord:1", day(3), None, 0, 0)]
-    table.delete("port")
-    assert [row[0] for row in case.again(engine).source_rows().rows()] == ["wire"]
+    assert rows == [("port", "folder", "/data/port", "cli", day(1), day(4), 2, 5, OPERATOR),
+                    ("wire", "feed", "https://example.com/feed", "discord:1", day(3), None, 0, 0, OPERATOR),
+                    ("port", "feed", "https://a.example/feed", "discord:2", day(3), day(4), 1, 3, SERVER_A)]
+    assert table.row(SERVER_A, "port")[2] == "https://a.example/feed" and table.row(SERVER_B, "port") is None
+    table.delete(OPERATOR, "port")
+    assert [row[::8] for row in case.again(engine).source_rows().rows()] == [("wire", OPERATOR),
+                                                                             ("port", SERVER_A)]

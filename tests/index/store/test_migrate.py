@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.scopes import OPERATOR
 from index.store import Engine, Snapshot
 from index.store.faiss_engine import FaissEngine
 from index.store.migrate import copy_index
@@ -14,6 +15,7 @@ from index.store.milvus import MilvusEngine
 from tests.index.store.engine_cases import (
     DIM,
     MODEL,
+    SERVER_A,
     changes,
     document,
     scoped_corpus,
@@ -53,9 +55,10 @@ def test_an_index_copied_to_milvus_and_back_holds_the_same(tmp_path: Path, milvu
     faiss = FaissEngine(tmp_path / "faiss")
     original = written(faiss)
     registry = faiss.source_rows()
-    registry.insert("port", "folder", "/data/port", "cli", "2024-06-01T00:00:00+00:00")
-    registry.record_indexed({"port": (2, 3)}, "2024-06-02T00:00:00+00:00")
-    registry.insert("wire", "feed", "https://example.com/feed", "discord:1", "2024-06-03T00:00:00+00:00")
+    registry.insert(OPERATOR, "port", "folder", "/data/port", "cli", "2024-06-01T00:00:00+00:00")
+    registry.record_indexed({(OPERATOR, "port"): (2, 3)}, "2024-06-02T00:00:00+00:00")
+    registry.insert(SERVER_A, "port", "feed", "https://example.com/feed", "discord:1",
+                    "2024-06-03T00:00:00+00:00")
 
     copied = copy_index(faiss, milvus, MODEL, DIM)
     assert (copied.documents, copied.passages, copied.sources) == (7, original.count, 2)
