@@ -13,11 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.http import Route
 
 from bot.checks import RateLimits, ReindexGuard
 from bot.errors import UNEXPECTED, user_text
@@ -25,7 +29,7 @@ from bot.exts import EXTENSIONS
 from bot.journal import Journal
 from bot.render import message
 from bot.settings import ConfigError, Settings, open_library
-from index import Library
+from index import Library, UserError
 
 log = logging.getLogger("briefbot")
 
@@ -121,6 +125,10 @@ class BriefBot(commands.AutoShardedBot):
         task.add_done_callback(self.background.discard)
         return task
 
+    async def on_ready(self) -> None:
+        # The service's sign that it is up (discord.py's own lines show with --debug only).
+        log.info("connected to Discord as %s, in %d servers", self.user, len(self.guilds))
+
     async def close(self) -> None:
         for task in list(self.background):
             task.cancel()
@@ -140,8 +148,13 @@ class BriefBot(commands.AutoShardedBot):
         await send_ephemeral(interaction, text)
 
 
+class DiscordUnreachable(UserError):
+    """Discord cannot be reached, or does not answer, at start-up."""
+
+
 async def connect(client: discord.Client, token: str, *, gateway: bool) -> None:
-    """Log in (and connect to the gateway if asked), turning Discord's refusals into one-line errors."""
+    """Log in (and connect to the gateway if asked), turning Discord's refusals and a network that does not
+    reach it into one-line errors. Once connected, discord.py reconnects by itself after an outage."""
     try:
         await client.login(token)
         if gateway:
@@ -151,6 +164,22 @@ async def connect(client: discord.Client, token: str, *, gateway: bool) -> None:
     except discord.PrivilegedIntentsRequired:
         raise ConfigError("the Message Content intent is not enabled for this bot: enable it in the "
                           "developer portal (Bot > Privileged Gateway Intents)") from None
+    except discord.DiscordServerError as exc:
+        raise DiscordUnreachable(f"Discord is not answering (HTTP {exc.status}); try again later") from None
+    except (OSError, aiohttp.ClientError) as exc:  # TimeoutError is an OSError
+        host = urlsplit(Route.BASE).hostname
+        raise DiscordUnreachable(f"cannot reach Discord ({host}): {_reason(exc)}; check this machine's "
+                                 "network connection") from None
+
+
+def _reason(error: BaseException) -> str:
+    """Why a connection failed, in the system's words ('Name or service not known', 'Connection refused')."""
+    cause = getattr(error, "os_error", None) or error  # aiohttp wraps the socket's OSError
+    if isinstance(cause, TimeoutError):
+        return "no answer in time"
+    if isinstance(cause, OSError) and cause.errno and cause.errno > 0:  # asyncio words some errors itself
+        return os.strerror(cause.errno)
+    return getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -60,11 +61,22 @@ def forget_secrets() -> None:
     _SECRETS.clear()
 
 
+# A bot token is three base64url parts joined by dots (the bot's id, a time stamp, a signature). Checked
+# before anything goes to Discord, so pasting the application id, the public key or the client secret
+# instead is told apart from a token Discord rejects.
+BOT_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
 def discord_token(settings: Settings) -> str:
-    """The configured token, protected from now on; a `ConfigError` when there is none."""
+    """The configured token, protected from now on; a `ConfigError` when there is none or it is not shaped
+    like a bot token."""
     token = settings.discord.token
     if token is None or not token.get_secret_value().strip():
         raise ConfigError("no Discord token: set DISCORD_TOKEN or `token` in the [discord] section of the "
                           "config")
-    protect_secret(token.get_secret_value())
-    return token.get_secret_value()
+    value = token.get_secret_value().strip()
+    protect_secret(value)
+    if not BOT_TOKEN.fullmatch(value):
+        raise ConfigError("the Discord token (DISCORD_TOKEN or [discord] token) is not a bot token: copy it "
+                          "from the developer portal, Bot > Reset Token (three parts separated by dots)")
+    return value

@@ -81,6 +81,8 @@ def make_settings(data_dir: Path, *, guild_ids: list[int], ask_channels: list[in
     )
 
 
+# Shaped like a bot token (three dot-separated parts), as `briefbot run` requires; the fake Discord takes any.
+TOKEN = "MTIzNDU2Nzg5.fake.token-for-the-tests"
 QUESTION = "When will Putin travel to North Korea?"
 SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"
 SEED_PUBLISHER = "South China Morning Post"

@@ -1,8 +1,8 @@
 """The `briefbot` command line: `main` runs one command and shows its errors.
 
-Parsing is in `arguments`, the commands in `commands`, what they print in `text`. Every command takes
-`--json` for machine-readable output. Errors are one line on stderr with a non-zero exit status;
-tracebacks only with `--debug`.
+Parsing is in `arguments`, the commands in `commands`, what they print in `text`, what else reaches stderr
+in `logs`. Every command takes `--json` for machine-readable output. Errors are one line on stderr with a
+non-zero exit status; tracebacks and libraries' messages only with `--debug`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import warnings
 
 from bot.cli.arguments import parse
 from bot.cli.commands import COMMANDS, UsageError
+from bot.cli.logs import stderr_logging
 from bot.cli.text import warn
 from bot.secrets import redact
 from bot.settings import ConfigDeprecation, Settings, load_settings
@@ -23,6 +24,12 @@ EXIT_ERROR, EXIT_USAGE = 1, 2
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    with stderr_logging(debug=args.debug, service=args.command == "run"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with its errors shown as one line each."""
     try:
         settings = _settings(args)
         return COMMANDS[args.command](args, settings)

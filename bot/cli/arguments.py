@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 from index import KINDS
 
-DESCRIPTION = "The `briefbot` command line: index, ask, sources, timeline, and the Discord bot."
+DESCRIPTION = """Briefbot answers questions about news briefings with passages quoted word for
+word, each with its source; it lays the events they report out on a timeline,
+and runs as a Discord bot."""
+EPILOG = """start with:
+  briefbot ask "When will Putin travel to North Korea?"   (the first run indexes the briefings in seeds/)
+  briefbot COMMAND --help                                 (a command's options)
+Documentation: README.md; the Discord bot: docs/discord.md."""
 
 
 def day(text: object) -> date:
@@ -29,27 +36,36 @@ def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
     parser leaves an absent option alone, so one given before the command name is not reset after it."""
     unset = {} if defaults else {"default": argparse.SUPPRESS}
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--config", type=Path, help="TOML config file (default: $BRIEFBOT_CONFIG)", **unset)
-    options.add_argument("--data-dir", type=Path, help="index directory (default: $BRIEFBOT_DATA_DIR or a "
-                         "per-user data dir)", **unset)
-    options.add_argument("--json", action="store_true", help="print JSON", **unset)
-    options.add_argument("--debug", action="store_true", help="show tracebacks", **unset)
+    every = options.add_argument_group("options of every command")
+    every.add_argument("--config", type=Path, metavar="FILE",
+                       help="the config file (default: $BRIEFBOT_CONFIG; see config.example.toml)", **unset)
+    every.add_argument("--data-dir", type=Path, metavar="DIR", help="where the index and the bot's records "
+                       "are kept (default: $BRIEFBOT_DATA_DIR, else the config's data_dir, else a per-user "
+                       "folder such as ~/.local/share/briefbot)", **unset)
+    every.add_argument("--json", action="store_true", help="print JSON, for scripts (no progress display)",
+                       **unset)
+    every.add_argument("--debug", action="store_true", help="show tracebacks and the libraries' own messages",
+                       **unset)
     return options
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="briefbot", description=DESCRIPTION, parents=[_global_options(
-        defaults=True)])
+    top = argparse.ArgumentParser(prog="briefbot", description=DESCRIPTION, epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  parents=[_global_options(defaults=True)])
+    top.add_argument("--version", action="version", version=f"briefbot {version('briefbot')}",
+                     help="show the version and exit")
     common = _global_options(defaults=False)
-    commands = top.add_subparsers(required=True, metavar="COMMAND")
+    commands = top.add_subparsers(required=True, metavar="COMMAND", title="commands")
 
     def command(name: str, summary: str, *, runs: str | None = None,
                 under: argparse._SubParsersAction = commands) -> argparse.ArgumentParser:
-        sub = under.add_parser(name, parents=[common], help=summary)
+        sub = under.add_parser(name, parents=[common], help=summary,
+                               description=f"{summary[:1].upper()}{summary[1:]}.")
         sub.set_defaults(command=runs or name)
         return sub
 
-    index = command("index", "index the registered sources")
+    index = command("index", "bring the index up to date with the sources (only what changed is embedded)")
     index.add_argument("--source", action="append", default=[], metavar="PATH",
                        help="add a folder or file as a source first (repeatable)")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything")
@@ -65,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true",
                      help='read {"id", "question"[, "as_of"]} lines on stdin, write a JSON result line each')
 
-    command("sources", "list the sources")
+    command("sources", "list the sources and what is indexed of each")
 
     source = command("source", "add, remove or list sources")
     actions = source.add_subparsers(required=True, metavar="ACTION")
@@ -80,14 +96,14 @@ def parser() -> argparse.ArgumentParser:
 
     command("refresh", "download the web pages and feeds again; index what changed")
 
-    timeline = command("timeline", "dated events in date order, quoted")
+    timeline = command("timeline", "the events the briefings date, in date order, each quoted")
     timeline.add_argument("topic", nargs="?", help="only events about this (default: all)")
     timeline.add_argument("--since", metavar="DATE", help="YYYY, YYYY-MM, YYYY-MM-DD or e.g. 'May 2024'")
     timeline.add_argument("--until", metavar="DATE", help="same forms; a month or year counts whole")
     timeline.add_argument("--png", type=Path, metavar="FILE",
                           help="draw the timeline into FILE and print where (not the events)")
 
-    timex = command("timex", "tag time expressions (TimeML TIMEX3)")
+    timex = command("timex", "find the time expressions in texts (TimeML TIMEX3 values)")
     timex.add_argument("--jsonl", action="store_true", required=True,
                        help='read {"id", "dct", "text"} lines on stdin, write {"id", "timexes"} lines')
 
@@ -102,9 +118,9 @@ def parser() -> argparse.ArgumentParser:
                          "Milvus Lite; or http://host:19530)")
     migrate.add_argument("--collection", help="the index's name in Milvus instead of [store] collection")
 
-    command("commands", "print the slash commands (--json: the payload as synced)")
+    command("commands", "list the Discord slash commands (--json: exactly what is synced)")
 
-    sync = command("sync", "sync the slash commands to Discord")
+    sync = command("sync", "register the slash commands with Discord")
     sync.add_argument("--guild", type=int, action="append", metavar="ID",
                       help="sync to this server only, at once (repeatable; default: [discord] guild_ids, "
                            "else globally)")

@@ -184,12 +184,9 @@ def cmd_timex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    import discord
-
     from bot.client import BriefBot, connect
 
     token = discord_token(settings)
-    discord.utils.setup_logging()
 
     async def run() -> None:
         async with BriefBot(settings, sync_on_start=args.sync) as bot:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import socket
 import threading
 from pathlib import Path
 
 import pytest
+from discord.http import Route
 
 from bot import cli
 from bot.cli import main
@@ -30,6 +32,7 @@ from tests.helpers import (
     QUESTION,
     SEED_PUBLISHER,
     SEED_SENTENCE,
+    TOKEN,
     WAIT,
     FastBot,
     World,
@@ -189,7 +192,7 @@ async def test_run_with_a_damaged_index_or_database_says_how_to_recover(
     path = data_dir / victim.replace("CURRENT", generation.name)
     assert path.exists(), sorted(p.name for p in path.parent.iterdir())
     path.write_bytes(b"\x00garbage, not what was written\xff" * 64)
-    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(data_dir))
     monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
     with restored_logging():
@@ -200,3 +203,19 @@ async def test_run_with_a_damaged_index_or_database_says_how_to_recover(
     assert code == 1 and "Traceback" not in err
     assert len(errors) == 1 and errors[0].startswith("briefbot: error: ") and advice in errors[0], err
     print(errors[0])  # shown with -s: the line as the user sees it
+
+
+def test_an_unreachable_discord_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing listens where Discord's API should be: `run` and `sync` say so in one line."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    for command in ("run", "sync"):
+        with restored_logging():
+            assert cli.main([command, "--data-dir", str(tmp_path)]) == cli.EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err == ("briefbot: error: cannot reach Discord (127.0.0.1): Connection refused; check this "
+                       "machine's network connection\n")

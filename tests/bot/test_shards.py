@@ -16,7 +16,7 @@ import pytest
 
 from index.store.milvus import MilvusEngine
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeUser, InteractionIds, Request, snowflake
-from tests.helpers import ROOT, SEEDS, embed_text, stop_process
+from tests.helpers import ROOT, SEEDS, TOKEN, embed_text, stop_process
 from tests.index.store.engine_cases import drop_milvus
 from tests.index.web import serving
 
@@ -62,7 +62,7 @@ def start_bot(fake: FakeDiscord, settings: Path) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.bot.shard_child", fake.base_url, fake.gateway_url, "run",
              "--config", str(settings)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DISCORD_TOKEN": "fake-token"})
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DISCORD_TOKEN": TOKEN})
 
 
 async def identified(fake: FakeDiscord, shard: int, bot: subprocess.Popen, log: Path) -> None:

@@ -1,14 +1,21 @@
-"""The command line's grammar: global options anywhere, argument errors."""
+"""The command line's grammar: global options anywhere, argument errors, help pages and the version."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import packages_distributions, version
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from tests.helpers import run_cli
+from bot.cli.arguments import parser
+from tests.helpers import ROOT, run_cli
 
 
 @pytest.mark.parametrize("argv", [
@@ -39,3 +46,57 @@ def test_ask_as_of_a_day_before_the_briefings(data_dir: Path, capsys: pytest.Cap
         main(["ask", "When will Putin travel to North Korea?", "--as-of", "June 1"])
     assert exit_.value.code == 2
     assert "argument --as-of: invalid day value: 'June 1'" in capsys.readouterr().err
+
+
+def help_pages() -> dict[str, str]:
+    """`briefbot --help` and every command's help page (`source add` too), by command."""
+    pages: dict[str, str] = {}
+
+    def walk(page: argparse.ArgumentParser, command: str) -> None:
+        pages[command] = page.format_help()
+        for action in page._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{command} {name}")
+
+    walk(parser(), "briefbot")
+    return pages
+
+
+def library_names() -> set[str]:
+    """The names of the libraries the product runs on (distributions and the modules they install), but
+    the two a user meets by name: Discord, and FAISS as a value of the [store] engine setting."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    distributions = {re.match(r"[A-Za-z0-9._-]+", d)[0].lower() for d in project["dependencies"]}
+    modules = {module.lower() for module, owners in packages_distributions().items()
+               if any(owner.lower() in distributions for owner in owners)}
+    return (distributions | modules) - {"discord", "faiss"}
+
+
+# Words of the project's own process, never of the product.
+PROCESS_WORDS = {"issue", "issues", "todo", "stub"}
+
+
+def test_help_and_version_work_and_name_nothing_but_the_product(capsys: pytest.CaptureFixture) -> None:
+    briefbot = Path(sys.executable).parent / "briefbot"
+    top = subprocess.run([str(briefbot), "--help"], capture_output=True, text=True, check=True)
+    assert top.stderr == "" and "briefbot ask" in top.stdout and "--version" in top.stdout
+    shown = subprocess.run([str(briefbot), "--version"], capture_output=True, text=True, check=True)
+    assert shown.stdout == f"briefbot {version('briefbot')}\n"
+
+    pages = help_pages()
+    assert {"briefbot ask", "briefbot source add", "briefbot run"} <= set(pages)
+    for command in pages:
+        with pytest.raises(SystemExit) as exit_:
+            main([*command.split()[1:], "--help"])
+        assert exit_.value.code == 0 and capsys.readouterr().out == pages[command]
+    code, payload, _ = run_cli(capsys, "commands", "--json")
+    assert code == 0
+    descriptions = re.findall(r'"description": "([^"]*)"', payload)  # the slash commands' and options'
+    assert len(descriptions) > 10
+
+    names = library_names() | PROCESS_WORDS
+    assert {"torch", "onnxruntime", "trafilatura", "discord.py", "bm25s", "stemmer"} <= names
+    for text in [*pages.values(), *descriptions]:
+        words = set(re.findall(r"[a-z0-9][a-z0-9._-]*[a-z0-9]", text.lower()))
+        assert not words & names, text
