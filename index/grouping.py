@@ -18,7 +18,6 @@ A headline is the clause of the entry's best quote, verbatim, shortened with "â€
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -236,25 +235,44 @@ def same_happening_groups(mentions: Sequence[Mention], clause_vectors: np.ndarra
     words = [set(event_terms(m.sentence, m.timex)) - ignore for m in mentions]
     known = set().union(*(participants(m.sentence) for m in mentions))
     names = [participants(m.sentence, known) for m in mentions]
-    clauses = clause_vectors @ clause_vectors.T
-    sentences = sentence_vectors @ sentence_vectors.T
-    alike = ((clauses >= SAME_MEANING)
-             | ((clauses >= RELATED) & np.array([[len(a & b) >= SAME_WORDS for b in words] for a in words]))
-             | ((sentences >= SAME_PARTICIPANT) & np.array([[bool(a & b) for b in names] for a in names])))
     groups: list[list[int]] = []
     for date in dict.fromkeys(m.date for m in mentions):
-        day = [[i] for i, m in enumerate(mentions) if m.date == date]
-        while True:
-            best, pair = 0.5, None
-            for a, b in itertools.combinations(range(len(day)), 2):
-                share = alike[np.ix_(day[a], day[b])].mean()
-                if share >= best:
-                    best, pair = share, (a, b)
-            if pair is None:
-                break
-            day[pair[0]] += day.pop(pair[1])
-        groups += [sorted(g) for g in day]
-    return sorted(groups)
+        day = [i for i, m in enumerate(mentions) if m.date == date]
+        clauses = clause_vectors[day] @ clause_vectors[day].T
+        sentences = sentence_vectors[day] @ sentence_vectors[day].T
+        shared_words = np.array([[len(words[i] & words[j]) >= SAME_WORDS for j in day] for i in day])
+        shared_names = np.array([[bool(names[i] & names[j]) for j in day] for i in day])
+        alike = ((clauses >= SAME_MEANING) | ((clauses >= RELATED) & shared_words)
+                 | ((sentences >= SAME_PARTICIPANT) & shared_names))
+        groups += [[day[k] for k in group] for group in _average_link(alike)]
+    return sorted(sorted(g) for g in groups)
+
+
+def _average_link(alike: np.ndarray) -> list[list[int]]:
+    """Clusters of 0..n-1: join the two clusters with the largest share of alike pairs across them while
+    that share is at least a half."""
+    n = len(alike)
+    pairs = alike.astype(float)
+    np.fill_diagonal(pairs, 0.0)
+    sizes = np.ones(n)
+    members = [[k] for k in range(n)]
+    active = np.ones(n, dtype=bool)
+    while active.sum() > 1:
+        share = pairs / np.outer(sizes, sizes)
+        share[~active, :] = -1.0
+        share[:, ~active] = -1.0
+        np.fill_diagonal(share, -1.0)
+        a, b = np.unravel_index(np.argmax(share), share.shape)
+        if share[a, b] < 0.5:
+            break
+        pairs[a, :] += pairs[b, :]
+        pairs[:, a] += pairs[:, b]
+        pairs[a, a] = 0.0
+        pairs[b, :] = pairs[:, b] = 0.0
+        sizes[a] += sizes[b]
+        active[b] = False
+        members[a] += members[b]
+    return [members[k] for k in range(n) if active[k]]
 
 
 def best_quote(mentions: Sequence[Mention]) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -37,6 +37,7 @@ TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own (a topic t
 LEDE_SENTENCES = 2  # an article's first sentences are about what its title names
 _PRONOUN = re.compile(r"(?:He|She|It|They|His|Her|Its|Their)\b")
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
+DISAGREEMENT_WINDOW = {"day": 7, "month": 62, "year": 731}  # days between two dates of one event
 # English month abbreviations, whatever the process locale (strftime's %b follows it)
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -233,7 +234,7 @@ def _merge(searcher: Searcher, events: list[StoredEvent], topic: str | None) -> 
         entry.quotes = [TimelineQuote(mentions[i].sentence, documents[dated[i][1].doc_id], mentions[i].date)
                         for i in members]
         clusters.append((entry, members))
-    return _flag_disagreements(clusters, vectors @ vectors.T)
+    return _flag_disagreements(clusters, vectors)
 
 
 def _one_date_per_sentence(events: list[StoredEvent]) -> list[StoredEvent]:
@@ -260,21 +261,28 @@ def _position(event: StoredEvent) -> int:
 
 
 def _flag_disagreements(
-    clusters: list[tuple[TimelineEntry, list[int]]], similar: np.ndarray,
+    clusters: list[tuple[TimelineEntry, list[int]]], vectors: np.ndarray,
 ) -> list[TimelineEntry]:
-    """Fold entries that are one event dated differently by different outlets into one flagged entry."""
+    """Fold entries that are one event dated differently by different outlets into one flagged entry.
+
+    `clusters` are in date order; outlets that disagree do so by days (weeks for a month, a year or two for
+    a year), so each entry is compared with the entries that follow it within `DISAGREEMENT_WINDOW`.
+    """
     entries: list[TimelineEntry] = []
     absorbed: set[int] = set()
     for i, (entry, members) in enumerate(clusters):
         if i in absorbed:
             continue
         publishers = {q.source.publisher for q in entry.quotes}
+        reach = period(entry.date)[1] + timedelta(days=DISAGREEMENT_WINDOW[entry.granularity])
         for j in range(i + 1, len(clusters)):
             other, other_members = clusters[j]
+            if period(other.date)[0] > reach:
+                break
             if (j in absorbed or other.granularity != entry.granularity or other.date == entry.date
                     or publishers & {q.source.publisher for q in other.quotes}):
                 continue
-            if similar[np.ix_(members, other_members)].max() >= SAME_EVENT_OTHER_DATE:
+            if (vectors[members] @ vectors[other_members].T).max() >= SAME_EVENT_OTHER_DATE:
                 absorbed.add(j)
                 entry.quotes.extend(other.quotes)
         dates = sorted({q.date for q in entry.quotes})
