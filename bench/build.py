@@ -58,7 +58,7 @@ def main() -> None:
 
     # The exact texts the build will embed: cut by the project's own reader and cutter.
     from index.passages import make_passages
-    from index.sources import read_source
+    from index.readers.files import read_source
 
     docs = read_source(source, "rtqa").documents
     texts = list(dict.fromkeys(p.text for d in docs for p in make_passages(d.id, d.text, library.max_words)))

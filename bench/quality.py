@@ -71,8 +71,8 @@ from index.build import build
 from index.embed import shared_embedder
 from index.lexical import terms
 from index.library import Library
+from index.readers.files import read_source
 from index.search import NOT_COVERED, Searcher, SearchSettings
-from index.sources import read_source
 from index.store.faiss_engine import FaissEngine
 
 PERIOD = ("2022/05/15", "2022/09/15")

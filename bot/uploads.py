@@ -1,6 +1,6 @@
 """Files uploaded with `/source add`: what is accepted, and where and how they are saved.
 
-The accepted types are the core readers' (`index.READABLE_SUFFIXES`), the source name follows the
+The accepted types are the core readers' (`index.readable_suffixes()`), the source name follows the
 registry's rule (`index.check_source_name`), so the bot never refuses what the core reads nor accepts
 what it would refuse. The size limit bounds the work an upload causes, so it applies to what the readers
 read: a compressed file is measured uncompressed too (a few KiB of gzip can expand to gigabytes).
@@ -16,7 +16,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from index import READABLE_SUFFIXES, InvalidInput, check_source_name
+from index import InvalidInput, check_source_name, readable_suffixes
 
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOADS = "uploads"
@@ -25,14 +25,14 @@ _COMPRESSED = ".gz"
 
 def accepted_types() -> str:
     """The accepted file types, for people: ".txt, .md, ... or .jsonl.gz"."""
-    *most, last = READABLE_SUFFIXES
+    *most, last = readable_suffixes()
     return f"{', '.join(most)} or {last}"
 
 
 def accepted_filename(filename: str, size: int) -> str:
     """The name an attached file is saved under; `InvalidInput` when its type or size is refused."""
     name = Path(filename).name
-    if not name.lower().endswith(READABLE_SUFFIXES):
+    if not name.lower().endswith(readable_suffixes()):
         raise InvalidInput(f"Unsupported file type: use {accepted_types()}.")
     if size > MAX_UPLOAD:
         raise InvalidInput(f"The file is too large ({size // 1024} KiB; at most {MAX_UPLOAD // 1024} KiB)")

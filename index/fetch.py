@@ -59,11 +59,6 @@ class Accept:
     label: str
 
 
-PAGE = Accept(frozenset({"text/html", "application/xhtml+xml"}), "an HTML page")
-FEED = Accept(frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
-                         "application/xml", "text/xml"}), "an RSS or Atom feed")
-PAGE_OR_FEED = Accept(PAGE.types | FEED.types, "an HTML page or an RSS/Atom feed")
-
 
 @dataclass(frozen=True)
 class FetchPolicy:
@@ -73,6 +68,7 @@ class FetchPolicy:
     max_bytes: int = 5 * MB
     max_redirects: int = 5
     concurrency: int = 4  # requests in flight at once
+    max_feed_entries: int = 50  # the newest entries of a feed read per refresh
     allow_private: bool = False  # allow every non-public address (config `allow_private_urls`)
     allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()  # or only these
 

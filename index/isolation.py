@@ -36,7 +36,10 @@ class Skipped:
 
 
 def reason(exc: BaseException) -> str:
-    """One short line for an exception: its class and the first line of its message."""
+    """One short line for an exception: its class and the first line of its message ("cannot read" and the
+    system's words for a file that cannot be read)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot read ({exc.strerror})"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return line if len(line) <= _REASON_MAX else line[:_REASON_MAX - 1] + "…"

@@ -16,16 +16,18 @@ from pathlib import Path
 from index.build import BuildReport, Progress, build
 from index.embed import Embedder, shared_embedder
 from index.errors import InvalidInput
-from index.feeds import WEB_KINDS, WebRead, WebSource, default_name, is_url, read_web_sources
 from index.fetch import FetchPolicy, HttpCache, Mode
 from index.isolation import Skipped
 from index.passages import MAX_WORDS
 from index.plot import timeline_png
 from index.read_cache import ReadCache, Stamp, stamps
+from index.readers import web_kinds
+from index.readers.files import read_source
+from index.readers.web import WebRead, WebSource, default_name, is_url, read_web_sources
 from index.registry import Registry, RegistryError, SourceEntry
 from index.scopes import OPERATOR, as_scoped, source_key
 from index.search import Answer, Searcher, SearchSettings
-from index.sources import Document, ReadResult, SourceError, read_source, source_name
+from index.sources import Document, ReadResult, SourceError, source_name
 from index.store import NoIndex, Snapshot, StoreError
 from index.store.engines import StoreSettings, open_engine
 from index.store.migrate import Copied, copy_index
@@ -169,7 +171,7 @@ class Library:
         entry (under another name, it is an error).
         Blocking (network): call it off the event loop.
         """
-        if kind in WEB_KINDS or (kind is None and is_url(location)):
+        if kind in web_kinds() or (kind is None and is_url(location)):
             return self._add_web(location, name, kind, added_by, scope)
         path = Path(location).expanduser()
         if not path.exists():
@@ -180,6 +182,24 @@ class Library:
         resolved = str(path.resolve())
         return self._registered(resolved, name, scope) or self.registry.add(
             name or source_name(path), found, resolved, added_by, scope)
+
+    def add_and_index(self, location: str, *, name: str | None = None, kind: str | None = None,
+                      added_by: str = "cli", scope: str = OPERATOR, progress: Progress | None = None,
+                      ) -> tuple[SourceEntry, ReindexResult]:
+        """`add_source`, then index that source; the entry is returned with its counts.
+
+        If indexing fails (another build is running, the disk is full...) a source registered here is
+        unregistered again, so that nothing was changed and a retry does not find it "already exists".
+        """
+        before = {e.key for e in self.registry.list({scope})}
+        entry = self.add_source(location, name=name, kind=kind, added_by=added_by, scope=scope)
+        try:
+            result = self.reindex(progress=progress, only={entry.key})
+        except BaseException:
+            if entry.key not in before:
+                self.registry.remove(entry.name, scope)
+            raise
+        return self.registry.get(entry.name, scope) or entry, result
 
     def _add_web(self, url: str, name: str | None, kind: str | None, added_by: str, scope: str,
                  ) -> SourceEntry:
@@ -267,7 +287,7 @@ class Library:
                 raise InvalidInput("a rebuild re-embeds every source; it cannot be limited to some")
             chosen = [e for e in entries if only is None or e.key in only]
             # Read under their keys (`index.scopes`): two scopes' sources of one name stay apart.
-            web = [WebSource(e.key, e.location, e.kind) for e in chosen if e.kind in WEB_KINDS]
+            web = [WebSource(e.key, e.location, e.kind) for e in chosen if e.kind in web_kinds()]
             read = read_web_sources(web, self.fetch_policy, self.http_cache, mode) if web else WebRead()
             documents: list[Document] = []
             warnings: list[str] = []
@@ -280,13 +300,13 @@ class Library:
                 if entry not in chosen:
                     kept.add(entry.key)
                     continue
-                if entry.kind not in WEB_KINDS and not rebuild:
+                if entry.kind not in web_kinds() and not rebuild:
                     stamp = stamps(Path(entry.location))
                     if cache.unchanged(entry.key, entry.location, stamp, indexed.get(entry.key, {})):
                         kept.add(entry.key)
                         continue
                     stamped[entry.key] = stamp
-                result = read.results[entry.key] if entry.kind in WEB_KINDS else _read_path(entry)
+                result = read.results[entry.key] if entry.kind in web_kinds() else _read_path(entry)
                 if isinstance(result, SourceError):
                     warnings.append(f"source {entry.key}: {result}; keeping its indexed documents")
                     if rebuild:

@@ -15,7 +15,6 @@ from index.errors import UserError
 from index.scopes import OPERATOR, source_key
 from index.store import SourceRows
 
-KINDS = ("folder", "file", "url", "feed")
 _NAME_MAX = 64
 
 
@@ -72,8 +71,10 @@ class Registry:
 
     def check(self, name: str, kind: str, scope: str = OPERATOR) -> None:
         """Raise `RegistryError` if `add(name, kind, ..., scope)` would be refused (before any slow work)."""
-        if kind not in KINDS:
-            raise RegistryError(f"unknown source kind {kind!r} (one of {', '.join(KINDS)})")
+        from index.readers import source_kinds  # here: the web readers import index.fetch, which needs now()
+
+        if kind not in (kinds := source_kinds()):
+            raise RegistryError(f"unknown source kind {kind!r} (one of {', '.join(kinds)})")
         check_source_name(name)
         if self.get(name, scope) is not None:
             raise RegistryError(f"a source named {name!r} already exists")

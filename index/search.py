@@ -22,6 +22,7 @@ from index.embed import Embedder
 from index.errors import InvalidInput
 from index.lexical import terms
 from index.question_time import Window, question_window
+from index.sources import is_untitled
 from index.store import DocumentInfo, Filter, Snapshot, StoredPassage
 
 NOT_COVERED = "The briefings do not cover this question."
@@ -103,8 +104,10 @@ def source_dict(doc: DocumentInfo) -> dict:
 
 
 def citation(doc: DocumentInfo) -> str:
-    """Publisher, title and date as one line, for plain-text answers."""
-    return ", ".join(part for part in (doc.publisher, f"“{doc.title}”", doc.published) if part)
+    """Publisher, title and date as one line, for plain-text answers; the stand-in title of an untitled
+    article (its file name, marked) is not quoted as a headline."""
+    title = doc.title if is_untitled(doc.title) else f"“{doc.title}”"
+    return ", ".join(part for part in (doc.publisher, title, doc.published) if part)
 
 
 @dataclass

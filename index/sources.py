@@ -1,39 +1,45 @@
-"""Read briefing articles from files and folders into clean `Document`s.
+"""Articles as `Document`s: one set of rules, whatever reader found them.
 
-Supported: `.txt`, `.md` and `.html`/`.htm` files (metadata from a `manifest.toml` in the same folder),
-and JSON Lines files (`.jsonl`, `.jsonl.gz`), one article a line. A bad file never stops the others: it
-is skipped with a warning that names it. A source path that does not exist is a `SourceError`.
+A reader (`index.readers`: a folder's files, a JSON Lines dump, a web page, a feed) hands each article it
+finds - its text and whatever metadata came with it - to an `Articles` collector, which applies the rules
+every source shares:
+
+- The text is cleaned (`index.clean`) unless the reader has done it; an article with no text is skipped.
+- Invalid Unicode (a lone surrogate, which JSON can spell "\\ud800") becomes U+FFFD, with a warning.
+- `published` is a calendar date or nothing: an ISO date or timestamp, a TOML date, or a written date with
+  day, month and year ("June 3, 2022", "Tue, 05 Mar 2024 10:00:00 GMT"). Clock-relative words ("yesterday",
+  "in 3 days", "Tuesday"), a month alone and numbers (`-1`, `1e308`) are refused with a warning naming the
+  article: a stored date must not change from one day to the next.
+- Without a date from the metadata, the article's dateline gives it ("VALMORA, March 3, 2025 - ...").
+- Without a title, a headline line on top of the text is the title; an article without one either is cited
+  by its file name (or record), marked `(untitled)`: its first sentence is no headline.
+
+A document the rules cannot build is skipped with a warning that names it (`index.isolation`).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import re
-import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from index.clean import clean
 from index.errors import UserError
-from index.isolation import Skipped
+from index.isolation import Skipped, attempt, skipped
 from index.scopes import OPERATOR
 
-TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
-# Every file name ending the readers accept (case-insensitive); the bot checks uploads against it.
-READABLE_SUFFIXES = (*TEXT_SUFFIXES, *JSONL_SUFFIXES)
-MANIFEST = "manifest.toml"
-# Alternative field names accepted in JSON Lines, as other news dumps spell them.
-_ALIASES = {"doc_id": "id", "publish_date": "published", "domain": "publisher", "date": "published"}
+T = TypeVar("T")
+UNTITLED = "(untitled)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SourceError(UserError):
-    """A source cannot be read at all (missing path, unreadable manifest)."""
+    """A source cannot be read at all (missing path, unreadable manifest, dead URL)."""
 
 
 @dataclass(frozen=True)
@@ -64,191 +70,176 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
+    def extend(self, other: ReadResult) -> None:
+        self.documents += other.documents
+        self.warnings += other.warnings
+        self.skipped += other.skipped
+
 
 def source_name(path: Path) -> str:
     """Default name of a source: its folder or file name without extensions."""
     return path.name.split(".")[0] or path.resolve().name
 
 
-def normalize_date(value: object) -> str | None:
-    """An ISO date (YYYY-MM-DD) from a date, an ISO string or a written date; None if unparsable."""
-    if value is None or value == "":
-        return None
+def is_untitled(title: str) -> bool:
+    """Whether a title is the stand-in of an article that has none (its file name, marked)."""
+    return title.endswith(f" {UNTITLED}")
+
+
+# ------------------------------------------------------------------------------------------ publication date
+
+_DATEPARSER = {"PARSERS": ["absolute-time"], "REQUIRE_PARTS": ["day", "month", "year"]}
+
+
+def calendar_date(value: object) -> str:
+    """The ISO day (YYYY-MM-DD) of a publication date; `ValueError` (with the reason) unless it names one
+    calendar day by itself."""
     if isinstance(value, datetime | date):
         return value.isoformat()[:10]
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise ValueError(f"a {type(value).__name__} is not a date")
+    text = value.strip()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
-        import dateparser  # slow to import; only written-out dates need it
+        pass
+    if re.fullmatch(r"[\s\d.eE+-]*", text):  # "-1", "1e308", "20220603": numbers, not dates
+        raise ValueError(f"{text!r} is a number, not a date")
+    import dateparser  # slow to import; only written-out dates need it
 
-        parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first"})
-        return parsed.date().isoformat() if parsed else None
-
-
-def read_source(path: Path, name: str | None = None) -> ReadResult:
-    """Read every article under `path` (a folder, searched recursively, or a single file)."""
-    if not path.exists():
-        raise SourceError(f"source path does not exist: {path}")
-    name = name or source_name(path)
-    result = ReadResult()
-    root = path if path.is_dir() else path.parent
-    # Not only regular files: a dangling link must be reported, not silently passed over.
-    files = sorted(p for p in path.rglob("*") if not p.is_dir()) if path.is_dir() else [path]
-    manifests: dict[Path, dict] = {}
-    for file in files:
-        kind = _kind(file)
-        if kind is None:
-            if path.is_file():
-                result.warnings.append(f"{file}: unsupported file type (use {', '.join(READABLE_SUFFIXES)})")
-            continue
-        if file.parent not in manifests:
-            manifests[file.parent] = _manifest(file.parent)
-        meta = manifests[file.parent].get(file.name, {})
-        doc_id = f"{name}/{file.relative_to(root).as_posix()}"
-        try:
-            if kind == "jsonl":
-                _read_jsonl(file, name, doc_id, result)
-            else:
-                _read_page(file, kind, name, doc_id, meta, result)
-        except OSError as exc:
-            result.warnings.append(f"{file}: cannot read ({exc.strerror or exc})")
-    return result
+    parsed = dateparser.parse(text, settings=_DATEPARSER)
+    if parsed is None:
+        raise ValueError(f"{text!r} is not a calendar date (a day, month and year)")
+    return parsed.date().isoformat()
 
 
-def _kind(file: Path) -> str | None:
-    suffixes = "".join(file.suffixes[-2:]).lower()
-    if suffixes.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if file.name == MANIFEST or file.suffix.lower() not in TEXT_SUFFIXES:
+# "VALMORA, March 3, 2025 -", "LONDON, 3 March 2025 (Reuters) -", "NEW YORK, March 3, 2025 /PRNewswire/ --",
+# "Jan. 5, 2025 (Reuters) -": a place, a date, an agency, then a dash, at the start of a line
+_MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?"
+          r"|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
+_DAY_DATE = (rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}")
+_PLACE = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
+_DATELINE_DATE = re.compile(
+    rf"(?:{_PLACE}\s*,\s*)?(?P<date>{_DAY_DATE})\s*(?:\([^()\n]{{1,30}}\)\s*|/[^/\n]{{1,30}}/\s*)?"
+    r"(?:-{1,2}|[—–])\s")
+_DATELINE_LINES = 3  # a headline (and a byline) may come first
+
+
+def dateline_date(text: str) -> str | None:
+    """The day a dateline at the start of one of the first lines of `text` gives, if it has a year."""
+    for line in text.lstrip().split("\n")[:_DATELINE_LINES * 2]:
+        if match := _DATELINE_DATE.match(line.strip()):
+            try:
+                return calendar_date(match["date"])
+            except ValueError:
+                return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------- titles
+
+# A dateline alone on a line ("CNN —", "New York CNN Business —", "WASHINGTON (AP) —") names no story.
+_BARE_DATELINE = re.compile(r"[^\n]{1,60}[—–]")
+_HEADLINE_WORDS = 20
+
+
+def headline(text: str) -> str | None:
+    """The first line of `text` when it reads as a headline: a short line of its own paragraph that does
+    not end a sentence and is not a bare dateline. None for text that starts with its first sentence."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    lines = [p for p in paragraphs if not _BARE_DATELINE.fullmatch(p)]
+    if len(lines) < 2:  # a one-paragraph article has no headline above its text
         return None
-    return "html" if file.suffix.lower() in {".html", ".htm"} else file.suffix.lower()[1:]
+    first = lines[0]
+    if "\n" in first or len(first.split()) > _HEADLINE_WORDS or re.search(r"[.,;:]$", first):
+        return None
+    return None if _DATELINE_DATE.match(first) else first
 
 
-def _manifest(folder: Path) -> dict[str, dict]:
-    file = folder / MANIFEST
-    if not file.exists():
-        return {}
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{file}: invalid manifest ({exc})") from exc
+# ------------------------------------------------------------------------------------------------- articles
+
+@dataclass
+class Articles:
+    """Collects the articles of one source as `Document`s, by the rules of this module."""
+
+    source: str
+    result: ReadResult = field(default_factory=ReadResult)
+
+    def warn(self, where: str, message: str) -> None:
+        self.result.warnings.append(f"{where}: {message}")
+
+    def skip(self, where: str, stage: str, reason: str) -> None:
+        self.result.skipped.append(Skipped(where, stage, reason))
+
+    def fail(self, where: str, stage: str, exc: Exception) -> None:
+        """Skip what is at `where` because `exc` was raised while `stage` ran on it."""
+        self.result.skipped.append(skipped(where, stage, exc))
+
+    def attempt(self, where: str, stage: str, work: Callable[[], T]) -> T | None:
+        """`work()`, or None with `where` skipped for the reason it failed."""
+        outcome = attempt(where, stage, work)
+        if isinstance(outcome, Skipped):
+            self.result.skipped.append(outcome)
+            return None
+        return outcome
+
+    def add(self, *, doc_id: str, where: str, name: str, text: str, cleaned: bool = False,
+            title: object = None, publisher: object = None, published: object = None, url: object = None,
+            ) -> Document | None:
+        """Add an article found at `where` (a file, a record `file:line`, a URL), called `name` when it
+        has no title; `text` is cleaned here unless `cleaned`. Returns the document, or None if skipped."""
+        text = self._valid(where, "text", text) or ""
+        if not cleaned:
+            text = self.attempt(where, "clean", lambda: clean(text))
+            if text is None:
+                return None
+        if not text.strip():
+            self.skip(where, "read", "no article text")
+            return None
+        day = None
+        if published not in (None, ""):
+            try:
+                day = calendar_date(published)
+            except ValueError as exc:
+                self.warn(where, f"published ignored: {exc}")
+        title_text = self._field(where, "title", title) or headline(text) or f"{name} {UNTITLED}"
+        document = Document(
+            id=self._valid(where, "id", doc_id),
+            source=self.source,
+            title=title_text,
+            publisher=self._field(where, "publisher", publisher) or self.source,
+            published=day or dateline_date(text),
+            url=self._field(where, "url", url),
+            text=text,
+        )
+        self.result.documents.append(document)
+        return document
+
+    def _field(self, where: str, name: str, value: object) -> str | None:
+        """A metadata field as text: strings as they are, numbers written out, anything else ignored."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.warn(where, f"{name} ignored: a {type(value).__name__} is not text")
+            return None
+        return self._valid(where, name, str(value).strip()) or None
+
+    def _valid(self, where: str, name: str, value: str) -> str:
+        """`value` as valid Unicode: lone surrogates (which UTF-8 cannot encode) become U+FFFD."""
+        if _SURROGATE.search(value):
+            self.warn(where, f"invalid Unicode in the {name} replaced by U+FFFD")
+            return _SURROGATE.sub("\ufffd", value)
+        return value
 
 
-def decode(data: bytes, file: Path, warnings: list[str]) -> str | None:
-    """Text of a file's bytes: UTF-8, else Windows-1252/latin-1 with a warning; None for binary data."""
+def decode(data: bytes, where: str, articles: Articles) -> str | None:
+    """Text of a file's bytes: UTF-8, else Windows-1252/latin-1 with a warning; None (skipped) for binary
+    data."""
     if b"\0" in data[:8192]:
-        warnings.append(f"{file}: binary file skipped")
+        articles.skip(where, "read", "binary data, not text")
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        warnings.append(f"{file}: not UTF-8, read as Windows-1252")
+        articles.warn(where, "not UTF-8, read as Windows-1252")
         return data.decode("cp1252", errors="replace")
-
-
-@dataclass(frozen=True)
-class PageMeta:
-    """Metadata trafilatura found in an HTML page (any of it may be missing)."""
-
-    title: str | None = None
-    published: str | None = None  # as found, not yet normalized
-    publisher: str | None = None
-    url: str | None = None
-
-
-def extract_html(raw: str | bytes) -> tuple[str, PageMeta]:
-    """The clean main text of an HTML page and its metadata; bytes are decoded by their declared charset."""
-    import trafilatura  # slow to import; only HTML pages need it
-
-    page = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
-    if not page:
-        return "", PageMeta()
-    return clean(page.text or ""), PageMeta(page.title, page.date, page.sitename, page.url)
-
-
-def _read_page(file: Path, kind: str, source: str, doc_id: str, meta: dict, result: ReadResult) -> None:
-    raw = decode(file.read_bytes(), file, result.warnings)
-    if raw is None:
-        return
-    title = meta.get("title")
-    published = meta.get("published")
-    publisher = meta.get("publisher")
-    url = meta.get("url")
-    if kind == "html":
-        text, page = extract_html(raw)
-        title = title or page.title
-        published = published or page.published
-        publisher = publisher or page.publisher
-        url = url or page.url
-    else:
-        if kind == "md":
-            heading = re.match(r"\s*#\s+(.+)\n", raw)
-            if heading:
-                title = title or heading.group(1).strip()
-                raw = raw[heading.end():]
-        text = clean(raw)
-    add_document(result, file, doc_id, source, text, title, publisher, published, url)
-
-
-def add_document(
-    result: ReadResult, where: Path | str, doc_id: str, source: str, text: str, title: object,
-    publisher: object, published: object, url: object,
-) -> None:
-    """Append a `Document`, with fallbacks for missing metadata; no text is a warning naming `where`."""
-    if not text.strip():
-        result.warnings.append(f"{where}: no article text, skipped")
-        return
-    fallback_title = _first_line_title(text)
-    result.documents.append(Document(
-        id=doc_id,
-        source=source,
-        title=str(title or fallback_title),
-        publisher=str(publisher or source),
-        published=normalize_date(published),
-        url=str(url) if url else None,
-        text=text,
-    ))
-
-
-# A dateline alone on the first line ("CNN —", "New York CNN Business —") names no story.
-_DATELINE = re.compile(r"[^\n]{1,60}[—–]")
-
-
-def _first_line_title(text: str) -> str:
-    """A title for an article that has none: its first line that is not a bare dateline, cut at 100
-    characters on a word boundary."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    line = next((line for line in lines if not _DATELINE.fullmatch(line)), lines[0])
-    return line if len(line) <= 100 else line[:99].rsplit(" ", 1)[0] + "…"
-
-
-def _read_jsonl(file: Path, source: str, prefix: str, result: ReadResult) -> None:
-    for number, line in _lines(file, result.warnings):
-        where = f"{file}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result.warnings.append(f"{where}: not JSON ({exc.msg}), skipped")
-            continue
-        if not isinstance(record, dict):
-            result.warnings.append(f"{where}: not a JSON object, skipped")
-            continue
-        # Canonical names win over their aliases.
-        record = {**{_ALIASES[k]: v for k, v in record.items() if k in _ALIASES}, **record}
-        if not isinstance(record.get("text"), str):
-            result.warnings.append(f"{where}: no \"text\", skipped")
-            continue
-        doc_id = f"{prefix}#{record.get('id', number)}"
-        add_document(result, where, doc_id, source, clean(record["text"]), record.get("title"),
-             record.get("publisher"), record.get("published"), record.get("url"))
-
-
-def _lines(file: Path, warnings: list[str]) -> Iterator[tuple[int, str]]:
-    opener = gzip.open if file.suffix == ".gz" else open
-    with opener(file, "rb") as stream:
-        for number, raw in enumerate(stream, 1):
-            if raw.strip():
-                text = decode(raw, Path(f"{file}:{number}"), warnings)
-                if text is not None:
-                    yield number, text

@@ -12,7 +12,7 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
-from index import KINDS
+from index import source_kinds
 
 DESCRIPTION = """Briefbot answers questions about news briefings with passages quoted word for
 word, each with its source; it lays the events they report out on a timeline,
@@ -88,8 +88,8 @@ def parser() -> argparse.ArgumentParser:
     add = command("add", "add a folder, file, web page or feed; index it", runs="source add", under=actions)
     add.add_argument("location", help="a folder or file, or the http(s) URL of an article page or a feed")
     add.add_argument("--name", help="source name (default: the folder, file or host name)")
-    add.add_argument("--kind", choices=KINDS, help="default: found from the location (a URL serving a feed "
-                     "is a feed)")
+    add.add_argument("--kind", choices=source_kinds(),
+                     help="default: found from the location (a URL serving a feed is a feed)")
     remove = command("remove", "remove a source and its passages", runs="source remove", under=actions)
     remove.add_argument("name", help="the source's name (see `briefbot sources`)")
     command("list", "list the sources (as `briefbot sources`)", runs="sources", under=actions)

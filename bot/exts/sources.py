@@ -23,7 +23,7 @@ from bot.checks import ReindexBusy, moderator_only
 from bot.jobs import in_thread, start_job, summary
 from bot.render import sources_embed
 from bot.uploads import UPLOADS, accepted_filename, accepted_types, check_content, save_upload
-from index import WEB_KINDS, InvalidInput, Progress, check_source_name
+from index import InvalidInput, Progress, check_source_name, web_kinds
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -144,7 +144,7 @@ class Sources(commands.Cog):
         """
         bot = self.bot
         sources = await asyncio.to_thread(bot.core.sources)
-        if not any(entry.kind in WEB_KINDS for entry in sources):
+        if not any(entry.kind in web_kinds() for entry in sources):
             return
         try:
             bot.reindex_guard.acquire("scheduled feed refresh")

@@ -7,7 +7,8 @@ import pytest
 
 from index.build import build
 from index.embed import Embedder
-from index.sources import Document, read_source
+from index.readers.files import read_source
+from index.sources import Document
 from index.store.faiss_engine import FaissEngine
 from tests.helpers import SEEDS
 

@@ -4,12 +4,15 @@ change one article, refresh (only it is re-embedded), remove it; and bad sources
 from __future__ import annotations
 
 import asyncio
+import weakref
 from pathlib import Path
 
 import pytest
 
-from index.fetch import FetchPolicy
+import index.readers.page
+from index.fetch import Fetcher, FetchPolicy, Response
 from index.library import Library
+from index.readers.html import extract_html
 from index.registry import RegistryError
 from index.sources import SourceError
 from index.store.generations import Generations
@@ -132,3 +135,44 @@ async def test_bad_sources_are_refused_and_change_nothing(site: Site, library: L
         await asyncio.to_thread(library.add_source, site.url("/news/tram"), name="coast")
     assert len(site.log) == requests  # refused before downloading anything
     assert library.registry.list() == registry
+
+
+async def test_a_feed_is_read_newest_first_up_to_a_cap_holding_few_pages_at_once(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of a feed of 12 entries, the newest 5 are read (a warning says so), and no more downloaded pages are
+    in memory at once than the fetcher's concurrency (plus the feed itself): each page becomes its article
+    as soon as it arrives."""
+    days = [7, 3, 12, 1, 9, 5, 11, 2, 10, 4, 8, 6]  # the publication day of each entry, in feed order
+    items = ""
+    for day in days:
+        path = f"/news/{day}"
+        paragraph = f"The harbour council met on June {day} and spoke about the ferry timetable. " * 20
+        site.pages[path] = (article(f"Council, June {day}", "Coast Wire", None, [paragraph]), "text/html")
+        items += (f"<item><title>Council, June {day}</title><link>{site.url(path)}</link>"
+                  f"<pubDate>{day:02d} Jun 2024 09:00:00 GMT</pubDate></item>")
+    site.pages["/feed.xml"] = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Wire</title>'
+                               f"{items}</channel></rss>", "application/rss+xml")
+    alive: weakref.WeakSet[Response] = weakref.WeakSet()
+    held = []
+    download = Fetcher._read
+
+    async def tracked(self: Fetcher, *args: object) -> Response:
+        response = await download(self, *args)
+        alive.add(response)
+        return response
+
+    def extract(body: bytes) -> tuple:
+        held.append(len(alive))
+        return extract_html(body)
+
+    monkeypatch.setattr(Fetcher, "_read", tracked)
+    monkeypatch.setattr(index.readers.page, "extract_html", extract)
+    policy = FetchPolicy(allow_private=True, concurrency=2, max_feed_entries=5)
+    library = Library(tmp_path / "data", default_sources=[], fetch_policy=policy)
+    await asyncio.to_thread(library.add_source, site.url("/feed.xml"), name="coast")
+    assert sorted(int(path.split("/")[-1]) for path, _ in site.log if path.startswith("/news/")) == [
+        8, 9, 10, 11, 12]
+    assert len(held) == 5 and max(held) <= 1 + policy.concurrency
+    result = await asyncio.to_thread(library.reindex)
+    assert [d.split("/news/")[1] for d in result.report.added] == ["12", "9", "11", "10", "8"]  # feed order
+    assert f"{site.url('/feed.xml')}: 12 entries; reading the newest 5 (max_feed_entries)" in result.warnings

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from index.fetch import FEED, PAGE, Fetcher, FetchError, FetchPolicy, HttpCache, Response
+from index.fetch import Fetcher, FetchError, FetchPolicy, HttpCache, Response
+from index.readers.feed import FEED
+from index.readers.page import PAGE
 from tests.index.web import Site, dead_url, stream_of
 
 LOOPBACK = FetchPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
