@@ -29,6 +29,7 @@ from index.grouping import (
 from index.lexical import STOPWORDS, terms
 from index.paragraphs import strip_label
 from index.search import Searcher, source_dict
+from index.sources import is_untitled
 from index.store import DocumentInfo, StoredEvent, StoredPassage
 
 RELATED_CANDIDATES = 200
@@ -190,7 +191,8 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
 
 def _context(event: StoredEvent, passage: StoredPassage | None, title: str) -> str:
     """The event's sentence; the sentence before it in its passage when it opens with a pronoun that refers
-    back ("She resigned on Thursday"); and for an article's first sentences, its title."""
+    back ("She resigned on Thursday"); and for an article's first sentences, its title (an untitled
+    article's first sentence)."""
     if passage is None:
         return event.text
     starts = [passage.start + s for s, _ in passage.sentences]
@@ -198,7 +200,9 @@ def _context(event: StoredEvent, passage: StoredPassage | None, title: str) -> s
     refers_back = _PRONOUN.match(event.text) and here > 0
     before = passage.text[slice(*passage.sentences[here - 1])] if refers_back else ""
     lede = passage.start == 0 and here < LEDE_SENTENCES
-    return "\n".join([title if lede else "", before, event.text])
+    # an untitled article's stand-in title is its file name: its first sentence says what it is about
+    heading = passage.text[slice(*passage.sentences[0])] if is_untitled(title) else title
+    return "\n".join([heading if lede else "", before, event.text])
 
 
 def _merge(searcher: Searcher, events: list[StoredEvent], topic: str | None) -> list[TimelineEntry]:
