@@ -99,23 +99,25 @@ def cold_start(folder) -> dict:
     return {k: round(v, 2) for k, v in {**figures, "process_wall_s": wall}.items()}
 
 
-def stored_vectors(store) -> np.ndarray:
-    """A zero-copy view of every segment's stored vectors, by key (the bench stores are one segment)."""
+def stored_vectors(store):
+    """The flat index of the stored vectors (HNSW keeps them too), by key: the bench stores are one
+    segment."""
+    [segment] = store.vectors.segments
+    return segment._flat
+
+
+def dense_recall(store, flat, query: np.ndarray, where: Filter | None, n: int = 10) -> float:
+    """Share of the exact top `n` (a flat scan of the stored vectors, only over the rows `where` allows)
+    that the store's dense search finds."""
     import faiss
 
-    [segment] = store.vectors.segments
-    flat = segment._flat
-    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d), flat
-
-
-def dense_recall(store, vectors: np.ndarray, query: np.ndarray, where: Filter | None, n: int = 10) -> float:
-    """Share of the exact top `n` (numpy over the rows `where` allows) that the store's dense search finds."""
     [allowed] = store.vectors._allowed(where)
-    rows = np.arange(len(vectors)) if allowed is None else np.flatnonzero(allowed.mask)
-    if not len(rows):
+    if allowed is not None and allowed.count == 0:
         return 1.0
-    scores = vectors[rows] @ query
-    exact = set(rows[np.argsort(-scores, kind="stable")[:n]].tolist())
+    params = None if allowed is None else faiss.SearchParameters(sel=allowed.selector)
+    with one_faiss_thread():
+        _, rows = flat.search(query[None, :], n, params=params)
+    exact = {int(r) for r in rows[0] if r >= 0}
     found = set(list(store.vectors.search(query, n, where))[:n])
     return len(exact & found) / len(exact)
 
@@ -141,7 +143,7 @@ def main() -> None:
         rss_loaded = current_rss_mb()
         searchers = {"default": Searcher(store, embedder),
                      "cut-off": Searcher(store, embedder, SearchSettings(window_weight=0))}
-        vectors, flat = stored_vectors(store)
+        flat = stored_vectors(store)
         sources = pick_sources(store)
         # (path, question, as_of, sources, searcher) for every measured ask.
         asks = [("today", q, None, None, "default") for q in everyone]
@@ -162,13 +164,13 @@ def main() -> None:
             for number, (question, entries) in enumerate(by_question.items()):
                 work = [("floor", question, None, None, None), *entries]
                 shift = (number + round_) % len(work)
-                for path, q, as_of, sources, which in work[shift:] + work[:shift]:
+                for path, q, as_of, names, which in work[shift:] + work[:shift]:
                     if path == "floor":
                         with Timer() as t, one_faiss_thread():
                             flat.search(embedder.encode_query(q)[None, :], searchers["default"].settings.k)
                         floor.append(t.seconds * 1000)
                         continue
-                    answer = searchers[which].ask(q, as_of=as_of, sources=sources)
+                    answer = searchers[which].ask(q, as_of=as_of, sources=names)
                     stages.setdefault(path, []).append(answer.timings_ms["total"])
                     if path == "window" and q in named:
                         stages.setdefault("window*", []).append(answer.timings_ms["total"])
@@ -191,7 +193,7 @@ def main() -> None:
                 checks["window"] = Filter(published_between=(window.start, window.end))
             checks.update({f"source:{size}": Filter(sources={name}) for size, name in sources.items()})
             for path, where in checks.items():
-                recall.setdefault(path, []).append(dense_recall(store, vectors, vector, where))
+                recall.setdefault(path, []).append(dense_recall(store, flat, vector, where))
         floor_fig = {"p50": round(percentile(floor, 50), 2), "p99": round(percentile(floor, 99), 2)}
         figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2), "asks": len(v)}
                    for s, v in stages.items()}
