@@ -44,7 +44,7 @@ class SegmentKeywords:
         vocabulary.pop("", None)  # bm25s's placeholder for texts without terms: no column, never a query term
         self.vocabulary: dict[str, int] = vocabulary
         self.count: int = int(params["num_docs"])
-        arrays = (np.load(folder / f"{name}.csc.index.npy", allow_pickle=False)
+        arrays = (np.load(folder / f"{name}.csc.index.npy", allow_pickle=False, mmap_mode="r")
                   for name in ("data", "indices", "indptr"))
         self._data, self._indices, self._indptr = arrays
         self.frequency = np.diff(self._indptr)  # passages per term id

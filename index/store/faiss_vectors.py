@@ -45,7 +45,10 @@ class SegmentVectors:
 
     @classmethod
     def load(cls, path: Path) -> SegmentVectors:
-        return cls(faiss.read_index(str(path)))
+        """The index in `path`, its stored vectors memory-mapped, not read: a segment's file never changes
+        once written, and opening a 1M-passage HNSW index takes 1.9 s instead of 5.9 s (the graph is still
+        read; bench/README.md). `RuntimeError` if the file is not a FAISS index."""
+        return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY))
 
     def search(self, query: np.ndarray, n: int, allowed: Allowed | None) -> tuple[np.ndarray, np.ndarray]:
         """(cosines, rows) of the up to `n` rows nearest to `query` among those `allowed` (None: all)."""
