@@ -17,7 +17,13 @@ the whole document list plus one new article with the real encoder (its passages
 passages written, segments, whether the largest segment's files were rewritten (a full FAISS/BM25
 rebuild) or linked. Reference: a full rewrite of the same store (what every commit cost before).
 
-Usage: python bench/build.py [--docs 200] | [--incremental 100000 1000000]
+`--unchanged-corpus`: the whole RealTime QA corpus (26k articles, one .jsonl.gz source) indexed once through
+the project's reader, cutter and date tagger, with a stand-in encoder (random unit vectors: embedding 660k
+passages takes hours here; an unchanged re-index embeds nothing either way); then, alternating, `briefbot
+index` as a fresh process (wall time) and in-process `Library.reindex()`, against the same re-index with the
+read record removed (`read-cache.json`: the source read, cleaned and date-parsed again, as before it).
+
+Usage: python bench/build.py [--docs 200] | [--incremental 100000 1000000] | [--unchanged-corpus]
 """
 
 from __future__ import annotations
@@ -44,9 +50,14 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=200, help="corpus articles to index")
     parser.add_argument("--incremental", type=int, nargs="+", metavar="PASSAGES",
                         help="measure changes to stores of these sizes instead")
+    parser.add_argument("--unchanged-corpus", action="store_true", help="measure an unchanged re-index")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.incremental:
         incremental(args.incremental)
+        return
+    if args.unchanged_corpus:
+        unchanged_corpus(args.rounds)
         return
 
     folder = CACHE / f"build-{args.docs}"
@@ -206,6 +217,82 @@ def incremental(sizes: list[int]) -> None:
     emit({"results": results}, "Incremental changes (s)",
          ["passages", "step", "commit s", "reopen s", "passages written", "segments", "largest rewritten"],
          rows)
+
+
+class StandInEncoder:
+    """Random unit vectors under the real model's name and size (an index to re-index, not to ask)."""
+
+    def __init__(self) -> None:
+        real = shared_embedder()
+        self.name, self.dim, self.encoded = real.name, real.dim, 0
+        self._random = __import__("numpy").random.default_rng(3)
+
+    def encode(self, texts, progress=None):
+        np = __import__("numpy")
+        vectors = self._random.normal(size=(len(texts), self.dim)).astype(np.float32)
+        self.encoded += len(texts)
+        if progress:
+            progress(len(texts))
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def encode_query(self, text):
+        return self.encode([text])[0]
+
+
+def unchanged_corpus(rounds: int) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from common import CORPUS, ROOT, load_average
+
+    from index.read_cache import FILE
+
+    data = CACHE / "corpus-index"
+    library = Library(data, embedder_factory=StandInEncoder)
+    prepared = None
+    if library.engine.current() is None:
+        library.add_source(str(CORPUS), name="rtqa")
+        with Timer() as prepared:
+            library.reindex()
+    store = library.searcher().store
+    facts = {"documents": len(store.documents), "passages": store.count,
+             "first_build_s": round(prepared.seconds, 1) if prepared else None}
+    del library, store
+    briefbot = Path(sys.executable).parent / "briefbot"
+    command = [str(briefbot), "index", "--data-dir", str(data), "--json"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    times: dict[str, list[float]] = {"cli": [], "cli_without_record": [], "in_process": [],
+                                     "in_process_without_record": []}
+    record = (data / FILE).read_bytes()
+    loads = [load_average()]
+    for round_ in range(rounds):
+        for name in (["cli", "cli_without_record"] if round_ % 2 == 0 else ["cli_without_record", "cli"]):
+            if name.endswith("without_record"):
+                (data / FILE).unlink(missing_ok=True)
+            with Timer() as t:
+                done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+            assert done.returncode == 0, done.stderr
+            assert '"generation": null' in done.stdout, done.stdout[:300]
+            times[name].append(t.seconds)
+            (data / FILE).write_bytes(record)
+        library = Library(data, embedder_factory=StandInEncoder)
+        for name in ("in_process", "in_process_without_record"):
+            if name.endswith("without_record"):
+                (data / FILE).unlink(missing_ok=True)
+            with Timer() as t:
+                report = library.reindex().report
+            assert report.generation is None
+            times[name].append(t.seconds)
+            (data / FILE).write_bytes(record)
+        loads.append(load_average())
+    best = {name: round(min(values), 2) for name, values in times.items()}
+    emit({**facts, "rounds": rounds, "seconds": {k: [round(v, 2) for v in vs] for k, vs in times.items()},
+          "best_s": best, "load_avg_1m": loads},
+         f"Unchanged re-index of the corpus ({facts['documents']} articles, {facts['passages']} passages)",
+         ["run", "best s", "all s"],
+         [[name, best[name], ", ".join(f"{v:.2f}" for v in values)] for name, values in times.items()])
 
 
 def snapshot_documents(snapshot, stored, removed: set[str], puts) -> list:
