@@ -349,3 +349,57 @@ def test_scopes_survive_a_merge_and_old_segments_are_the_operators(tmp_path: Pat
     assert {info.scope for info in rows.infos} == {"operator"}
     assert [doc.scope for doc in rows.documents(range(len(rows.infos)))] == ["operator"] * 4
     rows.close()
+
+
+def test_readers_answer_throughout_commits_and_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reader threads open the current state and search it, again and again, while a writer adds, removes
+    and merges: every state they open is whole (its searches find only its own live passages)."""
+    from index.store import faiss_engine
+
+    monkeypatch.setattr(faiss_engine, "MERGE_AT", 2)  # merges come often
+    engine = FaissEngine(tmp_path)
+    updates = corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates))
+    errors: list[BaseException] = []
+    opened: set[str] = set()
+    stop = threading.Event()
+
+    def read() -> None:
+        rng = np.random.default_rng(threading.get_ident() % 1000)
+        while not stop.is_set():
+            try:
+                snapshot = engine.open(MODEL, DIM)
+                opened.add(snapshot.name)
+                query = rng.normal(size=DIM).astype(np.float32)
+                keys = list(snapshot.vectors.search(query, 5))
+                keys += snapshot.keywords.search("harbour vote", 5)[0]
+                owners = snapshot.documents_of(keys)
+                assert set(owners) == set(keys) and set(owners.values()) <= set(snapshot.documents)
+                assert [p.key for p in snapshot.passages(keys)] == keys
+                snapshot.close()
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for round_ in range(6):
+            with engine.writer():
+                base = engine.open(MODEL, DIM)
+                engine.commit(base, changes(update(document("budget"), seed=round_),
+                                            removed=("storm",) if round_ % 2 else ()))
+                base.close()
+                current = engine.open(MODEL, DIM)
+                engine.merge(current)
+                current.close()
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert not errors, errors[0]
+    assert len(opened) > 1  # the readers saw several states
