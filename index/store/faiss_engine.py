@@ -51,6 +51,7 @@ from index.store.segments import SEGMENTS, Segment
 from index.store.source_table import SourceTable
 
 STATE = "state.json"
+_OPEN_TRIES = 5
 SCHEMA_VERSION = "3"
 _SEGMENT = "seg-{:06d}"
 
@@ -256,6 +257,15 @@ class FaissEngine:
         return folder.name if folder else None
 
     def open(self, model: str, dim: int) -> FaissSnapshot:
+        # A writer keeps the generation before the current one, not older ones: if two commits happen while
+        # this opens a generation, its files go away; the newer one is then opened instead.
+        for _ in range(_OPEN_TRIES - 1):
+            folder = self.generations.current_folder()
+            try:
+                return FaissSnapshot(folder, model, dim)
+            except StoreError:
+                if self.current() == folder.name:
+                    raise
         return FaissSnapshot(self.generations.current_folder(), model, dim)
 
     def writer(self) -> AbstractContextManager[None]:
