@@ -11,9 +11,9 @@ import asyncio
 import json
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from bot.cli.text import (
 )
 from bot.secrets import discord_token
 from bot.settings import Settings, open_library
-from index import Library, ReindexResult, tag, timeline_png
+from index import Library, ReindexResult, UserError, tag, timeline_png
 
 
 class UsageError(Exception):
@@ -41,9 +41,14 @@ class UsageError(Exception):
 
 def _emit_update(args: argparse.Namespace, result: ReindexResult, head: dict | None = None,
                  title: str | None = None) -> None:
-    """Print what a reindex or refresh did (after `title`, with `head` in the JSON); warnings on stderr."""
+    """Print what a reindex or refresh did (after `title`, with `head` in the JSON); warnings on stderr,
+    with the traceback of each skipped document under `--debug`."""
     for warning in result.warnings:
         warn(warning)
+    if args.debug:
+        for skipped in result.skipped:
+            if skipped.detail:
+                print(f"{skipped}:\n{skipped.detail}", file=sys.stderr)
     emit(args.json, {**(head or {}), **result.as_dict()}, update_text(result, title))
 
 
@@ -61,10 +66,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
     library.sources()  # register the default sources before the one added here
-    entry = library.add_source(args.location, name=args.name, kind=args.kind, added_by="cli")
-    with progress_bar(not args.json) as progress:
-        result = library.reindex(progress=progress)
-    entry = library.registry.get(entry.name) or entry  # with its counts
+    with progress_bar(not args.json) as progress:  # if indexing fails, nothing stays registered
+        entry, result = library.add_and_index(args.location, name=args.name, kind=args.kind, added_by="cli",
+                                              progress=progress)
     _emit_update(args, result, {"source": vars(entry)},
                  f"source {entry.name} ({entry.kind}, {entry.location}): {entry.documents} documents")
     return 0
@@ -104,23 +108,40 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _ask_lines(args: argparse.Namespace, library: Library) -> int:
     sources = set(args.source) if args.source else None
     library.searcher()
+
+    def answer(request: dict) -> dict:
+        if not isinstance(request.get("question"), str):
+            raise ValueError('each line needs a "question" string')
+        as_of = day(request["as_of"]) if request.get("as_of") is not None else args.as_of
+        start = time.perf_counter()
+        answer = library.ask(request["question"], args.k, sources, as_of)
+        took_ms = (time.perf_counter() - start) * 1000
+        return {**answer.as_dict(), "took_ms": round(took_ms, 3),
+                "timings_ms": {k: round(v, 3) for k, v in answer.timings_ms.items()}}
+
+    return _json_lines(args, answer)
+
+
+def _json_lines(args: argparse.Namespace, answer: Callable[[dict], dict]) -> int:
+    """Answer each JSON object line of stdin with one JSON line, `{"id", ...}`. A line that cannot be
+    answered, whatever the reason, gives `{"id", "error"}` (with its traceback on stderr under `--debug`),
+    and the lines after it are still answered."""
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
         qid: object = number
         try:
             request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-                raise ValueError('each line needs a "question" string')
+            if not isinstance(request, dict):
+                raise ValueError("each line must be a JSON object")
             qid = request.get("id", number)
-            as_of = day(request["as_of"]) if request.get("as_of") is not None else args.as_of
-            start = time.perf_counter()
-            answer = library.ask(request["question"], args.k, sources, as_of)
-            took_ms = (time.perf_counter() - start) * 1000
-            out = {"id": qid, **answer.as_dict(), "took_ms": round(took_ms, 3),
-                   "timings_ms": {k: round(v, 3) for k, v in answer.timings_ms.items()}}
-        except (ValueError, json.JSONDecodeError) as exc:
-            out = {"id": qid, "error": str(exc)}
+            out = {"id": qid, **answer(request)}
+        except Exception as exc:  # one bad line never stops the others
+            if args.debug:
+                traceback.print_exc()
+            known = isinstance(exc, ValueError | UserError)
+            out = {"id": qid,
+                   "error": str(exc) if known else f"unexpected error: {type(exc).__name__}: {exc}"}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
 
@@ -170,17 +191,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def cmd_timex(args: argparse.Namespace, settings: Settings) -> int:
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-            found = tag(doc["text"], date.fromisoformat(doc["dct"][:10]))
-            out = {"id": doc.get("id", number), "timexes": [asdict(t) for t in found]}
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            out = {"id": number, "error": f'each line needs "text" and an ISO "dct" ({exc})'}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
-    return 0
+    def answer(doc: dict) -> dict:
+        if not isinstance(doc.get("text"), str) or not isinstance(doc.get("dct"), str):
+            raise ValueError('each line needs "text" and an ISO "dct"')
+        return {"timexes": [asdict(t) for t in tag(doc["text"], day(doc["dct"].split("T")[0]))]}
+
+    return _json_lines(args, answer)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

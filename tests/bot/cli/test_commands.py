@@ -206,3 +206,58 @@ async def test_source_add_refresh_remove(config: Path, capsys: pytest.CaptureFix
         assert removed["removed"]["name"] == "coast" and len(removed["sources"]["coast"]["removed"]) == 3
         code, out, _ = await run_in_thread(capsys, "sources", "--json")
         assert [s["name"] for s in json.loads(out)] == ["local"]
+
+
+def test_jsonl_lines_at_the_ends_of_the_calendar_and_failing_lines_never_stop_the_rest(
+        data_dir: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    putin = "When will Putin travel to North Korea?"
+    asking = Library.ask
+
+    def ask(self: Library, question: str, *args: object) -> object:
+        if question == "boom":
+            raise RuntimeError("a bug in one question")
+        return asking(self, question, *args)
+
+    monkeypatch.setattr(Library, "ask", ask)
+    lines = [json.dumps({"id": 1, "question": "What happened this week?", "as_of": "0001-01-01"}),
+             json.dumps({"id": 2, "question": "What happened yesterday?", "as_of": "9999-12-31"}),
+             json.dumps({"id": 3, "question": "boom"}), json.dumps({"id": 4, "question": putin})]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    _, out, _ = run_cli(capsys, "ask", "--jsonl")
+    first, second, third, fourth = (json.loads(line) for line in out.splitlines())
+    assert first["answered"] is False and second["id"] == 2 and "error" not in second
+    assert third == {"id": 3, "error": "unexpected error: RuntimeError: a bug in one question"}
+    assert fourth["answered"]
+
+    timex = [json.dumps({"id": "a", "dct": "0001-01-01", "text": "Yesterday and last winter."}),
+             json.dumps({"id": "b", "dct": "9999-12-31", "text": "Next winter. It rained on Tuesday."}),
+             json.dumps({"id": "c", "dct": "99999-01-01", "text": "Tuesday."}),
+             json.dumps({"id": "d", "dct": "2024-06-17", "text": "It ends on Tuesday."})]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(timex) + "\n"))
+    _, out, _ = run_cli(capsys, "timex", "--jsonl")
+    a, b, c, d = (json.loads(line) for line in out.splitlines())
+    assert a == {"id": "a", "timexes": []}  # both lie before the first day of the calendar
+    assert [t["value"] for t in b["timexes"]] == ["9999-12-28"]  # next winter is past the calendar
+    assert c == {"id": "c", "error": "not a day: '99999-01-01' (use YYYY-MM-DD)"}
+    assert [t["value"] for t in d["timexes"]] == ["2024-06-18"]
+
+    code, out, _ = run_cli(capsys, "ask", putin, "--as-of", "0001-01-01")
+    assert code == 0 and out.strip() == "The briefings do not cover this question."
+
+
+def test_a_failed_source_add_leaves_nothing_registered(data_dir: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    from index.store.engines import StoreSettings, open_engine
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "a.txt").write_text("The mountain railway closes for the winter.")
+    assert run_cli(capsys, "index")[0] == 0
+    with open_engine(StoreSettings(), data_dir).writer():  # another process is building
+        code, _, err = run_cli(capsys, "source", "add", str(extra))
+    assert code == 1 and "another index build is already running" in err
+    assert [s["name"] for s in json.loads(run_cli(capsys, "sources", "--json")[1])] == ["seeds"]
+    code, out, _ = run_cli(capsys, "source", "add", str(extra), "--json")
+    assert code == 0 and json.loads(out)["source"]["documents"] == 1
