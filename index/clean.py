@@ -21,6 +21,10 @@ _FURNITURE = [
     r".*\ball rights reserved\.?",
     r".*\bdoes not provide investment advice\b.*",
     r"this (?:story|article|report|content) (?:was|is|has been|originally|first) .*",
+    # notes about the page itself, and teasers linking to other pages ("Friday:South Carolina braces...")
+    r"(?:editor'?s note:\s*)?this (?:page|post|story|article|report) (?:recaps|covers|summari[sz]es)\b.*",
+    r"(?:for (?:our|the) latest (?:coverage|updates)|here(?: is|'s) the latest|find \w+['’]s coverage)\b.*",
+    r"(?-i:[A-Z][\w'’ ]{0,30}:[A-Z“\"]).{0,200}",
     r"do you have questions about\b.*",
     r"trade confidently with\b.*",
     r"(?:sign up|subscribe|register)\b.{0,120}",

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index.clean import is_furniture
 from index.dates import ISO_PREFIX, period
 from index.errors import InvalidInput
 from index.grouping import (
@@ -217,6 +218,8 @@ def _merge(searcher: Searcher, events: list[StoredEvent], topic: str | None) -> 
                     key=lambda e: (period(e.date)[0], len(e.date), e.doc_id, e.start))
     dated: list[tuple[Mention, StoredEvent]] = []
     for event in events:
+        if is_furniture(event.text.strip()):
+            continue  # page furniture in an index cleaned before it was recognised as such
         mention = Mention(event.text[strip_label(event.text):], event.timex, event.date)
         if event_terms(mention.sentence, mention.timex):
             dated.append((mention, event))
