@@ -4,8 +4,9 @@ Discord is unreachable here, so what users see is checked on an approximation of
 column (avatar gutter, bot name), embeds (colour bar, author, title, description, fields, footer) and
 button rows, with the CSS sizes of Discord's desktop client (dark theme, 2024) and the subset of markdown
 that embeds render (escapes, bold, italic, underline, strike, spoilers, code, masked links, bare URLs,
-block quotes, headers, subtext, lists, mention pills). Fonts: Noto Sans (Discord's own gg sans is not
-installed; Noto Sans is in its fallback list and a little wider, so heights err on the tall side).
+block quotes, headers, subtext, lists, mention pills, timestamps). Fonts: Noto Sans (Discord's own gg
+sans is not installed; Noto Sans is in its fallback list and a little wider, so heights err on the tall
+side).
 
 A phone is 400 CSS px wide; the same layout is used (a 72 px avatar gutter, as on mobile).
 
@@ -28,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,7 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 85%; background: #
 .spoiler { background: #1e1f22; color: transparent; border-radius: 3px; }
 .mention { background: rgba(88,101,242,.3); color: #c9cdfb; border-radius: 3px; padding: 0 2px;
            font-weight: 500; }
+.timestamp { background: rgba(78,80,88,.48); border-radius: 3px; padding: 0 2px; }
 .quote { display: flex; }
 .quote-bar { width: 4px; border-radius: 4px; background: #4e5058; flex: none; }
 blockquote { margin: 0; padding: 0 8px 0 12px; min-width: 0; white-space: pre-line; }
@@ -97,6 +100,7 @@ _INLINE = [
     ("url", re.compile(r"(https?://[^\s<]+[^<.,:;\"')\]\s])")),
     ("link", re.compile(r"\[((?:\\.|[^\[\]\\])*)\]\(\s*<?(https?://(?:\\.|[^\s\\)])+?)>?\s*\)")),
     ("mention", re.compile(r"<(@!?|@&|#)(\d+)>|@(everyone|here)\b")),
+    ("timestamp", re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")),
     ("code", re.compile(r"(`+)([\s\S]*?[^`])\1(?!`)")),
     ("strong", re.compile(r"\*\*((?:\\[\s\S]|[^\\])+?)\*\*(?!\*)")),
     ("underline", re.compile(r"__((?:\\[\s\S]|[^\\])+?)__(?!_)")),
@@ -138,12 +142,30 @@ def _rule_html(name: str, m: re.Match[str]) -> str:
     if name == "mention":
         label = f"@{m.group(3)}" if m.group(3) else _MENTION_NAMES[m.group(1)]
         return f'<span class="mention">{label}</span>'
+    if name == "timestamp":
+        return f'<span class="timestamp">{html.escape(_timestamp(int(m.group(1)), m.group(2) or "f"))}</span>'
     if name == "code":
         return f"<code>{html.escape(m.group(2).strip())}</code>"
     tags = {"strong": ("<strong>", "</strong>"), "underline": ("<u>", "</u>"), "em": ("<em>", "</em>"),
             "strike": ("<s>", "</s>"), "spoiler": ('<span class="spoiler">', "</span>")}
     body = next(g for g in m.groups() if g is not None)
     return tags[name][0] + inline(body) + tags[name][1]
+
+
+def _timestamp(stamp: int, style: str) -> str:
+    """A Discord timestamp as a reader sees it (here in UTC): 'R' relative to now, else a date."""
+    when = datetime.fromtimestamp(stamp, UTC)
+    if style != "R":
+        return when.strftime({"t": "%H:%M", "T": "%H:%M:%S", "d": "%d/%m/%Y", "D": "%d %B %Y"}.get(
+            style, "%d %B %Y %H:%M"))
+    seconds = (when - datetime.now(UTC)).total_seconds()
+    units = (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60))
+    unit, size = next(((u, n) for u, n in units if abs(seconds) >= n), ("", 0))
+    if not size:
+        return "a few seconds ago" if seconds <= 0 else "in a few seconds"
+    count = round(abs(seconds) / size)
+    text = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{text} ago" if seconds < 0 else f"in {text}"
 
 
 def markdown(text: str) -> str:

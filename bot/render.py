@@ -13,12 +13,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote as percent_encode
 
 import discord
 
-from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, human_date
+from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, human_date, web_kinds
 
 
 @dataclass(frozen=True)
@@ -283,23 +284,43 @@ def _sources(hits: Sequence[Hit], numbers: Sequence[int]) -> str:
 
 
 def sources_embed(entries: Sequence[SourceEntry]) -> discord.Embed:
-    """The registered sources, one field each (the first 25), with their indexed counts."""
+    """The registered sources, one field each (the first 25): what each is, how much of it is indexed and
+    when it was last indexed, as a Discord timestamp that each reader sees in their own zone ("2 hours
+    ago")."""
     embed = discord.Embed(title="Sources", color=COLOR)
     if not entries:
         embed.description = "No sources are registered."
         return embed
     shown = entries[:LIMITS.fields]
     for entry in shown:
-        indexed = entry.last_indexed or "never"
+        indexed = (discord.utils.format_dt(datetime.fromisoformat(entry.last_indexed), "R")
+                   if entry.last_indexed else "never")
         embed.add_field(
             name=clip(entry.name, LIMITS.field_name),
-            value=clip(f"{entry.kind} · {entry.documents} documents · {entry.passages} passages · "
-                       f"indexed {indexed}", LIMITS.field_value),
+            value=f"{_what_source(entry)} · {_count(entry.documents, 'document')} · "
+                  f"{_count(entry.passages, 'passage')} · indexed {indexed}",
             inline=False,
         )
     if len(entries) > len(shown):
         embed.set_footer(text=f"Showing {len(shown)} of {len(entries)} sources")
     return embed
+
+
+_WEB_KIND_WORDS = {"url": "web page", "feed": "news feed"}
+
+
+def _what_source(entry: SourceEntry) -> str:
+    """What a source is, in a reader's words: a web page or a feed (linked), a file a moderator uploaded,
+    or the article files the bot was set up with."""
+    if entry.kind in web_kinds():  # the address cut to leave room for the rest of the field
+        return f"{_WEB_KIND_WORDS.get(entry.kind, entry.kind)} {clip(entry.location, 800)}"
+    if entry.added_by.startswith("discord:"):  # Discord adds files only by upload
+        return "uploaded file"
+    return "article files"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def timeline_embed(timeline: Timeline) -> discord.Embed:

@@ -193,9 +193,30 @@ def test_sources_embed() -> None:
     entries = [SourceEntry(f"s{i}", "folder", "/x", "cli", "2024", None, i, 2 * i) for i in range(30)]
     embed = sources_embed(entries)
     assert len(embed.fields) == LIMITS.fields and within_limits(embed)
-    assert embed.fields[1].value == escape("folder · 1 documents · 2 passages · indexed never")
+    assert embed.fields[1].value == "article files · 1 document · 2 passages · indexed never"
     assert embed.footer.text == "Showing 25 of 30 sources"
     assert sources_embed([]).description == "No sources are registered."
+
+
+def test_sources_say_what_each_is_and_when_it_was_indexed_in_the_readers_zone() -> None:
+    """No internal words (a folder, a kind's name); the time a Discord timestamp each reader sees in their
+    own zone, relative ('2 hours ago')."""
+    indexed = "2026-11-29T17:16:22+00:00"
+    entries = [
+        SourceEntry("seeds", "folder", "/srv/briefbot/seeds", "default", "2024", indexed, 2, 17),
+        SourceEntry("notes", "folder", "/srv/data/uploads/notes", "discord:42 (mod)", "2024", indexed, 1, 1),
+        SourceEntry("tram", "url", "https://news.example/tram", "cli", "2024", indexed, 1, 4),
+        SourceEntry("wire", "feed", "https://news.example/feed.xml", "cli", "2024", indexed, 1200, 9000),
+    ]
+    values = [field.value for field in sources_embed(entries).fields]
+    stamp = "<t:1795972582:R>"
+    assert values == [
+        f"article files · 2 documents · 17 passages · indexed {stamp}",
+        f"uploaded file · 1 document · 1 passage · indexed {stamp}",
+        f"web page <https://news.example/tram> · 1 document · 4 passages · indexed {stamp}",
+        f"news feed <https://news.example/feed.xml> · 1,200 documents · 9,000 passages · indexed {stamp}",
+    ]
+    assert not any(word in value for value in values for word in ("folder", "url", "/srv"))
 
 
 def test_timeline_embed_quotes_headlines_with_dates_for_people() -> None:
