@@ -54,12 +54,19 @@ class ProgressText:
                               for stage, (done, total) in self._stages.items())
 
 
+SHOWN_WARNINGS = 5
+
+
 def summary(result: ReindexResult) -> str:
+    """One line of counts (with the documents skipped as unreadable), then the first warnings."""
     report = result.report
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
     text = (f"{report.documents} documents, {report.passages} passages; {len(report.added)} added, "
-            f"{len(report.changed)} changed, {len(report.removed)} removed"
+            f"{len(report.changed)} changed, {len(report.removed)} removed{skipped}"
             + ("" if report.generation else " (index unchanged)"))
-    return text + "".join(f"\n⚠️ {warning}" for warning in result.warnings[:5])
+    more = len(result.warnings) - SHOWN_WARNINGS
+    return (text + "".join(f"\n⚠️ {warning}" for warning in result.warnings[:SHOWN_WARNINGS])
+            + (f"\n… and {more} more warnings" if more > 0 else ""))
 
 
 Work = Callable[[Progress], Awaitable[str]]  # a job: reports progress, returns a one-line outcome

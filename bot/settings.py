@@ -65,6 +65,7 @@ class SourcesConfig(_Section):
 
     paths: list[Path] = [SEEDS]  # indexed when the data dir has no registered sources yet
     allow_private_urls: bool = False
+    max_feed_entries: int = Field(50, ge=1)  # the newest entries of a feed read at each refresh
 
 
 class StoreConfig(_Section):
@@ -152,6 +153,7 @@ def open_library(settings: Settings) -> Library:
         default_sources=settings.sources.paths,
         settings=settings.search.to_settings(),
         max_words=settings.passage_words,
-        fetch_policy=FetchPolicy(allow_private=settings.sources.allow_private_urls),
+        fetch_policy=FetchPolicy(allow_private=settings.sources.allow_private_urls,
+                                 max_feed_entries=settings.sources.max_feed_entries),
         store=settings.store.to_settings(),
     )

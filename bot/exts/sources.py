@@ -97,9 +97,9 @@ class Sources(commands.Cog):
                         partial(self._add_upload, file, filename, name, added_by))
 
     def _add_web(self, url: str, name: str, added_by: str, progress: Progress) -> str:
-        # add_source downloads and checks the page or feed; nothing is registered if that fails.
-        self.bot.core.add_source(url, name=name, added_by=added_by)
-        return summary(self.bot.core.reindex(progress=progress, only={name}))
+        # The page or feed is downloaded and checked first; nothing stays registered if that or indexing
+        # fails.
+        return summary(self.bot.core.add_and_index(url, name=name, added_by=added_by, progress=progress)[1])
 
     async def _add_upload(self, file: discord.Attachment, filename: str, name: str, added_by: str,
                           progress: Progress) -> str:
@@ -108,12 +108,13 @@ class Sources(commands.Cog):
         folder = await asyncio.to_thread(save_upload, self.bot.settings.data_dir, name, filename, data)
 
         def register_and_index() -> str:
-            try:
-                self.bot.core.add_source(str(folder), name=name, added_by=added_by)
+            try:  # nothing stays registered if indexing fails, and the file goes too
+                _, result = self.bot.core.add_and_index(str(folder), name=name, added_by=added_by,
+                                                        progress=progress)
             except Exception:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-            return summary(self.bot.core.reindex(progress=progress, only={name}))
+            return summary(result)
 
         return await asyncio.to_thread(register_and_index)
 
