@@ -22,11 +22,20 @@ T = TypeVar("T")
 
 
 class NotModerator(app_commands.CheckFailure):
-    """The member has none of the configured moderator roles."""
+    """The member has none of the server's moderator roles."""
 
-    def __init__(self, roles: Sequence[str]) -> None:
-        names = ", ".join(roles) or "(none configured)"
-        super().__init__(f"Only moderators can do this (roles: {names}, or server administrators).")
+    def __init__(self, roles: Sequence[int | str], guild: discord.Guild | None) -> None:
+        names = ", ".join(_role_name(role, guild) for role in roles)
+        super().__init__(f"Only moderators can do this (roles: {names or '(none configured)'}, or server "
+                         "administrators).")
+
+
+def _role_name(role: int | str, guild: discord.Guild | None) -> str:
+    """A configured role as people know it: a role id by the name it has in this server."""
+    if isinstance(role, str):
+        return role
+    found = guild.get_role(role) if guild is not None else None
+    return found.name if found is not None else f"role {role}"
 
 
 class ReindexBusy(app_commands.CheckFailure):
@@ -36,23 +45,27 @@ class ReindexBusy(app_commands.CheckFailure):
         super().__init__(f"A reindex is already running ({holder}); try again when it has finished.")
 
 
-def is_moderator(member: discord.Member | discord.User, roles: Sequence[str]) -> bool:
-    """True for the server owner, administrators, and members with a configured moderator role."""
+def is_moderator(member: discord.Member | discord.User, roles: Sequence[int | str]) -> bool:
+    """True for the server owner, administrators, and members with one of the server's moderator `roles`
+    (ids, or names). A member's roles are those of the server the command runs in, and what a moderator may
+    change there is that server's sources (`bot.exts.sources`): a role of another server, whatever its
+    name, counts for nothing here."""
     if not isinstance(member, discord.Member):
         return False  # a DM: there are no roles to check
     if member.guild.owner_id == member.id or member.guild_permissions.administrator:
         return True
-    wanted = {name.casefold() for name in roles}
-    return any(role.name.casefold() in wanted for role in member.roles)
+    ids = {role for role in roles if isinstance(role, int)}
+    names = {role.casefold() for role in roles if isinstance(role, str)}
+    return any(role.id in ids or role.name.casefold() in names for role in member.roles)
 
 
 def moderator_only() -> Callable[[T], T]:
-    """An app-command check: the user must be a moderator (see `is_moderator`) in a server."""
+    """An app-command check: the user must be a moderator (see `is_moderator`) of the server."""
 
     async def predicate(interaction: discord.Interaction[BriefBot]) -> bool:
-        roles = interaction.client.settings.discord.moderator_roles
+        roles = interaction.client.settings.discord.moderator_roles_in(interaction.guild_id)
         if not is_moderator(interaction.user, roles):
-            raise NotModerator(roles)
+            raise NotModerator(roles, interaction.guild)
         return True
 
     return app_commands.check(predicate)

@@ -82,13 +82,14 @@ def in_thread(work: Callable[[Progress], str]) -> Work:
 
 
 async def start_job(interaction: discord.Interaction[BriefBot], action: str, argument: str | None,
-                    work: Work) -> None:
-    """Take the reindex guard, audit, answer with a progress message and run `work` in the background."""
+                    scope: str, work: Work) -> None:
+    """Take the reindex guard, audit (with the `scope` whose sources change), answer with a progress
+    message and run `work` in the background."""
     bot = interaction.client
     who = interaction.user
     bot.reindex_guard.acquire(f"{action} by {who.name}")
     audit_id = bot.journal.audit_start(guild_id=interaction.guild_id, user_id=who.id, user_name=who.name,
-                                       action=action, argument=argument)
+                                       action=action, argument=argument, scope=scope)
     header = f"⏳ {action}" + (f" {argument}" if argument else "") + ": working…"
     try:
         await interaction.response.send_message(message(header))

@@ -1,11 +1,13 @@
 """The bot's own records in `<data_dir>/bot.sqlite3`: answers given, feedback on them, timelines asked for,
-and the audit log.
+the audit log, and the servers the bot was removed from.
 
 Answers and timelines are recorded so paging buttons, 👍/👎 and "All quotes" work on any message the bot
-ever posted, also after a restart (a button's custom id carries only the answer or timeline id). The
-audit log says who ran which moderator command, when, and how it ended. Kept apart from the core's
-`state.sqlite3`, which belongs to `index/`. Writes are single small statements, fast enough to run on the
-event loop.
+ever posted, also after a restart (a button's custom id carries only the answer or timeline id); each with
+the server it was asked in, which says what it may quote. The audit log says who ran which moderator
+command, on whose sources (the scope), when, and how it ended. A departure remembers when the bot was
+removed from a server, so that the server's sources are purged after the grace period even if the bot
+restarts meanwhile. Kept apart from the core's `state.sqlite3`, which belongs to `index/`. Writes are single
+small statements, fast enough to run on the event loop.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ CREATE TABLE IF NOT EXISTS timelines (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, guild_id INTEGER, user_id INTEGER NOT NULL,
     user_name TEXT NOT NULL, action TEXT NOT NULL, argument TEXT, outcome TEXT, finished_at TEXT);
+CREATE TABLE IF NOT EXISTS departures (
+    guild_id INTEGER PRIMARY KEY, name TEXT, left_at REAL NOT NULL);
 """
+# Columns added since the first version: (table, column, definition), added to an older journal at open.
+_ADDED = [("audit", "scope", "TEXT")]
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class AskedQuestion:
     question: str
     sources: list[str]
     k: int
+    guild_id: int | None  # where it was asked: what it may quote (`index.seen_in`)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,16 @@ class TimelineRequest:
     topic: str | None
     since: str | None
     until: str | None
+    guild_id: int | None
+
+
+@dataclass(frozen=True)
+class Departure:
+    """The bot was removed from a server at `left_at` (seconds since the epoch)."""
+
+    guild_id: int
+    name: str | None
+    left_at: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,7 @@ class AuditEntry:
     argument: str | None
     outcome: str | None
     finished_at: str | None
+    scope: str | None  # whose sources the command acted on (`index.scopes`)
 
 
 class JournalError(UserError):
@@ -81,6 +99,9 @@ class Journal:
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self.db.executescript(_SCHEMA)
+            for table, column, definition in _ADDED:
+                if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         except sqlite3.Error as exc:
             # Checked at start, so a damaged journal stops the bot with this line rather than failing later.
             raise JournalError(
@@ -108,9 +129,9 @@ class Journal:
         self._run("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
 
     def answer(self, answer_id: int) -> AskedQuestion | None:
-        row = self._run("SELECT id, user_id, question, sources, k FROM answers WHERE id = ?",
+        row = self._run("SELECT id, user_id, question, sources, k, guild_id FROM answers WHERE id = ?",
                         (answer_id,)).fetchone()
-        return AskedQuestion(row[0], row[1], row[2], json.loads(row[3]), row[4]) if row else None
+        return AskedQuestion(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5]) if row else None
 
     def answer_for_message(self, message_id: int) -> int | None:
         row = self._run("SELECT id FROM answers WHERE message_id = ?", (message_id,)).fetchone()
@@ -126,7 +147,7 @@ class Journal:
         return cursor.lastrowid
 
     def timeline(self, timeline_id: int) -> TimelineRequest | None:
-        row = self._run("SELECT id, topic, since, until FROM timelines WHERE id = ?",
+        row = self._run("SELECT id, topic, since, until, guild_id FROM timelines WHERE id = ?",
                         (timeline_id,)).fetchone()
         return TimelineRequest(*row) if row else None
 
@@ -141,11 +162,11 @@ class Journal:
         return dict(self._run("SELECT user_id, vote FROM feedback WHERE answer_id = ?", (answer_id,)))
 
     def audit_start(self, *, guild_id: int | None, user_id: int, user_name: str, action: str,
-                    argument: str | None) -> int:
+                    argument: str | None, scope: str | None) -> int:
         cursor = self._run(
-            "INSERT INTO audit (at, guild_id, user_id, user_name, action, argument) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (now(), guild_id, user_id, user_name, action, argument),
+            "INSERT INTO audit (at, guild_id, user_id, user_name, action, argument, scope) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), guild_id, user_id, user_name, action, argument, scope),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -154,7 +175,20 @@ class Journal:
         self._run("UPDATE audit SET outcome = ?, finished_at = ? WHERE id = ?", (outcome, now(), audit_id))
 
     def audit(self) -> list[AuditEntry]:
-        return [AuditEntry(*row) for row in self._run("SELECT * FROM audit ORDER BY id")]
+        return [AuditEntry(*row) for row in self._run(
+            "SELECT id, at, guild_id, user_id, user_name, action, argument, outcome, finished_at, scope "
+            "FROM audit ORDER BY id")]
+
+    def record_departure(self, guild_id: int, name: str | None, left_at: float) -> None:
+        """The bot was removed from a server (a departure already recorded keeps its time)."""
+        self._run("INSERT OR IGNORE INTO departures VALUES (?, ?, ?)", (guild_id, name, left_at))
+
+    def forget_departure(self, guild_id: int) -> None:
+        """The bot is in the server again (invited back), or the server's sources were purged."""
+        self._run("DELETE FROM departures WHERE guild_id = ?", (guild_id,))
+
+    def departures(self) -> list[Departure]:
+        return [Departure(*row) for row in self._run("SELECT * FROM departures ORDER BY left_at")]
 
     def close(self) -> None:
         self.db.close()

@@ -19,7 +19,17 @@ from urllib.parse import quote as percent_encode
 
 import discord
 
-from index import Answer, DocumentInfo, Hit, SourceEntry, Timeline, TimelineEntry, human_date, web_kinds
+from index import (
+    OPERATOR,
+    Answer,
+    DocumentInfo,
+    Hit,
+    SourceEntry,
+    Timeline,
+    TimelineEntry,
+    human_date,
+    web_kinds,
+)
 
 
 @dataclass(frozen=True)
@@ -284,20 +294,23 @@ def _sources(hits: Sequence[Hit], numbers: Sequence[int]) -> str:
 
 
 def sources_embed(entries: Sequence[SourceEntry]) -> discord.Embed:
-    """The registered sources, one field each (the first 25): what each is, how much of it is indexed and
-    when it was last indexed, as a Discord timestamp that each reader sees in their own zone ("2 hours
-    ago")."""
+    """The sources answered where it is asked, one field each (the first 25): what it is (marked when it
+    is this server's own, not shared by every server), how much of it is indexed and when it was last
+    indexed, as a Discord timestamp that each reader sees in their own zone ("2 hours ago")."""
     embed = discord.Embed(title="Sources", color=COLOR)
     if not entries:
         embed.description = "No sources are registered."
         return embed
+    if any(entry.scope != OPERATOR for entry in entries):
+        embed.description = "Shared sources are answered in every server; this server's own only here."
     shown = entries[:LIMITS.fields]
     for entry in shown:
         indexed = (discord.utils.format_dt(datetime.fromisoformat(entry.last_indexed), "R")
                    if entry.last_indexed else "never")
+        whose = "" if entry.scope == OPERATOR else "this server's · "
         embed.add_field(
             name=clip(entry.name, LIMITS.field_name),
-            value=f"{_what_source(entry)} · {_count(entry.documents, 'document')} · "
+            value=f"{whose}{_what_source(entry)} · {_count(entry.documents, 'document')} · "
                   f"{_count(entry.passages, 'passage')} · indexed {indexed}",
             inline=False,
         )

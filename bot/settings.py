@@ -17,7 +17,7 @@ from typing import Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from index import MAX_WORDS, FetchPolicy, Library, SearchSettings, StoreSettings, UserError
+from index import MAX_WORDS, FetchPolicy, Library, SearchSettings, ServerLimits, StoreSettings, UserError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -50,7 +50,11 @@ class SearchConfig(_Section):
 
 class DiscordConfig(_Section):
     token: SecretStr | None = None
-    moderator_roles: list[str] = ["Moderator"]
+    # Roles whose members moderate a server's own sources: names (matched in any server, case-insensitively)
+    # or role ids (one role of one server: names are not unique). Per server, `server_moderator_roles`
+    # replaces this list.
+    moderator_roles: list[int | str] = ["Moderator"]
+    server_moderator_roles: dict[int, list[int | str]] = {}
     ask_channels: list[int] = []
     guild_ids: list[int] = []
     shard_ids: list[int] | None = None
@@ -58,6 +62,23 @@ class DiscordConfig(_Section):
     cooldown_seconds: float = Field(10.0, ge=0)
     cooldown_per_guild: int = Field(30, ge=1)  # questions per minute per server
     feed_refresh_minutes: float = Field(30.0, ge=0)
+
+    def moderator_roles_in(self, guild_id: int | None) -> list[int | str]:
+        """The moderator roles of one server: its own list if it has one, else `moderator_roles`."""
+        return self.server_moderator_roles.get(guild_id, self.moderator_roles) if guild_id is not None \
+            else self.moderator_roles
+
+
+class ServersConfig(_Section):
+    """Each server's own sources (added there by its moderators): how much they may hold, and how long they
+    are kept after the bot leaves the server. The operator's sources have no limit."""
+
+    max_sources: int = Field(20, ge=0)  # 0: servers add no sources of their own
+    max_passages: int = Field(50_000, ge=0)
+    purge_after_days: float = Field(7.0, ge=0)
+
+    def to_limits(self) -> ServerLimits:
+        return ServerLimits(sources=self.max_sources, passages=self.max_passages)
 
 
 class SourcesConfig(_Section):
@@ -89,6 +110,7 @@ class Settings(_Section):
     passage_words: int = Field(MAX_WORDS, ge=20, le=400)
     search: SearchConfig = SearchConfig()
     discord: DiscordConfig = DiscordConfig()
+    servers: ServersConfig = ServersConfig()
 
 
 def load_settings(config: Path | None = None, data_dir: Path | None = None) -> Settings:
@@ -155,5 +177,6 @@ def open_library(settings: Settings) -> Library:
         max_words=settings.passage_words,
         fetch_policy=FetchPolicy(allow_private=settings.sources.allow_private_urls,
                                  max_feed_entries=settings.sources.max_feed_entries),
+        server_limits=settings.servers.to_limits(),
         store=settings.store.to_settings(),
     )

@@ -54,16 +54,24 @@ def check_content(filename: str, data: bytes) -> None:
         raise InvalidInput(f"The file is too large uncompressed (at most {MAX_UPLOAD // 1024} KiB).")
 
 
-def save_upload(data_dir: Path, name: str, filename: str, data: bytes) -> Path:
-    """Write an uploaded file to `<data_dir>/uploads/<name>/<filename>` atomically; returns the folder.
+def scope_uploads(data_dir: Path, scope: str) -> Path:
+    """The folder of one server's uploads: `<data_dir>/uploads/<server id>`, removed with its sources."""
+    if not scope.isdigit():  # a server's scope is its id: never a path (the operator uploads nothing)
+        raise ValueError(f"not a server's scope: {scope!r}")
+    return data_dir / UPLOADS / scope
+
+
+def save_upload(data_dir: Path, scope: str, name: str, filename: str, data: bytes) -> Path:
+    """Write a file uploaded in a server to `<data_dir>/uploads/<server id>/<name>/<filename>` atomically;
+    returns the folder.
 
     A reader (an index build) never sees a half-written file: the data goes to a temporary file in the
     same folder, which is then renamed.
     """
-    check_source_name(name)  # no separator, no dot: the folder stays inside the uploads folder
+    check_source_name(name)  # no separator, no dot: the folder stays inside the server's uploads folder
     if Path(filename).name != filename or filename.startswith("."):
         raise ValueError(f"invalid file name {filename!r}")
-    folder = data_dir / UPLOADS / name
+    folder = scope_uploads(data_dir, scope) / name
     if folder.exists():  # left over from a source removed while the bot was down
         shutil.rmtree(folder)
     folder.mkdir(parents=True)

@@ -12,7 +12,9 @@ from importlib import import_module
 
 # Public name -> the module that defines it.
 _PUBLIC = {
-    "index.library": ("Library", "ReindexResult"),
+    "index.library": ("Library", "ReindexResult", "ScopeCounts"),
+    "index.scopes": ("OPERATOR", "LimitReached", "ServerLimits", "check_scope", "seen_in", "server_scope",
+                     "source_key"),
     "index.build": ("BuildReport", "Progress", "SourceChanges"),
     "index.search": ("Answer", "Hit", "NOT_COVERED", "SearchSettings", "citation", "source_dict"),
     "index.passages": ("MAX_WORDS",),

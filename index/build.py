@@ -10,7 +10,7 @@ version.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from index.embed import Embedder
 from index.events import EventMention, extract_events
 from index.isolation import Skipped, attempt
 from index.passages import MAX_WORDS, Passage, first_holding, make_passages
-from index.scopes import source_key
+from index.scopes import OPERATOR, source_key
 from index.sources import Document
 from index.store import ChangeSet, DocumentState, DocumentUpdate, Engine, NoIndex, Snapshot
 
@@ -59,6 +59,9 @@ class BuildReport:
     embedded: int = 0
     sources: dict[str, SourceChanges] = field(default_factory=dict)  # by source key; only those that changed
     skipped: list[Skipped] = field(default_factory=list)  # documents a stage failed on, left as they were
+    # servers whose sources would have grown past the passage cap: the passages they would have held (their
+    # changes were left out)
+    over_cap: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -68,18 +71,24 @@ class BuildReport:
             "passages_removed": self.passages_removed, "embedded": self.embedded,
             "sources": {name: vars(changes) for name, changes in self.sources.items()},
             "skipped": len(self.skipped), "skipped_documents": [s.as_dict() for s in self.skipped],
+            "over_cap": self.over_cap,
         }
 
 
 def build(
     engine: Engine, documents: Sequence[Document], embedder: Embedder, *, rebuild: bool = False,
     max_words: int = MAX_WORDS, progress: Progress | None = None, kept: Collection[str] = (),
+    passage_cap: int | None = None,
 ) -> BuildReport:
     """Index `documents` (the whole corpus: documents not given are removed) into `engine`'s store.
 
     `kept`: keys (`index.scopes.source_key`) of sources that were not read again (unchanged,
     `index.read_cache`, or not chosen): their indexed documents are kept as they are without being given,
     at no cost.
+
+    `passage_cap`: the most passages a server's sources may hold (`index.scopes`; the operator's have no
+    cap). The changes of a server whose passages they would grow past it are left out, before anything is
+    embedded (`BuildReport.over_cap`); a change that shrinks a server always goes through.
 
     In named steps: load the previous state, plan (which documents are new, changed or removed; cut the new
     ones into passages), embed what was never embedded, assemble the change and commit it.
@@ -91,6 +100,7 @@ def build(
         tagger = ThreadPoolExecutor(1, thread_name_prefix="dates")
         try:
             plan = _plan(documents, old, max_words, progress, tagger, kept)
+            _cap(plan, passage_cap)
             if old and plan.unchanged:
                 return plan.report
             vectors = _embed(plan, old, embedder, progress)
@@ -185,6 +195,38 @@ def _plan(
             progress(DOCUMENTS, 1, len(unique))
     _count(plan)
     return plan
+
+
+def _cap(plan: _Plan, cap: int | None) -> None:
+    """Leave out the changes of each server scope that they would grow past `cap` passages."""
+    if cap is None:
+        return
+    report, states = plan.report, plan.states
+    before: Counter[str] = Counter()
+    if plan.old is not None:
+        for (scope, _), count in plan.old.passage_counts().items():
+            before[scope] += count
+    after = Counter({scope: count for scope, count in before.items() if scope != OPERATOR})
+    replaced = [doc_id for doc_id in [*report.changed, *report.removed] if states[doc_id].scope != OPERATOR]
+    if plan.old is not None:
+        for doc_id, ids in plan.old.passage_ids(replaced).items():
+            after[states[doc_id].scope] -= len(ids)
+    for put in plan.put:
+        if put.document.scope != OPERATOR:
+            after[put.document.scope] += len(put.passages)
+    over = {scope: count for scope, count in after.items() if count > cap and count > before[scope]}
+    if not over:
+        return
+    report.over_cap = over
+    left_out = {put.document.id for put in plan.put if put.document.scope in over}
+    kept = {doc_id for doc_id in report.removed if states[doc_id].scope in over}
+    plan.put = [put for put in plan.put if put.document.id not in left_out]
+    plan.documents = [doc for doc in plan.documents if doc.id not in left_out or doc.id in states]
+    report.added = [doc_id for doc_id in report.added if doc_id not in left_out]
+    report.changed = [doc_id for doc_id in report.changed if doc_id not in left_out]
+    report.removed = [doc_id for doc_id in report.removed if doc_id not in kept]
+    plan.kept |= kept
+    _count(plan)
 
 
 def _count(plan: _Plan) -> None:

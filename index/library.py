@@ -25,7 +25,7 @@ from index.readers import web_kinds
 from index.readers.files import read_source
 from index.readers.web import WebRead, WebSource, default_name, is_url, read_web_sources
 from index.registry import Registry, RegistryError, SourceEntry
-from index.scopes import OPERATOR, as_scoped, source_key
+from index.scopes import OPERATOR, LimitReached, ServerLimits, as_scoped, source_key
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, source_name
 from index.store import NoIndex, Snapshot, StoreError
@@ -61,8 +61,10 @@ class Library:
         self, data_dir: Path, *, default_sources: list[Path] = (), settings: SearchSettings | None = None,
         embedder_factory: Callable[[], Embedder] = shared_embedder, max_words: int = MAX_WORDS,
         fetch_policy: FetchPolicy | None = None, store: StoreSettings | None = None,
+        server_limits: ServerLimits | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.server_limits = server_limits or ServerLimits()
         self.fetch_policy = fetch_policy or FetchPolicy()
         self.http_cache = HttpCache(data_dir)
         self.settings = settings or SearchSettings()
@@ -169,8 +171,13 @@ class Library:
         feed. A URL is downloaded once (with a feed's entries), so a dead or unacceptable one is refused
         with the reason and nothing registered. Adding a location registered in the scope again returns its
         entry (under another name, it is an error).
+        A server's sources are limited in number (`ServerLimits.sources`): `LimitReached` past it.
         Blocking (network): call it off the event loop.
         """
+        most = self.server_limits.sources
+        if scope != OPERATOR and most is not None and len(self.registry.list({scope})) >= most:
+            raise LimitReached(f"this server has {most} sources, the most a server may have; remove one "
+                               "before adding another")
         if kind in web_kinds() or (kind is None and is_url(location)):
             return self._add_web(location, name, kind, added_by, scope)
         path = Path(location).expanduser()
@@ -261,7 +268,8 @@ class Library:
     def reindex(self, *, rebuild: bool = False, progress: Progress | None = None,
                 only: set[str] | None = None) -> ReindexResult:
         """Read every registered source (or those in `only`, by key: `SourceEntry.key`) and bring the index
-        up to date.
+        up to date. A server's changes that would grow its sources past `ServerLimits.passages` are left out
+        with a warning; with `only`, `LimitReached` is raised then (after the rest is done).
 
         Web pages and feeds are read as last downloaded (see `refresh`). A source that cannot be read at
         all, or is not in `only`, keeps the documents it has in the index (with a warning if unreadable).
@@ -316,9 +324,13 @@ class Library:
                 documents.extend(as_scoped(result.documents, entry.scope, entry.name))
                 warnings.extend(result.warnings)
                 skipped.extend(result.skipped)
+            cap = self.server_limits.passages
             report = build(self.engine, documents, self.embedder, rebuild=rebuild,
-                           max_words=self.max_words, progress=progress, kept=kept)
+                           max_words=self.max_words, progress=progress, kept=kept, passage_cap=cap)
             warnings.extend(str(s) for s in [*skipped, *report.skipped])
+            over = [f"server {scope}'s sources would hold {count} passages, more than the {cap} a server may "
+                    "have: their changes were left out" for scope, count in report.over_cap.items()]
+            warnings.extend(over)
             failed = {s.where for s in [*skipped, *report.skipped]}
             read_now: dict[str, list[Document]] = {}
             for doc in documents:
@@ -339,6 +351,10 @@ class Library:
             self._record_counts(entries)
             if only is None:  # copies of pages no source links to any more
                 self.http_cache.prune(read.used)
+            if only is not None and over:
+                most = max(report.over_cap.values())
+                raise LimitReached(f"this server's sources would hold {most} passages, more than the {cap} a "
+                                   "server may have: the change was left out")
             return ReindexResult(report, warnings, dict(read.stats) if mode != "offline" else {}, skipped)
 
     def _merge(self) -> None:

@@ -14,15 +14,27 @@ document id begins with its source's key.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from index.errors import InvalidInput
+from index.errors import InvalidInput, UserError
 
 if TYPE_CHECKING:
     from index.sources import Document
 
 OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What each server's own sources may hold (None: no limit); the operator's sources have no limit."""
+
+    sources: int | None = None  # sources registered
+    passages: int | None = None  # passages indexed
+
+
+class LimitReached(UserError):
+    """A server's change would take its sources past a `ServerLimits`; the change was left out."""
 
 
 def server_scope(server_id: int) -> str:
@@ -33,6 +45,11 @@ def server_scope(server_id: int) -> str:
 def visible(scope: str) -> frozenset[str]:
     """The scopes a question asked in `scope` may quote: the operator's, and a server's own."""
     return frozenset({OPERATOR, scope})
+
+
+def seen_in(server_id: int | None) -> frozenset[str]:
+    """The scopes a question asked in a server may quote (None: in a direct message, the operator's)."""
+    return visible(server_scope(server_id)) if server_id is not None else frozenset({OPERATOR})
 
 
 def check_scope(text: str) -> str:

@@ -957,6 +957,24 @@ class FakeDiscord:
             dropped += 1
         return dropped
 
+    async def add_bot_to(self, guild: FakeGuild) -> None:
+        """The bot joins ``guild`` (invited): GUILD_CREATE to the session of its shard, without the
+        ``unavailable`` key (``false`` would tell discord.py a known guild is back after an outage)."""
+        if guild.member(self.bot.id) is None:
+            guild.add_member(self.bot)
+        if guild not in self.guilds:
+            self.guilds.append(guild)
+        payload = guild.to_dict()
+        del payload["unavailable"]
+        await self.dispatch("GUILD_CREATE", payload, guild_id=guild.id)
+
+    async def remove_bot_from(self, guild: FakeGuild) -> None:
+        """The bot is kicked from ``guild`` (or the guild is deleted): GUILD_DELETE with no ``unavailable``
+        key, which is how Discord tells a removal from an outage (discord.py then calls on_guild_remove)."""
+        self.guilds.remove(guild)
+        guild.members = [m for m in guild.members if m.user.id != self.bot.id]
+        await self.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+
     async def send_reconnect(self, *, shard_id: int | None = None) -> None:
         """Send op 7 RECONNECT: the client closes the socket itself and RESUMEs."""
         for conn in list(self._connections):

@@ -22,9 +22,17 @@ import pytest
 from bot.cli import main
 from bot.client import BriefBot
 from bot.secrets import forget_secrets
-from bot.settings import DiscordConfig, SearchConfig, Settings, SourcesConfig
+from bot.settings import DiscordConfig, SearchConfig, ServersConfig, Settings, SourcesConfig
 from index import Library
-from tests.fake_discord import FakeDiscord, FakeMember
+from tests.fake_discord import (
+    FakeDiscord,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    InteractionIds,
+    Request,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -59,30 +67,59 @@ class FastBot(BriefBot):
 
 
 @dataclass
-class World:
-    """The fake server with a moderator and an ask-channel, and the bot connected to it."""
+class Connected:
+    """The bot connected to the fake Discord."""
 
     fake: FakeDiscord
     bot: BriefBot
-    moderator: FakeMember
-    ask_channel_id: int
 
     @property
     def library(self) -> Library:
         return self.bot.core
 
 
+@dataclass
+class World(Connected):
+    """The fake server with a moderator and an ask-channel, and the bot connected to it."""
+
+    moderator: FakeMember
+    ask_channel_id: int
+
+
 def make_settings(data_dir: Path, *, guild_ids: list[int], ask_channels: list[int],
-                  cooldown_seconds: float = 0) -> Settings:
+                  cooldown_seconds: float = 0, purge_after_seconds: float = 7 * 86_400) -> Settings:
     return Settings(
         data_dir=data_dir, sources=SourcesConfig(paths=[SEEDS]), search=SearchConfig(k=2),
         discord=DiscordConfig(moderator_roles=["Moderator"], guild_ids=guild_ids, ask_channels=ask_channels,
                               cooldown_seconds=cooldown_seconds),
+        servers=ServersConfig(purge_after_days=purge_after_seconds / 86_400),
     )
 
 
 # Shaped like a bot token (three dot-separated parts), as `briefbot run` requires; the fake Discord takes any.
 TOKEN = "MTIzNDU2Nzg5.fake.token-for-the-tests"
+
+
+@dataclass
+class TwoServers(Connected):
+    """The bot in two servers of the fake Discord (the `servers` fixture).
+
+    Server A is the first guild: its owner is the bot's owner (`fake.owner`); `mod_a` holds its "Moderator"
+    role, `lookalike` a second role of A also named "Moderator" (names are not unique). Server B belongs to
+    `bob`; `admin_b` is an administrator there, and `carol` holds B's "Moderator" role while being a plain
+    member of A. `alice` (`fake.user`) is a plain member of both.
+    """
+
+    a: FakeGuild
+    b: FakeGuild
+    mod_a: FakeMember
+    moderator_role_a: FakeRole
+    lookalike: FakeMember
+    admin_b: FakeMember
+    bob: FakeUser
+    carol: FakeUser
+
+
 QUESTION = "When will Putin travel to North Korea?"
 SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"
 SEED_PUBLISHER = "South China Morning Post"
@@ -196,3 +233,35 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+UPLOADED = "The lunar base on Mare Tranquillitatis opened to visitors on Friday, its operator said."
+
+
+@dataclass
+class FileServer:
+    """Stands in for Discord's CDN: serves `files` by name at `url` (the `file_server` fixture)."""
+
+    url: str
+    files: dict[str, bytes]
+
+
+def attachment_options(name: str, server: FileServer, filename: str = "briefing.txt",
+                       size: int | None = None) -> tuple[list[dict], dict]:
+    """The options and resolved data of `/source add name:<name> file:<filename>` served by `server`."""
+    options = [{"name": "name", "type": 3, "value": name}, {"name": "file", "type": 11, "value": "777"}]
+    url = f"{server.url}/{filename}"
+    size = len(server.files.get(filename, b"")) if size is None else size
+    resolved = {"attachments": {"777": {"id": "777", "filename": filename, "size": size, "url": url,
+                                        "proxy_url": url, "content_type": "text/plain"}}}
+    return options, resolved
+
+
+def finished(ids: InteractionIds, request: Request) -> bool:
+    """The final edit of a job's progress message, reporting success."""
+    return request.method == "PATCH" and ids.token in request.path and "✅" in request.json["content"]
+
+
+def failed(ids: InteractionIds, request: Request) -> bool:
+    """The final edit of a job's progress message, reporting failure."""
+    return request.method == "PATCH" and ids.token in request.path and "❌" in request.json["content"]

@@ -241,6 +241,33 @@ async def test_autosharded_client_gets_each_guild_on_its_shard() -> None:
             assert followup.json["embeds"][0]["title"] == "Pong"
 
 
+async def test_the_bot_is_removed_from_a_guild_and_invited_to_another(fake: FakeDiscord) -> None:
+    """GUILD_DELETE without `unavailable` is a removal (on_guild_remove, the guild leaves the cache), not an
+    outage; GUILD_CREATE after READY is a join (on_guild_join)."""
+    client, _ = make_client()
+    seen: list[tuple[str, int]] = []
+
+    async def on_guild_remove(guild: discord.Guild) -> None:
+        seen.append(("remove", guild.id))
+
+    async def on_guild_join(guild: discord.Guild) -> None:
+        seen.append(("join", guild.id))
+
+    client.event(on_guild_remove)
+    client.event(on_guild_join)
+    other = FakeGuild.create("Other", owner=fake.owner)
+    async with fake.run_client(client):
+        first = fake.guild
+        await fake.remove_bot_from(first)
+        await fake.add_bot_to(other)
+        for _ in range(100):
+            if len(seen) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert seen == [("remove", first.id), ("join", other.id)]
+        assert [g.id for g in client.guilds] == [other.id] and fake.guilds == [other]
+
+
 async def test_client_crash_surfaces_from_run_client(fake: FakeDiscord) -> None:
     """A payload discord.py cannot parse kills the connect task; waits fail fast and the error surfaces."""
     client, _ = make_client()

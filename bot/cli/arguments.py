@@ -12,7 +12,7 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
-from index import source_kinds
+from index import check_scope, source_kinds
 
 DESCRIPTION = """Briefbot answers questions about news briefings with passages quoted word for
 word, each with its source; it lays the events they report out on a timeline,
@@ -29,6 +29,17 @@ def day(text: object) -> date:
         return date.fromisoformat(str(text))
     except ValueError:
         raise ValueError(f"not a day: {text!r} (use YYYY-MM-DD)") from None
+
+
+def scope(text: object) -> str:
+    """A --scope: "operator" or a server id."""
+    try:
+        return check_scope(str(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a scope: {text!r} (use 'operator' or a server id)") from None
+
+
+SCOPE_HELP = "see what this server sees: its own sources and the operator's ('operator': the operator's only)"
 
 
 def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
@@ -80,8 +91,11 @@ def parser() -> argparse.ArgumentParser:
                           "(default: today)")
     ask.add_argument("--jsonl", action="store_true",
                      help='read {"id", "question"[, "as_of"]} lines on stdin, write a JSON result line each')
+    ask.add_argument("--scope", type=scope, metavar="SERVER_ID", help=f"{SCOPE_HELP} (default: every source)")
 
-    command("sources", "list the sources and what is indexed of each")
+    sources = command("sources", "list the sources, each with its scope (the operator's, or a server's), and "
+                      "what is indexed of each")
+    sources.add_argument("--scope", type=scope, metavar="SERVER_ID", help=f"{SCOPE_HELP} (default: all)")
 
     source = command("source", "add, remove or list sources")
     actions = source.add_subparsers(required=True, metavar="ACTION")
@@ -90,9 +104,21 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="source name (default: the folder, file or host name)")
     add.add_argument("--kind", choices=source_kinds(),
                      help="default: found from the location (a URL serving a feed is a feed)")
+    add.add_argument("--scope", type=scope, default="operator", metavar="SCOPE",
+                     help="whose source: 'operator' (answered in every server and in DMs; the default) or a "
+                          "server id (answered in that server only)")
     remove = command("remove", "remove a source and its passages", runs="source remove", under=actions)
     remove.add_argument("name", help="the source's name (see `briefbot sources`)")
-    command("list", "list the sources (as `briefbot sources`)", runs="sources", under=actions)
+    remove.add_argument("--scope", type=scope, default="operator", metavar="SCOPE",
+                        help="the scope of the source: 'operator' (default) or a server id")
+    listing = command("list", "list the sources (as `briefbot sources`)", runs="sources", under=actions)
+    listing.add_argument("--scope", type=scope, metavar="SERVER_ID", help=f"{SCOPE_HELP} (default: all)")
+
+    scopes = command("scopes", "list the scopes: the operator's and each server's, with what they hold")
+    scope_actions = scopes.add_subparsers(metavar="ACTION")
+    purge = command("purge", "remove every source of one server and its passages and uploads",
+                    runs="scopes purge", under=scope_actions)
+    purge.add_argument("server", type=scope, metavar="SERVER_ID", help="the server whose sources go")
 
     command("refresh", "download the web pages and feeds again; index what changed")
 
@@ -102,6 +128,8 @@ def parser() -> argparse.ArgumentParser:
     timeline.add_argument("--until", metavar="DATE", help="same forms; a month or year counts whole")
     timeline.add_argument("--png", type=Path, metavar="FILE",
                           help="draw the timeline into FILE and print where (not the events)")
+    timeline.add_argument("--scope", type=scope, metavar="SERVER_ID",
+                          help=f"{SCOPE_HELP} (default: every source)")
 
     timex = command("timex", "find the time expressions in texts (TimeML TIMEX3 values)")
     timex.add_argument("--jsonl", action="store_true", required=True,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +26,18 @@ from bot.cli.text import (
     emit,
     migrate_text,
     progress_bar,
+    scopes_text,
     sources_text,
     store_text,
     timeline_text,
     update_text,
     warn,
 )
+from bot.journal import Journal
 from bot.secrets import discord_token
 from bot.settings import Settings, open_library
-from index import Library, ReindexResult, UserError, tag, timeline_png
+from bot.uploads import scope_uploads
+from index import OPERATOR, Library, ReindexResult, UserError, seen_in, tag, timeline_png
 
 
 class UsageError(Exception):
@@ -65,10 +70,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
-    library.sources()  # register the default sources before the one added here
     with progress_bar(not args.json) as progress:  # if indexing fails, nothing stays registered
+        library.searcher(progress)  # a first index holds the default sources, as `ask` would build it
         entry, result = library.add_and_index(args.location, name=args.name, kind=args.kind, added_by="cli",
-                                              progress=progress)
+                                              scope=args.scope, progress=progress)
     _emit_update(args, result, {"source": vars(entry)},
                  f"source {entry.name} ({entry.kind}, {entry.location}): {entry.documents} documents")
     return 0
@@ -76,7 +81,7 @@ def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
-    entry = library.remove_source(args.name)
+    entry = library.remove_source(args.name, args.scope)
     with progress_bar(not args.json) as progress:
         result = library.reindex(progress=progress)
     _emit_update(args, result, {"removed": vars(entry)}, f"removed source {entry.name} ({entry.location})")
@@ -100,9 +105,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with progress_bar(not args.json) as progress:
         library.searcher(progress)
     sources = set(args.source) if args.source else None
-    answer = library.ask(args.question, args.k, sources, args.as_of)
+    answer = library.ask(args.question, args.k, sources, args.as_of, _seen(args.scope))
     emit(args.json, answer.as_dict(), answer_text(answer))
     return 0
+
+
+def _seen(scope: str | None) -> frozenset[str] | None:
+    """The scopes a --scope sees: a server its own and the operator's; "operator" the operator's; None
+    (no --scope) every scope."""
+    if scope is None:
+        return None
+    return seen_in(None if scope == OPERATOR else int(scope))
 
 
 def _ask_lines(args: argparse.Namespace, library: Library) -> int:
@@ -114,7 +127,7 @@ def _ask_lines(args: argparse.Namespace, library: Library) -> int:
             raise ValueError('each line needs a "question" string')
         as_of = day(request["as_of"]) if request.get("as_of") is not None else args.as_of
         start = time.perf_counter()
-        answer = library.ask(request["question"], args.k, sources, as_of)
+        answer = library.ask(request["question"], args.k, sources, as_of, _seen(args.scope))
         took_ms = (time.perf_counter() - start) * 1000
         return {**answer.as_dict(), "took_ms": round(took_ms, 3),
                 "timings_ms": {k: round(v, 3) for k, v in answer.timings_ms.items()}}
@@ -163,8 +176,38 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    entries = open_library(settings).sources()
+    entries = open_library(settings).sources(_seen(args.scope))
     emit(args.json, [e.__dict__ for e in entries], sources_text(entries))
+    return 0
+
+
+def cmd_scopes(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        library.searcher(progress)
+    scopes = library.scopes()
+    departed = {str(d.guild_id): d for d in Journal(settings.data_dir).departures()}
+    grace = settings.servers.purge_after_days * 86_400
+    rows = [{"scope": scope, **asdict(counts),
+             "removed_at": _iso(departed[scope].left_at) if scope in departed else None,
+             "purged_after": _iso(departed[scope].left_at + grace) if scope in departed else None}
+            for scope, counts in scopes.items()]
+    emit(args.json, rows, scopes_text(rows))
+    return 0
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def cmd_scopes_purge(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    with progress_bar(not args.json) as progress:
+        removed, result = library.purge_scope(args.server, progress)
+    shutil.rmtree(scope_uploads(settings.data_dir, args.server), ignore_errors=True)
+    names = ", ".join(e.name for e in removed) or "no sources"
+    _emit_update(args, result, {"scope": args.server, "removed": [vars(e) for e in removed]},
+                 f"purged server {args.server}: {names}")
     return 0
 
 
@@ -172,7 +215,7 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
     with progress_bar(not args.json) as progress:
         library.searcher(progress)
-    timeline = library.timeline(args.topic, args.since, args.until)
+    timeline = library.timeline(args.topic, args.since, args.until, _seen(args.scope))
     if not args.png:
         emit(args.json, timeline.as_dict(), timeline_text(timeline, args.topic))
         return 0
@@ -245,6 +288,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 # The command names of `bot.cli.arguments` and what runs them.
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "source add": cmd_source_add,
-    "source remove": cmd_source_remove, "refresh": cmd_refresh, "timeline": cmd_timeline,
+    "source remove": cmd_source_remove, "scopes": cmd_scopes, "scopes purge": cmd_scopes_purge,
+    "refresh": cmd_refresh, "timeline": cmd_timeline,
     "timex": cmd_timex, "migrate": cmd_migrate, "run": cmd_run, "commands": cmd_commands, "sync": cmd_sync,
 }

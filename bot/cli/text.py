@@ -124,13 +124,25 @@ def update_text(result: ReindexResult, title: str | None = None) -> str:
 
 
 def sources_text(entries: Sequence[SourceEntry]) -> str:
-    """One aligned line per source."""
+    """One aligned line per source, its scope first: the operator's, or a server's id."""
     width = max((len(e.name) for e in entries), default=4)
+    scope = max((len(e.scope) for e in entries), default=8)
     return "\n".join(
-        f"{e.name:<{width}}  {e.kind:<6}  {e.documents:>5} docs  {e.passages:>6} passages  "
-        f"indexed {e.last_indexed or 'never'}  {e.location}"
+        f"{e.scope:<{scope}}  {e.name:<{width}}  {e.kind:<6}  {e.documents:>5} docs  "
+        f"{e.passages:>6} passages  indexed {e.last_indexed or 'never'}  {e.location}"
         for e in entries
     ) or "no sources"
+
+
+def scopes_text(rows: Sequence[dict]) -> str:
+    """One line per scope with what it holds, and for a server the bot was removed from, when it is purged."""
+    width = max((len(r["scope"]) for r in rows), default=8)
+    return "\n".join(
+        f"{r['scope']:<{width}}  {r['sources']:>3} sources  {r['documents']:>6} docs  "
+        f"{r['passages']:>7} passages"
+        + (f"  (bot removed {r['removed_at']}: purged after {r['purged_after']})" if r["removed_at"] else "")
+        for r in rows
+    ) or "no scopes"
 
 
 def timeline_text(timeline: Timeline, topic: str | None) -> str:

@@ -21,7 +21,7 @@ from bot.checks import cooldown
 from bot.errors import UNEXPECTED, user_text
 from bot.exts.timeline import timeline_reply
 from bot.render import Page, answer_embed, clip, message, page_of
-from index import Answer, InvalidInput
+from index import Answer, InvalidInput, seen_in
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -39,9 +39,11 @@ def per_page(bot: BriefBot) -> int:
     return bot.settings.search.k
 
 
-async def ask_core(bot: BriefBot, question: str, sources: list[str], k: int) -> Answer:
-    """Run the search in a worker thread (embedding the question takes milliseconds of CPU)."""
-    return await asyncio.to_thread(bot.core.ask, question, k, set(sources) or None)
+async def ask_core(bot: BriefBot, question: str, sources: list[str], k: int, guild_id: int | None,
+                   ) -> Answer:
+    """Run the search in a worker thread (embedding the question takes milliseconds of CPU), over what the
+    server `guild_id` sees: the operator's sources and its own (in a direct message, the operator's)."""
+    return await asyncio.to_thread(bot.core.ask, question, k, set(sources) or None, None, seen_in(guild_id))
 
 
 def answer_view(answer_id: int, answer: Answer, page: Page) -> discord.ui.View:
@@ -104,7 +106,7 @@ async def show_page(interaction: discord.Interaction[BriefBot], answer_id: int, 
     asked = bot.journal.answer(answer_id)
     if asked is None:
         raise InvalidInput("This answer is no longer available; please ask again.")
-    answer = await ask_core(bot, asked.question, asked.sources, asked.k)
+    answer = await ask_core(bot, asked.question, asked.sources, asked.k, asked.guild_id)
     page = page_of(answer, number, per_page(bot))
     await interaction.edit_original_response(embed=answer_embed(answer, page),
                                              view=answer_view(answer_id, answer, page))
@@ -117,7 +119,8 @@ async def show_timeline_image(interaction: discord.Interaction[BriefBot], answer
     asked = bot.journal.answer(answer_id)
     if asked is None:
         raise InvalidInput("This answer is no longer available; please ask again.")
-    timeline = await asyncio.to_thread(bot.core.timeline, asked.question)
+    timeline = await asyncio.to_thread(bot.core.timeline, asked.question, None, None,
+                                       seen_in(asked.guild_id))
     if not timeline.events:
         await interaction.followup.send(message("The briefings date no events about this question."),
                                         ephemeral=True)
@@ -131,7 +134,7 @@ async def answer_to(
 ) -> tuple[int, discord.Embed, discord.ui.View]:
     """Search, record the answer in the journal and render its first page."""
     k = per_page(bot) * PAGES
-    answer = await ask_core(bot, question, sources, k)
+    answer = await ask_core(bot, question, sources, k, guild_id)
     answer_id = bot.journal.record_answer(guild_id=guild_id, channel_id=channel_id, user_id=user_id,
                                           question=question, sources=sources, k=k)
     page = page_of(answer, 0, per_page(bot))

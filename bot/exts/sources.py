@@ -1,8 +1,12 @@
 """Sources and moderation: `/sources`, and for moderators `/reindex`, `/source add`, `/source remove`;
 the scheduled refresh of web pages and feeds (the `Sources` cog).
 
-Moderator commands pair `default_permissions` (which only hides them, and which server admins can change)
-with `moderator_only`, a real check at run time. Each change runs as one background job (`bot.jobs`).
+Each server has its own sources (`index.scopes`): `/source add` adds to this server's, `/source remove` and
+`/reindex` act on this server's only. The operator's sources (the config's and the CLI's, shared by every
+server) are refused to a server's moderators and administrators; only the bot's owner may remove or reindex
+them from Discord. Moderator commands pair `default_permissions` (which only hides them, and which server
+admins can change) with `moderator_only`, a real check at run time. Each change runs as one background job
+(`bot.jobs`), audited with the scope it changes.
 """
 
 from __future__ import annotations
@@ -18,12 +22,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.autocomplete import source_names
+from bot.autocomplete import own_source_names
 from bot.checks import ReindexBusy, moderator_only
 from bot.jobs import in_thread, start_job, summary
 from bot.render import sources_embed
 from bot.uploads import UPLOADS, accepted_filename, accepted_types, check_content, save_upload
-from index import InvalidInput, Progress, check_source_name, web_kinds
+from index import (
+    OPERATOR,
+    InvalidInput,
+    LimitReached,
+    Progress,
+    SourceEntry,
+    check_source_name,
+    seen_in,
+    server_scope,
+    web_kinds,
+)
 
 if TYPE_CHECKING:
     from bot.client import BriefBot
@@ -33,8 +47,33 @@ log = logging.getLogger("briefbot")
 MANAGE_SERVER = discord.Permissions(manage_guild=True)
 
 
+async def own_source(interaction: discord.Interaction[BriefBot], name: str, action: str) -> SourceEntry:
+    """The source `name` a moderator may `action` here: this server's own; one of the operator's only for
+    the bot's owner. Anything else is refused (`InvalidInput`: a short ephemeral message, nothing changed)."""
+    bot = interaction.client
+    assert interaction.guild_id is not None  # the commands are guild_only
+    entry = await asyncio.to_thread(bot.core.registry.get, name, server_scope(interaction.guild_id))
+    if entry is not None:
+        return entry
+    shared = await asyncio.to_thread(bot.core.registry.get, name, OPERATOR)
+    if shared is None:
+        raise InvalidInput(f"This server has no source named {name!r}.")
+    if await bot.is_owner(interaction.user):
+        return shared
+    raise InvalidInput(f"{name!r} is one of the operator's sources, shared by every server: only the bot's "
+                       f"operator can {action} it.")
+
+
+def uploaded_folder(data_dir: Path, entry: SourceEntry) -> Path | None:
+    """The folder the bot saved a source's upload in (its to delete with the source), else None."""
+    uploads = (data_dir / UPLOADS).resolve()
+    location = Path(entry.location)
+    return location if location.is_relative_to(uploads) and location.parent != uploads.parent \
+        and location != uploads else None
+
+
 class Sources(commands.Cog):
-    """Lists the sources; lets moderators add, remove and reindex them; refreshes the web ones."""
+    """Lists the sources; lets moderators add, remove and reindex their server's; refreshes the web ones."""
 
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
@@ -48,32 +87,40 @@ class Sources(commands.Cog):
     async def cog_unload(self) -> None:
         self.refresh_feeds.cancel()
 
-    @app_commands.command(name="sources",
-                          description="List the briefing sources and how much of each is indexed")
+    @app_commands.command(name="sources", description="List the sources answered here (this server's "
+                                                      "and the shared ones) and how much is indexed")
     async def sources(self, interaction: discord.Interaction[BriefBot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        entries = await asyncio.to_thread(self.bot.core.sources)
+        entries = await asyncio.to_thread(self.bot.core.sources, seen_in(interaction.guild_id))
         await interaction.followup.send(embed=sources_embed(entries), ephemeral=True)
 
-    @app_commands.command(name="reindex", description="Re-read the sources and update the index (moderators)")
-    @app_commands.describe(source="Check that this source is registered (all sources are re-read; "
-                                  "unchanged documents are skipped)")
-    @app_commands.autocomplete(source=source_names)
+    @app_commands.command(name="reindex",
+                          description="Re-read this server's sources and update the index (moderators)")
+    @app_commands.describe(source="Only this source (default: all of this server's sources)")
+    @app_commands.autocomplete(source=own_source_names)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     @moderator_only()
     async def reindex(self, interaction: discord.Interaction[BriefBot], source: str | None = None) -> None:
         library = self.bot.core
-        if source is not None and await asyncio.to_thread(library.registry.get, source) is None:
-            raise InvalidInput(f"There is no source named {source!r}.")
-        await start_job(interaction, "reindex", source,
-                        in_thread(lambda progress: summary(
-                            library.reindex(progress=progress, only={source} if source else None))))
+        assert interaction.guild_id is not None
+        if source is not None:
+            entry = await own_source(interaction, source, "reindex")
+            scope, keys = entry.scope, {entry.key}
+        else:
+            scope = server_scope(interaction.guild_id)
+            keys = {e.key for e in await asyncio.to_thread(library.sources, {scope})}
+            if not keys:
+                raise InvalidInput("This server has no sources of its own to reindex (the operator's are "
+                                   "kept up to date by the bot's operator).")
+        await start_job(interaction, "reindex", source, scope,
+                        in_thread(lambda progress: summary(library.reindex(progress=progress, only=keys))))
 
-    source = app_commands.Group(name="source", description="Add or remove briefing sources (moderators)",
+    source = app_commands.Group(name="source", description="Add or remove this server's sources (moderators)",
                                 default_permissions=MANAGE_SERVER, guild_only=True)
 
-    @source.command(name="add", description="Add a web page, an RSS/Atom feed or an attached file")
+    @source.command(name="add", description="Add a web page, an RSS/Atom feed or an attached file to this "
+                                            "server's sources")
     @app_commands.describe(name="Name of the new source (letters, digits, - and _)",
                            file=f"A {accepted_types()} file",
                            url="An article page or an RSS/Atom feed")
@@ -83,59 +130,69 @@ class Sources(commands.Cog):
         if (url is None) == (file is None):
             raise InvalidInput(f"Give either a URL (a page or a feed) or an attached {accepted_types()} "
                                "file.")
+        assert interaction.guild_id is not None
+        scope = server_scope(interaction.guild_id)
+        filename = accepted_filename(file.filename, file.size) if file is not None else None
+        check_source_name(name)
+        seen = await asyncio.to_thread(self.bot.core.sources, seen_in(interaction.guild_id))
+        own = [e for e in seen if e.scope == scope]
+        if any(e.name == name for e in own):
+            raise InvalidInput(f"This server already has a source named {name!r}.")
+        if any(e.name == name for e in seen):  # one name, one source, wherever a question is asked
+            raise InvalidInput(f"A source named {name!r} already exists (shared by every server); choose "
+                               "another name.")
+        most = self.bot.core.server_limits.sources
+        if most is not None and len(own) >= most:
+            raise LimitReached(f"This server has {len(own)} sources, the most a server may have; remove one "
+                               "before adding another.")
         added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
         if url is not None:
-            check_source_name(name)
-            await start_job(interaction, "source add", name,
-                            in_thread(partial(self._add_web, url.strip(), name, added_by)))
-            return
-        filename = accepted_filename(file.filename, file.size)
-        check_source_name(name)
-        if await asyncio.to_thread(self.bot.core.registry.get, name) is not None:
-            raise InvalidInput(f"A source named {name!r} already exists.")
-        await start_job(interaction, "source add", name,
-                        partial(self._add_upload, file, filename, name, added_by))
+            work = in_thread(partial(self._add_web, url.strip(), name, scope, added_by))
+        else:
+            assert file is not None and filename is not None
+            work = partial(self._add_upload, file, filename, name, scope, added_by)
+        await start_job(interaction, "source add", name, scope, work)
 
-    def _add_web(self, url: str, name: str, added_by: str, progress: Progress) -> str:
-        # The page or feed is downloaded and checked first; nothing stays registered if that or indexing
-        # fails.
-        return summary(self.bot.core.add_and_index(url, name=name, added_by=added_by, progress=progress)[1])
+    def _add_web(self, url: str, name: str, scope: str, added_by: str, progress: Progress) -> str:
+        # The page or feed is downloaded and checked first: nothing is registered if that fails, nor if
+        # indexing it fails (a server's limit reached).
+        _, result = self.bot.core.add_and_index(url, name=name, added_by=added_by, scope=scope,
+                                                progress=progress)
+        return summary(result)
 
-    async def _add_upload(self, file: discord.Attachment, filename: str, name: str, added_by: str,
-                          progress: Progress) -> str:
+    async def _add_upload(self, file: discord.Attachment, filename: str, name: str, scope: str,
+                          added_by: str, progress: Progress) -> str:
         data = await file.read()
         check_content(filename, data)
-        folder = await asyncio.to_thread(save_upload, self.bot.settings.data_dir, name, filename, data)
+        folder = await asyncio.to_thread(save_upload, self.bot.settings.data_dir, scope, name, filename, data)
 
         def register_and_index() -> str:
-            try:  # nothing stays registered if indexing fails, and the file goes too
+            try:
                 _, result = self.bot.core.add_and_index(str(folder), name=name, added_by=added_by,
-                                                        progress=progress)
-            except Exception:
+                                                        scope=scope, progress=progress)
+            except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
             return summary(result)
 
         return await asyncio.to_thread(register_and_index)
 
-    @source.command(name="remove", description="Remove a source and its passages from the index")
+    @source.command(name="remove", description="Remove one of this server's sources and its passages")
     @app_commands.describe(name="The source to remove")
-    @app_commands.autocomplete(name=source_names)
+    @app_commands.autocomplete(name=own_source_names)
     @moderator_only()
     async def source_remove(self, interaction: discord.Interaction[BriefBot], name: str) -> None:
         library = self.bot.core
-        if await asyncio.to_thread(library.registry.get, name) is None:
-            raise InvalidInput(f"There is no source named {name!r}.")
-        uploads = (self.bot.settings.data_dir / UPLOADS).resolve()
+        entry = await own_source(interaction, name, "remove")
+        upload = uploaded_folder(self.bot.settings.data_dir, entry)
 
         def remove(progress: Progress) -> str:
-            entry = library.remove_source(name)
-            location = Path(entry.location)
-            if location.is_relative_to(uploads):  # a file uploaded through Discord: the bot's to delete
-                shutil.rmtree(uploads / name, ignore_errors=True)
-            return summary(library.reindex(progress=progress))
+            library.remove_source(entry.name, entry.scope)
+            if upload is not None:  # a file uploaded through Discord: the bot's to delete
+                shutil.rmtree(upload, ignore_errors=True)
+            return summary(library.reindex(progress=progress, only=set()))  # the others are kept unread
 
-        await start_job(interaction, "source remove", name, in_thread(remove))
+        await start_job(interaction, "source remove", name, entry.scope, in_thread(remove))
 
     @tasks.loop(minutes=30)
     async def refresh_feeds(self) -> None:

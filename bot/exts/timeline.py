@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bot.checks import cooldown
 from bot.render import timeline_embed, timeline_quotes_embed
-from index import InvalidInput, alt_text, timeline_png
+from index import InvalidInput, alt_text, seen_in, timeline_png
 from index import Timeline as TimelineResult
 
 if TYPE_CHECKING:
@@ -75,7 +75,8 @@ class QuotesButton(discord.ui.DynamicItem[discord.ui.Button],
             request = bot.journal.timeline(self.timeline_id)
             if request is None:
                 raise InvalidInput("This timeline is no longer available; please ask again.")
-            timeline = await asyncio.to_thread(bot.core.timeline, request.topic, request.since, request.until)
+            timeline = await asyncio.to_thread(bot.core.timeline, request.topic, request.since, request.until,
+                                               seen_in(request.guild_id))
             embed, count = timeline_quotes_embed(timeline, self.page)
             view = discord.ui.View(timeout=None)
             if count > 1:
@@ -108,7 +109,8 @@ class Timeline(commands.Cog):
         until: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True)
-        result = await asyncio.to_thread(self.bot.core.timeline, topic, since, until)
+        result = await asyncio.to_thread(self.bot.core.timeline, topic, since, until,
+                                         seen_in(interaction.guild_id))
         await interaction.followup.send(**await timeline_reply(self.bot, interaction, result))
 
     async def cog_load(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,17 @@ def is_progress_edit(ids: InteractionIds, request: Request) -> bool:
     return request.method == "PATCH" and request.path.endswith(f"/{ids.token}/messages/@original")
 
 
+@pytest.fixture
+def server_source(world: World, tmp_path: Path) -> None:
+    """A source of the server's own (what its moderators reindex), indexed."""
+    folder = tmp_path / "local"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The harbour ferry runs twice a day.")
+    entry = world.library.add_source(str(folder), name="local", scope=str(world.fake.guild.id))
+    world.library.reindex(only={entry.key})
+
+
+@pytest.mark.usefixtures("server_source")
 async def test_moderator_reindex_progress_and_no_second_one(world: World) -> None:
     fake, bot, library = world.fake, world.bot, world.library
     gate = threading.Event()
@@ -51,6 +63,7 @@ async def test_moderator_reindex_progress_and_no_second_one(world: World) -> Non
     assert bot.reindex_guard.holder is None
 
 
+@pytest.mark.usefixtures("server_source")
 @pytest.mark.parametrize(("failure", "shown"), [
     (RuntimeError("database disk image is malformed at /srv/briefbot/data/gen-7"), UNEXPECTED),
     (StoreError("the index is damaged: run `briefbot index --rebuild`"), "the index is damaged"),

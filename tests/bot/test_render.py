@@ -190,9 +190,12 @@ def test_pages() -> None:
 
 
 def test_sources_embed() -> None:
-    entries = [SourceEntry(f"s{i}", "folder", "/x", "cli", "2024", None, i, 2 * i) for i in range(30)]
+    entries = [SourceEntry(f"s{i}", "folder", "/x", "cli", "2024", None, i, 2 * i, "operator" if i else "111")
+               for i in range(30)]
     embed = sources_embed(entries)
     assert len(embed.fields) == LIMITS.fields and within_limits(embed)
+    assert embed.description == "Shared sources are answered in every server; this server's own only here."
+    assert embed.fields[0].value == "this server's · article files · 0 documents · 0 passages · indexed never"
     assert embed.fields[1].value == "article files · 1 document · 2 passages · indexed never"
     assert embed.footer.text == "Showing 25 of 30 sources"
     assert sources_embed([]).description == "No sources are registered."

@@ -58,6 +58,8 @@ def test_the_example_config_is_current_and_says_the_defaults(recwarn: pytest.War
     assert example.sources == defaults.sources and example.passage_words == defaults.passage_words
     assert example.store == defaults.store
     assert example.search == defaults.search
+    assert example.servers == defaults.servers
+    assert example.discord.moderator_roles == defaults.discord.moderator_roles
 
 
 def test_search_defaults_are_the_cores() -> None:
@@ -67,3 +69,13 @@ def test_search_defaults_are_the_cores() -> None:
     example = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))["search"]
     assert example == {name: getattr(core, name) for name in example}
     assert set(example) == set(SearchConfig.model_fields)
+
+
+def test_moderator_roles_by_name_or_id_and_per_server(tmp_path) -> None:
+    config = tmp_path / "briefbot.toml"
+    config.write_text('[discord]\nmoderator_roles = ["Moderator", 555]\n'
+                      '[discord.server_moderator_roles]\n"111" = [777, "Editors"]\n')
+    discord = load_settings(config).discord
+    assert discord.moderator_roles == ["Moderator", 555]
+    assert discord.moderator_roles_in(111) == [777, "Editors"]
+    assert discord.moderator_roles_in(222) == discord.moderator_roles_in(None) == ["Moderator", 555]

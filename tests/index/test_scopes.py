@@ -10,7 +10,7 @@ import pytest
 from index.errors import InvalidInput
 from index.library import Library
 from index.registry import RegistryError
-from index.scopes import OPERATOR, check_scope, visible
+from index.scopes import OPERATOR, LimitReached, ServerLimits, check_scope, visible
 
 A, B = "111", "222"
 FERRY = "The ferry to the island runs twice a day, the harbour office said."
@@ -90,6 +90,35 @@ def test_purging_a_scope_removes_its_sources_alone(library: Library, tmp_path: P
     assert list(library.scopes()) == [OPERATOR, B]
     with pytest.raises(InvalidInput, match="operator"):
         library.purge_scope(OPERATOR)
+
+
+def test_a_servers_sources_are_limited_and_the_operators_are_not(tmp_path: Path) -> None:
+    long = " ".join(f"Sentence {i} of the long briefing names the harbour." for i in range(60))
+    library = Library(tmp_path / "data", default_sources=[folder(tmp_path / "operator", "news", long)],
+                      server_limits=ServerLimits(sources=2, passages=3))
+    library.reindex()
+    assert library.registry.get("news").passages > 3  # the operator's: no limit
+    small = library.add_source(str(folder(tmp_path / "a", "small", FERRY)), name="small", scope=A)
+    library.reindex(only={small.key})
+    big = library.add_source(str(folder(tmp_path / "a", "big", long)), name="big", scope=A)
+    before = library.searcher().store.name
+    with pytest.raises(LimitReached, match=r"would hold \d+ passages, more than the 3"):
+        library.reindex(only={big.key})
+    assert library.searcher().store.name == before  # nothing embedded, nothing written
+    assert {d.source for d in library.searcher().store.documents.values() if d.scope == A} == {"small"}
+    with pytest.raises(LimitReached, match="2 sources, the most"):
+        library.add_source(str(tmp_path / "operator" / "news"), name="third", scope=A)
+    # A full reindex (the scheduled refresh) goes on for everyone else, with a warning for this server.
+    (tmp_path / "operator" / "news" / "a.txt").write_text(FERRY)
+    result = library.reindex()
+    assert result.report.over_cap == {A: result.report.over_cap[A]} and any(
+        "server 111's sources would hold" in w for w in result.warnings)
+    assert library.registry.get("news").passages == 1
+    # Under a lowered cap, a change that does not grow the server still goes through.
+    library.server_limits = ServerLimits(passages=0)
+    (tmp_path / "a" / "small" / "a.txt").write_text(FERRY.replace("twice", "three times"))
+    result = library.reindex(only={small.key})
+    assert result.report.changed == ["111:small/a.txt"] and result.report.over_cap == {}
 
 
 @pytest.mark.parametrize(("text", "scope"), [("operator", OPERATOR), (" Operator ", OPERATOR),

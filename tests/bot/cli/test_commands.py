@@ -261,3 +261,43 @@ def test_a_failed_source_add_leaves_nothing_registered(data_dir: Path, tmp_path:
     assert [s["name"] for s in json.loads(run_cli(capsys, "sources", "--json")[1])] == ["seeds"]
     code, out, _ = run_cli(capsys, "source", "add", str(extra), "--json")
     assert code == 0 and json.loads(out)["source"]["documents"] == 1
+
+
+def test_scopes_from_the_command_line(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A server's source (added here with --scope, as a moderator adds one in Discord) is what
+    `ask --scope` of that server quotes and another server's does not; `scopes` lists it; `scopes purge`
+    removes it and its uploads."""
+    lunar = "The lunar base on Mare Tranquillitatis opened to visitors on Friday, its operator said."
+    folder = tmp_path / "moon"
+    folder.mkdir()
+    (folder / "a.txt").write_text(lunar)
+    uploads = data_dir / "uploads" / "111" / "moon"
+    uploads.mkdir(parents=True)
+    code, out, _ = run_cli(capsys, "source", "add", str(folder), "--name", "moon", "--scope", "111", "--json")
+    assert code == 0 and json.loads(out)["source"]["scope"] == "111"
+    _, out, _ = run_cli(capsys, "sources", "--scope", "222", "--json")
+    assert [(s["scope"], s["name"]) for s in json.loads(out)] == [("operator", "seeds")]
+    _, out, _ = run_cli(capsys, "sources")
+    assert [line.split()[:2] for line in out.splitlines()] == [["operator", "seeds"], ["111", "moon"]]
+
+    def quotes(*scope: str) -> list[str]:
+        code, out, _ = run_cli(capsys, "ask", "When did the lunar base open to visitors?", "--json", *scope)
+        assert code == 0
+        return [p["quote"] for p in json.loads(out)["passages"]]
+
+    assert lunar in quotes("--scope", "111") and lunar in quotes()  # the operator's CLI sees every scope
+    assert lunar not in quotes("--scope", "222") and lunar not in quotes("--scope", "operator")
+
+    _, out, _ = run_cli(capsys, "scopes", "--json")
+    assert [(row["scope"], row["sources"], row["documents"]) for row in json.loads(out)] == [
+        ("operator", 1, 2), ("111", 1, 1)]
+    code, out, _ = run_cli(capsys, "scopes", "purge", "111")
+    assert code == 0 and out.startswith("purged server 111: moon")
+    assert not uploads.exists() and lunar not in quotes("--scope", "111")
+    _, out, _ = run_cli(capsys, "scopes")
+    assert [line.split()[0] for line in out.splitlines()] == ["operator"]
+    code, _, err = run_cli(capsys, "scopes", "purge", "operator")
+    assert code == 1 and "operator" in err
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "ask", "hi", "--scope", "guild-1")
+    assert "not a scope: 'guild-1'" in capsys.readouterr().err

@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-import pytest_asyncio
-from aiohttp import web
 
 from bot.uploads import UPLOADS
 from index.fetch import FetchPolicy
-from tests.fake_discord import InteractionIds, Request
-from tests.helpers import EPHEMERAL, WAIT, World, flags
+from tests.helpers import (
+    EPHEMERAL,
+    UPLOADED,
+    WAIT,
+    FileServer,
+    World,
+    attachment_options,
+    failed,
+    finished,
+    flags,
+)
 from tests.index.web import TRAM_QUESTION, serve_news, serving
-
-UPLOADED = "The lunar base on Mare Tranquillitatis opened to visitors on Friday, its operator said."
 
 
 async def test_sources_lists_the_registered_sources(world: World) -> None:
@@ -30,67 +33,26 @@ async def test_sources_lists_the_registered_sources(world: World) -> None:
     assert names == ["seeds"]
 
 
-@dataclass
-class FileServer:
-    """Stands in for Discord's CDN: serves `files` by name at `url`."""
-
-    url: str
-    files: dict[str, bytes]
-
-
-@pytest_asyncio.fixture
-async def file_server() -> AsyncIterator[FileServer]:
-    """A loopback HTTP server standing in for Discord's CDN, serving briefing.txt (and what a test adds)."""
-    files = {"briefing.txt": UPLOADED.encode()}
-    app = web.Application()
-
-    async def serve(request: web.Request) -> web.Response:
-        return web.Response(body=files[request.match_info["name"]])
-
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield FileServer(f"http://127.0.0.1:{port}", files)
-    await runner.cleanup()
-
-
-def attachment_options(name: str, server: FileServer, filename: str = "briefing.txt",
-                       size: int | None = None) -> tuple[list[dict], dict]:
-    options = [{"name": "name", "type": 3, "value": name}, {"name": "file", "type": 11, "value": "777"}]
-    url = f"{server.url}/{filename}"
-    size = len(server.files.get(filename, b"")) if size is None else size
-    resolved = {"attachments": {"777": {"id": "777", "filename": filename, "size": size, "url": url,
-                                        "proxy_url": url, "content_type": "text/plain"}}}
-    return options, resolved
-
-
-def finished(ids: InteractionIds, request: Request) -> bool:
-    """The final edit of a job's progress message, reporting success."""
-    return request.method == "PATCH" and ids.token in request.path and "✅" in request.json["content"]
-
-
 async def test_source_add_and_remove_an_uploaded_file(world: World, file_server: FileServer) -> None:
     fake, bot, library = world.fake, world.bot, world.library
     options, resolved = attachment_options("moon", file_server)
     ids = await fake.send_interaction("source", options, subcommand="add", resolved=resolved,
                                       user=world.moderator)
     await fake.wait_for(lambda r: finished(ids, r), WAIT)
-    saved = library.data_dir / UPLOADS / "moon" / "briefing.txt"
+    here = str(fake.guild.id)
+    saved = library.data_dir / UPLOADS / here / "moon" / "briefing.txt"
     assert saved.read_text() == UPLOADED
-    entry = library.registry.get("moon")
+    entry = library.registry.get("moon", here)
     assert entry is not None and entry.added_by == f"discord:{world.moderator.user.id} (mod)"
     hit = library.ask("When did the lunar base open to visitors?", 1, {"moon"}).passages[0]
     assert hit.quote == UPLOADED
 
     ids = await fake.send_interaction("source", {"name": "moon"}, subcommand="remove", user=world.moderator)
     await fake.wait_for(lambda r: finished(ids, r), WAIT)
-    assert library.registry.get("moon") is None and not saved.parent.exists()
+    assert library.registry.get("moon", here) is None and not saved.parent.exists()
     assert "moon" not in library.searcher().source_names()
-    assert [(a.action, a.argument) for a in bot.journal.audit()] == [("source add", "moon"),
-                                                                    ("source remove", "moon")]
+    assert [(a.action, a.argument, a.scope) for a in bot.journal.audit()] == [("source add", "moon", here),
+                                                                             ("source remove", "moon", here)]
 
 
 async def test_source_add_accepts_what_the_readers_read(world: World, file_server: FileServer) -> None:
@@ -113,10 +75,10 @@ async def test_a_compressed_upload_is_measured_uncompressed(world: World, file_s
     assert resolved["attachments"]["777"]["size"] < 64 * 1024
     ids = await world.fake.send_interaction("source", options, subcommand="add", resolved=resolved,
                                             user=world.moderator)
-    failed = await world.fake.wait_for(
-        lambda r: r.method == "PATCH" and ids.token in r.path and "❌" in r.json["content"], WAIT)
-    assert "too large uncompressed" in failed.json["content"]
-    assert world.library.registry.get("bomb") is None and not (world.library.data_dir / UPLOADS).exists()
+    outcome = await world.fake.wait_for(lambda r: failed(ids, r), WAIT)
+    assert "too large uncompressed" in outcome.json["content"]
+    assert world.library.sources() == world.library.sources({"operator"})  # nothing of the server's
+    assert not any((world.library.data_dir / UPLOADS).rglob("*.gz"))
 
 
 @pytest.mark.parametrize(("options", "expected"), [
@@ -163,17 +125,16 @@ async def test_source_add_a_feed_url(world: World) -> None:
         await world.fake.wait_for(lambda r: finished(ids, r), WAIT)
     hit = library.ask(TRAM_QUESTION, 1, {"coast"}).passages[0]
     assert hit.source.url == site.url("/news/tram")
-    assert library.registry.get("coast").kind == "feed"
+    assert library.registry.get("coast", str(world.fake.guild.id)).kind == "feed"
 
 
 async def test_source_add_refuses_private_addresses(world: World) -> None:
     """Without allow_private_urls, a URL on a private network fails, and nothing is registered."""
     ids = await world.fake.send_interaction("source", {"name": "lan", "url": "http://10.1.2.3/feed.xml"},
                                             subcommand="add", user=world.moderator)
-    failed = await world.fake.wait_for(
-        lambda r: r.method == "PATCH" and ids.token in r.path and "❌" in r.json["content"], WAIT)
-    assert "private" in failed.json["content"] or "not allowed" in failed.json["content"]
-    assert world.library.registry.get("lan") is None
+    outcome = await world.fake.wait_for(lambda r: failed(ids, r), WAIT)
+    assert "private" in outcome.json["content"] or "not allowed" in outcome.json["content"]
+    assert world.library.registry.get("lan", str(world.fake.guild.id)) is None
 
 
 async def test_scheduled_refresh_picks_up_a_changed_feed_article(world: World) -> None:
