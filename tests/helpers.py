@@ -49,10 +49,29 @@ FURNITURE = [
 
 
 def shared_jsonl(relative: str) -> list[dict]:
-    """Lines of an evaluation file in ../shared; the test is skipped where ../shared is absent."""
+    """Lines of an evaluation file in ../shared, inside a test; the test is skipped where ../shared is
+    absent. To parametrize a test by them, use `shared_cases`."""
     path = SHARED / relative
     if not path.exists():
-        pytest.skip(f"{path} not found (../shared is expected beside the checkout)")
+        pytest.skip(_no_shared(path))
+    return _json_lines(path)
+
+
+def shared_cases(relative: str, name: str) -> list:
+    """The lines of an evaluation file in ../shared as test parameters with the id `line[name]`, at
+    collection: where ../shared is absent, one case skipped with the reason (a skip at collection would
+    stop it)."""
+    path = SHARED / relative
+    if not path.exists():
+        return [pytest.param(None, id="no-shared", marks=pytest.mark.skip(reason=_no_shared(path)))]
+    return [pytest.param(case, id=str(case[name])) for case in _json_lines(path)]
+
+
+def _no_shared(path: Path) -> str:
+    return f"{path} not found (../shared is expected beside the checkout)"
+
+
+def _json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -6,10 +6,10 @@ import pytest
 
 from index.library import Library
 from index.search import NOT_COVERED
-from tests.helpers import FURNITURE, shared_jsonl
+from tests.helpers import FURNITURE, shared_cases
 
 
-@pytest.mark.parametrize("case", shared_jsonl("eval/seed_questions.jsonl"), ids=lambda c: c["question"])
+@pytest.mark.parametrize("case", shared_cases("eval/seed_questions.jsonl", "question"))
 def test_seed_questions(seed_library: Library, case: dict) -> None:
     answer = seed_library.ask(case["question"])
     if not case["answerable"]:
