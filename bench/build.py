@@ -239,6 +239,9 @@ class StandInEncoder:
     def encode_query(self, text):
         return self.encode([text])[0]
 
+    def prepare(self, progress=None) -> None:
+        """Nothing to prepare: no model file."""
+
 
 def unchanged_corpus(rounds: int) -> None:
     import os
