@@ -14,6 +14,7 @@ import random
 import resource
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,24 +209,44 @@ def tiled_documents(n: int, max_words: int) -> list[tuple]:
     return out
 
 
-def bench_engine(n: int, embedder, max_words: int = 80):
+def server_publishers(documents: list[tuple]) -> dict[str, str]:
+    """Two servers' sources for the scoped bench store, by publisher: server 1001 ("big") the outlet nearest
+    3% of the articles, server 1002 ("tiny") the one with the fewest (ties: the first in corpus order)."""
+    counts = Counter(doc.publisher for doc, _ in documents)
+    ordered = counts.most_common()
+    big = min(ordered[1:-1] or ordered, key=lambda item: abs(item[1] - 0.03 * len(documents)))[0]
+    return {"1001": big, "1002": ordered[-1][0]}
+
+
+def bench_engine(n: int, embedder, max_words: int = 80, scoped: bool = False):
     """A FAISS engine in $BRIEFBOT_BENCH_CACHE/store-N holding `n` passages (`tiled_documents`) with the
-    quality pool's real vectors tiled to `n` (bench/faiss_scale.py), committed as one rebuild; reused."""
+    quality pool's real vectors tiled to `n` (bench/faiss_scale.py), committed as one rebuild; reused.
+
+    `scoped` (store-N-scoped): two outlets' articles are two servers' sources (`server_publishers`; ids
+    prefixed by the scope, as a server's source reads them), the rest the operator's, all in the one
+    segment, as after a merge: every scope filter then masks it (the meta names the servers)."""
+    from dataclasses import replace
+
     from faiss_scale import base_vectors, tiled
 
     from index.store import ChangeSet, DocumentUpdate
     from index.store.faiss_engine import FaissEngine
 
-    engine = FaissEngine(CACHE / f"store-{n}")
+    engine = FaissEngine(CACHE / (f"store-{n}" + ("-scoped" if scoped else "")))
     if engine.current() is None:
         documents = tiled_documents(n, max_words)
+        servers = server_publishers(documents) if scoped else {}
+        scope_of = {publisher: scope for scope, publisher in servers.items()}
         vectors = tiled(base_vectors(), n)
         put, start = [], 0
         for doc, passages in documents:
+            if doc.publisher in scope_of:
+                doc = replace(doc, id=f"{scope_of[doc.publisher]}:{doc.id}", scope=scope_of[doc.publisher])
+                passages = [replace(p, doc_id=doc.id) for p in passages]
             put.append(DocumentUpdate(doc, passages, vectors[start:start + len(passages)]))
             start += len(passages)
         meta = {"model": embedder.name, "dim": str(embedder.dim), "max_words": str(max_words),
-                "bench": "vectors tiled from the quality pool"}
+                "bench": "vectors tiled from the quality pool", "servers": json.dumps(servers)}
         with engine.writer():
             engine.commit(None, ChangeSet(meta, put))
     return engine

@@ -12,12 +12,21 @@ Query paths (`Searcher.ask`, every stage: embed, dense, BM25, fusion, quoting):
              name one; `window*` counts only those)
   source:X   every question asked today of one publisher only (`pick_sources`: the largest, the one nearest
              3% of the articles, and the smallest)
+  scope:X    (`--scopes`) every question asked today in a Discord server, as the bot asks it: the operator's
+             sources and the server's (`index.scopes.visible`), on a store where two outlets' articles are
+             two servers' sources (`common.bench_engine(scoped=True)`: server big ~3% of the articles, server
+             tiny the smallest outlet), all in one segment as after a merge, so the scope filter masks it;
+             `scope:tiny-alone` asks with the tiny server's scope only (a bot whose operator has no sources)
 The floor, per question: `encode_query` + an exact `IndexFlatIP` search over the same N vectors (FAISS on one
 thread, as in the query path). Every round asks each question on the floor and on every path, in an order
 rotated per question, so load changes hit all alike. Recall: the dense candidates each filtered path
 returns against exact search over the rows its filter allows (numpy over the stored vectors).
 
-Usage: python bench/query.py [--sizes 100000 1000000] [--repeat 3] [--no-cold]
+With `--scopes`, `mask_cold_ms` is what a scope filter costs when it is not cached (its masks built and its
+FAISS selector made, as for the first question of a server on a new index state, or after 64 other
+filters): p50/p99 over 20 builds per server.
+
+Usage: python bench/query.py [--sizes 100000 1000000] [--repeat 3] [--no-cold] [--scopes]
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from common import (
 
 from index.embed import shared_embedder
 from index.question_time import question_window
+from index.scopes import visible
 from index.search import Searcher, SearchSettings
 from index.store import Filter
 from index.store.faiss_vectors import one_faiss_thread
@@ -122,12 +132,39 @@ def dense_recall(store, flat, query: np.ndarray, where: Filter | None, n: int = 
     return len(exact & found) / len(exact)
 
 
+def scope_filters(store) -> dict[str, frozenset[str]]:
+    """The scopes a question of each server of the scoped store may quote (`common.server_publishers`)."""
+    big, tiny = json.loads(store.meta["servers"])
+    return {"big": visible(big), "tiny": visible(tiny), "tiny-alone": frozenset({tiny})}
+
+
+def mask_cold(store, servers: dict[str, frozenset[str]], times: int = 20) -> dict[str, dict[str, float]]:
+    """Building a scope filter's masks and FAISS selector with nothing cached (p50, p99 of `times` builds;
+    each as the first question of a server asked today)."""
+    masks = store.vectors._allowed
+    out = {}
+    for server, scopes in servers.items():
+        spent = []
+        for _ in range(times):
+            masks._cache.clear()
+            with Timer() as t:
+                for allowed in masks(Filter(published_by=date.today(), scopes=scopes)):
+                    if allowed is not None:
+                        allowed.selector  # noqa: B018  (made on first use: part of the first search)
+            spent.append(t.seconds * 1000)
+        out[server] = {"p50": round(percentile(spent, 50), 2), "p99": round(percentile(spent, 99), 2)}
+    masks._cache.clear()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cold", action="store_true")
+    parser.add_argument("--scopes", action="store_true",
+                        help="the scoped store, with the scope paths of the bot's servers")
     args = parser.parse_args()
 
     embedder = shared_embedder()
@@ -138,19 +175,22 @@ def main() -> None:
     results, rows = [], []
     for n in args.sizes:
         rss_before = current_rss_mb()
-        engine = bench_engine(n, embedder)
+        engine = bench_engine(n, embedder, scoped=args.scopes)
         store = engine.open(embedder.name, embedder.dim)
         rss_loaded = current_rss_mb()
         searchers = {"default": Searcher(store, embedder),
                      "cut-off": Searcher(store, embedder, SearchSettings(window_weight=0))}
         flat = stored_vectors(store)
         sources = pick_sources(store)
-        # (path, question, as_of, sources, searcher) for every measured ask.
-        asks = [("today", q, None, None, "default") for q in everyone]
-        asks += [("as-of", q, day, None, "cut-off") for q, day in quiz]
-        asks += [("window", q, day, None, "default") for q, day in quiz]
-        asks += [(f"source:{size}", q, None, {name}, "default")
+        # (path, question, as_of, sources, scopes, searcher) for every measured ask.
+        asks = [("today", q, None, None, None, "default") for q in everyone]
+        asks += [("as-of", q, day, None, None, "cut-off") for q, day in quiz]
+        asks += [("window", q, day, None, None, "default") for q, day in quiz]
+        asks += [(f"source:{size}", q, None, {name}, None, "default")
                  for size, name in sources.items() for q in everyone]
+        servers = scope_filters(store) if args.scopes else {}
+        asks += [(f"scope:{server}", q, None, None, scopes, "default")
+                 for server, scopes in servers.items() for q in everyone]
         by_question: dict[str, list] = {}
         for entry in asks:
             by_question.setdefault(entry[1], []).append(entry)
@@ -162,15 +202,15 @@ def main() -> None:
         loads = [load_average()]
         for round_ in range(args.repeat):
             for number, (question, entries) in enumerate(by_question.items()):
-                work = [("floor", question, None, None, None), *entries]
+                work = [("floor", question, None, None, None, None), *entries]
                 shift = (number + round_) % len(work)
-                for path, q, as_of, names, which in work[shift:] + work[:shift]:
+                for path, q, as_of, names, scopes, which in work[shift:] + work[:shift]:
                     if path == "floor":
                         with Timer() as t, one_faiss_thread():
                             flat.search(embedder.encode_query(q)[None, :], searchers["default"].settings.k)
                         floor.append(t.seconds * 1000)
                         continue
-                    answer = searchers[which].ask(q, as_of=as_of, sources=names)
+                    answer = searchers[which].ask(q, as_of=as_of, sources=names, scopes=scopes)
                     stages.setdefault(path, []).append(answer.timings_ms["total"])
                     if path == "window" and q in named:
                         stages.setdefault("window*", []).append(answer.timings_ms["total"])
@@ -192,16 +232,21 @@ def main() -> None:
             if window is not None:
                 checks["window"] = Filter(published_between=(window.start, window.end))
             checks.update({f"source:{size}": Filter(sources={name}) for size, name in sources.items()})
+            checks.update({f"scope:{server}": Filter(published_by=date.today(), scopes=scopes)
+                           for server, scopes in servers.items()})
             for path, where in checks.items():
                 recall.setdefault(path, []).append(dense_recall(store, flat, vector, where))
         floor_fig = {"p50": round(percentile(floor, 50), 2), "p99": round(percentile(floor, 99), 2)}
         figures = {s: {"p50": round(percentile(v, 50), 2), "p99": round(percentile(v, 99), 2), "asks": len(v)}
                    for s, v in stages.items()}
-        paths = ["today", "as-of", "window", "window*", *(f"source:{s}" for s in sources)]
+        paths = ["today", "as-of", "window", "window*", *(f"source:{s}" for s in sources),
+                 *(f"scope:{server}" for server in servers)]
         ratios = {p: {"p50": round(figures[p]["p50"] / floor_fig["p50"], 3),
                       "p99": round(figures[p]["p99"] / floor_fig["p99"], 3)} for p in paths}
         allowed = {f"source:{s}": store.vectors._allowed(Filter(sources={name}))[0].count
                    for s, name in sources.items()}
+        allowed.update({f"scope:{server}": store.vectors._allowed(Filter(scopes=scopes))[0].count
+                        for server, scopes in servers.items()})
         entry = {
             "passages": store.count, "faiss": store.meta.get("faiss"), "encoder": embedder.backend,
             "rounds": args.repeat, "seconds": round(seconds, 1), "load_avg_1m": loads,
@@ -209,9 +254,12 @@ def main() -> None:
             "targets_met": {p: r["p50"] <= 1.3 and r["p99"] <= 1.5 for p, r in ratios.items()},
             "stages_today_ms": {s: v for s, v in figures.items() if ":" in s and not s.startswith("source")},
             "dense_recall_at_10": {p: round(float(np.mean(v)), 4) for p, v in recall.items()},
-            "sources": sources, "source_passages": allowed,
+            "sources": sources, "allowed_passages": allowed,
             "memory": {"rss_loaded_mb": round(rss_loaded - rss_before, 1)},
         }
+        if servers:
+            entry["servers"] = json.loads(store.meta["servers"])
+            entry["mask_cold_ms"] = mask_cold(store, servers)
         if not args.no_cold:
             entry["cold_start"] = cold_start(engine.data_dir)
         results.append(entry)
