@@ -403,3 +403,19 @@ def test_readers_answer_throughout_commits_and_merges(
             reader.join()
     assert not errors, errors[0]
     assert len(opened) > 1  # the readers saw several states
+
+
+def test_a_segment_of_allowed_scopes_only_is_searched_unfiltered(tmp_path: Path) -> None:
+    """The operator's segment answers a server's question without a mask (the unfiltered search), while the
+    segment holding servers' documents is masked to the asking server's."""
+    engine = FaissEngine(tmp_path)
+    updates = scoped_corpus()
+    with engine.writer():
+        engine.commit(None, changes(*updates[:4]))  # the operator's
+        engine.commit(engine.open(MODEL, DIM), changes(*updates[4:]))  # servers A and B
+    snapshot = engine.open(MODEL, DIM)
+    operators, servers = snapshot.vectors._allowed(Filter(scopes={"operator", SERVER_A}))
+    assert operators is None and servers is not None
+    assert servers.count == sum(len(u.passages) for u in updates[4:] if u.document.scope == SERVER_A)
+    operators, servers = snapshot.vectors._allowed(Filter(scopes={SERVER_B}))
+    assert operators is not None and operators.count == 0
