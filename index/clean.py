@@ -9,6 +9,7 @@ Every quote the bot shows is a verbatim slice of that clean text, which is store
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from index.captions import is_caption
 
@@ -40,13 +41,15 @@ _FURNITURE_RE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE), re.IGNORECA
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
-def is_furniture(line: str) -> bool:
-    """Whether one stripped line is page furniture rather than article prose (photo captions included)."""
-    return _FURNITURE_RE.fullmatch(line) is not None or is_caption(line)
+def is_furniture(line: str, published: date | None = None) -> bool:
+    """Whether one stripped line is page furniture rather than article prose (photo captions included;
+    `published`, the article's publication date, for captions without a credit)."""
+    return _FURNITURE_RE.fullmatch(line) is not None or is_caption(line, published)
 
 
-def clean(raw: str) -> str:
-    """Return the article text of a scraped page: furniture dropped, one paragraph per block.
+def clean(raw: str, published: date | None = None) -> str:
+    """Return the article text of a scraped page: furniture dropped, one paragraph per block; `published`
+    is the page's publication date, when known.
 
     Lines of a block are joined back into one paragraph where the text was hard-wrapped mid-sentence
     (a line without a sentence ending followed by one starting in lower case).
@@ -56,7 +59,7 @@ def clean(raw: str) -> str:
         current: list[str] = []
         for line in block.split("\n"):
             line = " ".join(line.split())
-            if not line or is_furniture(line):
+            if not line or is_furniture(line, published):
                 continue
             if current and not _SENTENCE_END.search(current[-1]) and line[0].islower():
                 current[-1] = f"{current[-1]} {line}"

@@ -36,15 +36,16 @@ class EventMention:
 
 def extract_events(doc: Document) -> list[EventMention]:
     """Every (sentence, calendar date) pair of the document, in text order."""
-    if doc.published:
-        timexes = tag(doc.text, date.fromisoformat(doc.published))
+    published = date.fromisoformat(doc.published) if doc.published else None
+    if published:
+        timexes = tag(doc.text, published)
     else:
         early, late = (tag(doc.text, dct) for dct in _FAR_APART)
         stable = {(t.start, t.end, t.value) for t in late}
         timexes = [t for t in early if (t.start, t.end, t.value) in stable]
     sentences = sentence_spans(doc.text)
     starts, ends = [s.start for s in sentences], [s.end for s in sentences]
-    prose = prose_spans(doc.text, doc.title)
+    prose = prose_spans(doc.text, doc.title, published)
     bodies, prose_ends = [b for b, _ in prose], [e for _, e in prose]
     events: list[EventMention] = []
     seen: set[tuple[int, str]] = set()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 import sentencex
@@ -51,24 +52,25 @@ class Paragraph:
     body: int  # where the prose starts: after a leading label ("What Happened: "), else `start`
 
 
-def paragraphs(text: str, title: str | None = None) -> Iterator[Paragraph]:
-    """The paragraphs (lines) of a clean text with their role; `title` is the article's, if known."""
+def paragraphs(text: str, title: str | None = None, published: date | None = None) -> Iterator[Paragraph]:
+    """The paragraphs (lines) of a clean text with their role; `title` and `published` are the article's,
+    if known."""
     for match in re.finditer(r"[^\n]+", text):
         line = match.group()
         stripped = line.strip()
         if not stripped:
             continue
         start = match.start() + line.index(stripped[0])
-        role = role_of(stripped, title)
+        role = role_of(stripped, title, published)
         body = strip_label(stripped) if role is Role.PROSE else 0
         yield Paragraph(start, start + len(stripped), role, start + body)
 
 
-def role_of(line: str, title: str | None = None) -> Role:
-    """The role of one stripped line."""
+def role_of(line: str, title: str | None = None, published: date | None = None) -> Role:
+    """The role of one stripped line (`published`: the article's publication date, if known)."""
     if _BARE_LABEL.fullmatch(line):
         return Role.LABEL
-    if is_caption(line):
+    if is_caption(line, published):
         return Role.CAPTION
     # A line that is the title is its headline, unless it ends as a sentence does: an untitled article is
     # titled by its first line (`index.sources`), which may be prose.
@@ -80,6 +82,6 @@ def role_of(line: str, title: str | None = None) -> Role:
     return Role.PROSE
 
 
-def prose_spans(text: str, title: str | None = None) -> list[tuple[int, int]]:
+def prose_spans(text: str, title: str | None = None, published: date | None = None) -> list[tuple[int, int]]:
     """The spans of `text` that are prose: paragraphs of that role, each from after its label."""
-    return [(p.body, p.end) for p in paragraphs(text, title) if p.role is Role.PROSE]
+    return [(p.body, p.end) for p in paragraphs(text, title, published) if p.role is Role.PROSE]

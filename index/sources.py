@@ -189,19 +189,20 @@ class Articles:
         """Add an article found at `where` (a file, a record `file:line`, a URL), called `name` when it
         has no title; `text` is cleaned here unless `cleaned`. Returns the document, or None if skipped."""
         text = self._valid(where, "text", text) or ""
-        if not cleaned:
-            text = self.attempt(where, "clean", lambda: clean(text))
-            if text is None:
-                return None
-        if not text.strip():
-            self.skip(where, "read", "no article text")
-            return None
         day = None
         if published not in (None, ""):
             try:
                 day = calendar_date(published)
             except ValueError as exc:
                 self.warn(where, f"published ignored: {exc}")
+        if not cleaned:
+            on = date.fromisoformat(day) if day else None  # captions without a credit are told by their date
+            text = self.attempt(where, "clean", lambda: clean(text, on))
+            if text is None:
+                return None
+        if not text.strip():
+            self.skip(where, "read", "no article text")
+            return None
         title_text = self._field(where, "title", title) or headline(text) or f"{name} {UNTITLED}"
         document = Document(
             id=self._valid(where, "id", doc_id),
