@@ -13,8 +13,9 @@ the date, abbreviations that end no sentence.
 
 Expressions whose reference point is not the DCT are left as placeholders and filled in a final
 left-to-right pass (`_resolve_refs`): earnings-report phrases for "the quarter under discussion" ("the
-quarter", "a year earlier" in a text about quarterly results), anaphoric days ("that day", "the next
-day", "the day before", "until then", "it was a great day"), which follow the anchor
+quarter", "a year earlier" in a text about quarterly results), anaphoric years and months ("that year",
+"the following month"), which follow the last year or month the text named, anaphoric days ("that day",
+"the next day", "the day before", "until then", "it was a great day"), which follow the anchor
 -- the most recent full calendar date the text has mentioned, or the DCT before any -- and bare weekdays,
 which take one date per text.
 """
@@ -85,7 +86,7 @@ REF_WORDS = {
 }
 SET_WORDS = {
     "daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y", "hourly": "PT1H",
-    "nightly": "P1D", "biweekly": "P2W", "quarterly": "P3M",
+    "nightly": "P1D", "biweekly": "P2W",
 }
 # (month, day) or a rule name for movable holidays
 HOLIDAYS: dict[str, tuple[int, int] | str] = {
@@ -691,6 +692,17 @@ def h_anaphoric_day(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", f"@D{shift:+d}"
 
 
+ANAPHORIC_SHIFT = {None: 0, "following": 1, "previous": -1, "preceding": -1, "prior": -1}
+
+
+def h_anaphoric_period(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'that year', 'later that month', 'the same year', 'the following month', 'the previous year': the
+    year or month of the last time the text named (TimeML: its reference point is that time, not the DCT)
+    -> '@A<unit><n>'."""
+    mod = (_g(m, "mod") or "").lower() or None
+    return "DATE", f"@A{m['unit'].lower()[0]}{ANAPHORIC_SHIFT[mod]:+d}"
+
+
 def h_then(m: re.Match[str], ctx: _Ctx) -> Result:
     """'until then', 'by then': the anchor date, when the text has named one (else no timex)."""
     return "DATE", "@THEN"
@@ -820,8 +832,9 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b" + DURMOD + r"(?P<num>" + NUM + r")[\s-]+(?:(?:more|additional|straight|consecutive|trading)\s+)?"
      r"(?P<unit>" + UNIT + r")\b(?![\s-]+old\b)(?:\s+or\s+so\b)?"
      r"(?:[\s-]+(?P<rel>ago|earlier|from\s+now|long))?", h_duration),
-    (r"\b(?:(?:for|recent|coming|past|the\s+coming|the\s+past)\s+)(?P<unit>years|months|weeks|days|decades"
-     r"|centuries)\b", h_bare_units),
+    # "for years", "recent months"; "in years", "within weeks" without the preposition
+    (r"(?:\b(?:for|recent|coming|past|the\s+coming|the\s+past)\s+|(?<=\bin )|(?<=\bwithin ))"
+     r"(?P<unit>years|months|weeks|days|decades|centuries)\b", h_bare_units),
     (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
      r"(?:\s+(?P<year>" + YEAR + r"))?\b", h_holiday),
     (r"\b(?:(?:later|earlier)\s+(?:on\s+)?)?(?P<ana>" + _alt(ANAPHORIC_DAYS) + r")\b(?!['’]s|\s+(?:of|to|when"
@@ -830,6 +843,9 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?:it|this|that)(?:\s+(?:is|was|will\s+be|has\s+been)|['’]s)\s+[\"“]?an?\s+(?:[a-z]+\s+){1,2}"
      r"(?P<span>day)\b(?=\s*(?:[.,;:!?\"”]|['’](?!s\b)|for\b|of\b|in\b))", lambda m, ctx: ("DATE", "@D+0")),
     (r"\b(?:until|till|by)\s+(?P<span>then)\b", h_then),
+    (r"\b(?:(?:later|earlier)\s+(?:in\s+)?)?(?:that(?:\s+same)?|the\s+same|the\s+(?P<mod>following|previous"
+     r"|preceding|prior))\s+(?P<unit>year|month)\b(?!['’]s|\s+(?:of|to|when|in\s+which))",
+     h_anaphoric_period),
     (r"\b(?:is|it's|it\s+is)\s+(?P<span>(?:the\s+)?(?:" + _alt(NTH) + r"|\d{1,2}(?:st|nd|rd|th))\s+"
      r"(?:straight\s+|consecutive\s+)?day)\b", h_nth_day_today),
     (r"\b(?P<prep>by|since|at|until|till|before|after|through)\s+(?P<span>(?:the\s+)?year[\s-]end)\b"
@@ -861,6 +877,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
+    ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
     ("q1", "q2", "q3", "q4", "h1", "h2", "fy"),
 ]
@@ -894,6 +911,9 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     compares with the period its sentence has named by its end ("for the quarter ended Sept. 30, net rose
     ... from $2 a year earlier"): the same day a year before.
 
+    Years and months: '@Ay+n' / '@Am+n' ("that year", "the following month") are the year / month of the
+    most recent value that names one (the DCT's at first), plus n.
+
     Days: the anchor is the most recent full calendar date resolved so far (the DCT at first); '@D+n' is the
     anchor plus n days, '@THEN' the anchor itself (dropped when the text has named no date yet). "The day
     before" / "the day after" directly followed by a day ("the day before Tuesday's hearing") joins it into
@@ -913,6 +933,7 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 - 1, 4)  # the last completed quarter
     q += 1
     anchor, named = dct, False
+    periods = {"y": str(dct.year), "m": f"{dct.year:04d}-{dct.month:02d}"}  # the last year and month named
     period_end: tuple[int, dt.date] | None = None  # (sentence, day) of the last "ended <date>"
     weekdays: dict[int, str] = {}
     nearest: dict[int, dt.date] = {}
@@ -957,6 +978,13 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
                       and _DAY.fullmatch(out[-1].value)):
                     base, n = anchor, 0  # "Oct. 12, the day before the crash": an appositive restates it
                 v = _iso(_add_days(base, n))
+            elif v.startswith("@A"):
+                n = int(v[3:])
+                if v[2] == "y":
+                    v = str(_year(int(periods["y"]) + n))
+                else:
+                    year, month = _month_add(int(periods["m"][:4]), int(periods["m"][5:7]), n)
+                    v = f"{_year(year):04d}-{month:02d}"
             elif v == "@THEN":
                 if not named:
                     continue
@@ -964,6 +992,10 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
         except _OutOfCalendar:
             continue
         seen = seen or bool(re.fullmatch(r"\d{4}-Q\d", v))
+        if re.match(r"\d{4}(?!\d)", v):
+            periods["y"] = v[:4]
+            if re.match(r"\d{4}-\d\d(?!\d)", v):
+                periods["m"] = v[:7]
         if day := _DAY.fullmatch(v):
             anchor, named = dt.date.fromisoformat(day.group(1)), True
             if _ENDED.search(text, max(0, start - 12), start):

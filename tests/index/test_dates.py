@@ -483,3 +483,23 @@ def test_rule_gates_skip_only_rules_that_cannot_match(monkeypatch):
 ])
 def test_newsroom_cases(text: str, expected: list) -> None:
     assert values(text) == expected
+
+
+# Rules written against the dev half of bench/timex.py and kept because they also raise the report half.
+@pytest.mark.parametrize(("text", "expected"), [
+    # a year or month the text names is the reference point of "that year", "the following month"
+    ("He fled in June 1998 and returned later that year.",
+     [("June 1998", "DATE", "1998-06"), ("later that year", "DATE", "1998")]),
+    ("The board met in March 2019. The following month, the company was sold.",
+     [("March 2019", "DATE", "2019-03"), ("The following month", "DATE", "2019-04")]),
+    ("Imports were $37 million in 1988, a small share of all imports that year.",
+     [("1988", "DATE", "1988"), ("that year", "DATE", "1988")]),
+    ("That year was a hard one.", [("That year", "DATE", "2024")]),  # nothing named before: the DCT's
+    # "in years", "within weeks": vague durations, without the preposition
+    ("Growth is the first in years; troops arrive within weeks.",
+     [("years", "DURATION", "PXY"), ("weeks", "DURATION", "PXW")]),
+    # "quarterly" modifies a noun in financial news ("its quarterly dividend"): TimeBank does not mark it
+    ("The company raised its quarterly dividend.", []),
+])
+def test_dev_half_rules(text: str, expected: list) -> None:
+    assert values(text) == expected
