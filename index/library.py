@@ -331,18 +331,22 @@ class Library:
             over = [f"server {scope}'s sources would hold {count} passages, more than the {cap} a server may "
                     "have: their changes were left out" for scope, count in report.over_cap.items()]
             warnings.extend(over)
-            failed = {s.where for s in [*skipped, *report.skipped]}
+            failures = [*skipped, *report.skipped]
+            failed = {s.where for s in failures}
+            # A document that cannot be cut or dated fails the same way until its file changes; an embedding
+            # failure may not, so a source with one is read again next time.
+            transient = {s.where for s in failures if s.stage == "embedding"}
             read_now: dict[str, list[Document]] = {}
             for doc in documents:
                 read_now.setdefault(source_key(doc.scope, doc.source), []).append(doc)
-            for entry in entries:  # what was read and indexed whole is known unchanged until its files change
+            for entry in entries:  # what was read and indexed is known unchanged until its files change
                 if entry.key in stamped:
                     mine = read_now.get(entry.key, [])
-                    if failed & {d.id for d in mine}:
+                    if transient & {d.id for d in mine}:
                         cache.forget([entry.key])
                     else:
                         cache.record(entry.key, entry.location, stamped[entry.key],
-                                     [(d.id, d.digest) for d in mine])
+                                     [(d.id, d.digest) for d in mine if d.id not in failed])
             cache.forget(set(cache.names()) - {e.key for e in entries})
             cache.save()
             if report.generation is not None or self._searcher is None:

@@ -94,3 +94,21 @@ def test_any_change_reads_the_source_again(
     if change == "add":
         assert report.added == ["briefings/storm.txt"]
     assert library.reindex().report.generation is None and reads == ["briefings"]  # then recorded again
+
+
+def test_a_document_that_cannot_be_cut_does_not_make_its_source_read_again(
+    folder: Path, tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import index.build
+
+    cut = index.build.make_passages
+
+    def failing(doc_id: str, *args, **kwargs):
+        if doc_id.endswith("budget.txt"):
+            raise ValueError("cannot cut")
+        return cut(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(index.build, "make_passages", failing)
+    library = Library(tmp_path / "data", default_sources=[folder])
+    assert [s.where for s in library.reindex().report.skipped] == ["briefings/budget.txt"]
+    assert library.reindex().report.generation is None and reads == ["briefings"]  # it would fail again
