@@ -3,6 +3,7 @@ Milvus server for the tests of several processes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 from index.embed import Embedder, shared_embedder
 from index.library import Library
 from tests.helpers import SEEDS, milvus_lite_server
+
+# The tests choose their own data dirs, configs and tokens: a developer's (`export BRIEFBOT_DATA_DIR=...`
+# to run the bot) must not reach them, nor the CLI processes they start (it overrides a config's data_dir).
+for _name in ("BRIEFBOT_DATA_DIR", "BRIEFBOT_CONFIG", "DISCORD_TOKEN"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")

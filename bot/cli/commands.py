@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -38,6 +41,8 @@ from bot.secrets import discord_token
 from bot.settings import Settings, open_library
 from bot.uploads import scope_uploads
 from index import OPERATOR, Library, ReindexResult, UserError, seen_in, tag, timeline_png
+
+log = logging.getLogger("briefbot")
 
 
 class UsageError(Exception):
@@ -249,6 +254,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run() -> None:
         async with BriefBot(settings, sync_on_start=args.sync) as bot:
+            # A service manager stops the bot with SIGTERM (systemd, a container runtime): close the
+            # connections and return, so the stop is clean and the exit status 0.
+            closing: list[asyncio.Task[None]] = []  # a strong reference to the closing task
+
+            def stop() -> None:
+                log.info("stopping (SIGTERM)")
+                closing.append(asyncio.create_task(bot.close()))
+
+            # (No signal handlers on Windows, nor in a thread other than the main one.)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
             await connect(bot, token, gateway=True)
 
     asyncio.run(run())

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -30,6 +35,7 @@ from tests.fake_discord import FakeDiscord
 from tests.helpers import (
     EPHEMERAL,
     QUESTION,
+    ROOT,
     SEED_PUBLISHER,
     SEED_SENTENCE,
     TOKEN,
@@ -41,6 +47,7 @@ from tests.helpers import (
     flags,
     make_settings,
     restored_logging,
+    stop_process,
 )
 
 
@@ -219,3 +226,34 @@ def test_an_unreachable_discord_is_one_line(tmp_path: Path, monkeypatch: pytest.
         err = capsys.readouterr().err
         assert err == ("briefbot: error: cannot reach Discord (127.0.0.1): Connection refused; check this "
                        "machine's network connection\n")
+
+
+async def test_run_stops_cleanly_on_sigterm(seed_library: Library, tmp_path: Path) -> None:
+    """What systemd and container runtimes send to stop a service: the bot closes its connections and
+    exits with status 0; its log is the project's lines, time-stamped, without colour codes."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(seed_library.data_dir, data_dir)
+    env = {**os.environ, "DISCORD_TOKEN": TOKEN, "BRIEFBOT_DATA_DIR": str(data_dir)}
+    env.pop("BRIEFBOT_CONFIG", None)
+    async with FakeDiscord() as fake:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "tests.bot.shard_child", fake.base_url, fake.gateway_url, "run"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert bot.stderr is not None
+        lines: list[str] = []
+        try:
+            # Read its log until it says it is connected (the fake answers on this event loop meanwhile).
+            while not any("connected to Discord as" in line for line in lines):
+                line = await asyncio.wait_for(asyncio.to_thread(bot.stderr.readline), 90)
+                assert line, f"the bot exited ({bot.poll()}): {lines}"
+                lines.append(line.rstrip("\n"))
+            bot.send_signal(signal.SIGTERM)
+            out, rest = await asyncio.to_thread(bot.communicate, timeout=30)
+        finally:
+            stop_process(bot)
+    lines += rest.splitlines()
+    assert bot.returncode == 0, lines
+    assert out == "" and not any("Traceback" in line or "\x1b[" in line for line in lines)
+    stamped = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (INFO|WARNING) +briefbot: ")
+    assert all(stamped.match(line) for line in lines), lines
+    assert lines[-1].endswith("briefbot: stopping (SIGTERM)")
