@@ -284,3 +284,86 @@ def finished(ids: InteractionIds, request: Request) -> bool:
 def failed(ids: InteractionIds, request: Request) -> bool:
     """The final edit of a job's progress message, reporting failure."""
     return request.method == "PATCH" and ids.token in request.path and "❌" in request.json["content"]
+
+
+# --- bad input side by side with good articles (issue 12) --------------------------------------------------
+
+@dataclass(frozen=True)
+class BadInputs:
+    """Files of every kind of input that once failed a whole build, beside good articles.
+
+    `warnings`: per file, what a warning about it says (each file here is named by one); `skipped`: how many
+    of them are left out as unreadable; `answers`: (question, as-of day or None, words the quote holds) that
+    the index must answer once they are indexed, from the good articles and from what the bad files still
+    give."""
+
+    files: dict[str, bytes]
+    warnings: dict[str, list[str]]
+    skipped: int
+    answers: list[tuple[str, str | None, str]]
+
+
+def _jsonl(*records: object) -> bytes:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records).encode()
+
+
+def bad_inputs() -> BadInputs:
+    import gzip
+
+    harbour = [{"id": str(i), "text": f"Harbour notice {i}: the pier of Port Ellen stays closed. " * 30}
+               for i in range(200)]
+    whole = gzip.compress(_jsonl(*harbour))
+    files = {
+        "good.txt": b"Harbour bridge opens\n\nVALMORA, March 3, 2025 - The new harbour bridge of Valmora "
+                    b"carried its first cars on Monday morning, two years after work began.",
+        # undated, so tagged against 2100-12-31: "next winter" in December crashed the date tagger
+        "winter.txt": b"The Dunmore ski lifts will reopen next winter, the resort's owners said.\n\n"
+                      b"The coming winter will also bring a new cable car to the valley.",
+        # dates at the ends of the calendar with words relative to them
+        "extreme.jsonl": _jsonl(
+            {"id": "late", "published": "9999-12-31", "text": "The lighthouse keeper of Skerra retired "
+             "yesterday. The lamp goes dark tomorrow, on Christmas and on Tuesday."},
+            {"id": "early", "published": "0001-01-01", "text": "The granary of Ostmark burned yesterday; "
+             "the new one opens tomorrow, on Thanksgiving, before next winter."}),
+        # publication dates that would change from day to day, or are no dates at all
+        "relative.jsonl": _jsonl(*({"id": f"r{n}", "published": value, "text": text} for n, (value, text) in
+                                   enumerate([("yesterday", "The ferry to Karso changed its timetable."),
+                                              ("in 3 days", "The Karso market moved to the quay."),
+                                              (-1, "The Karso school got a new roof."),
+                                              (1e308, "The Karso library lent its millionth book.")]))),
+        # a lone surrogate in the text and the title (UTF-8 cannot encode it)
+        "surrogates.jsonl": b'{"id": "s1", "title": "Tide \\ud800 tables", "text": "The tide tables of '
+                            b'Port Mara \\ud800 were corrected by the harbour master."}\n',
+        # null ids twice, a missing id equal to a real one, and an id used twice
+        "ids.jsonl": _jsonl({"id": None, "text": "The orchard of Bellvue harvested its first cider apples."},
+                            {"id": None, "text": "The orchard of Bellvue opened a cider press."},
+                            {"text": "The choir of Bellvue sang at the harvest festival."},
+                            {"id": "3", "text": "The bakery of Bellvue baked a giant apple pie."},
+                            {"id": 3, "text": "A second record claiming to be the bakery story."}),
+        "cut.jsonl.gz": whole[:len(whole) // 2],  # truncated mid-stream
+        "junk.jsonl.gz": b"\x1f\x8b\x08\x00 not deflate at all " * 4,
+        "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "empty.txt": b"",
+    }
+    warnings = {
+        "relative.jsonl": [f"relative.jsonl:{n}: published ignored" for n in (1, 2, 3, 4)],
+        "surrogates.jsonl": ["surrogates.jsonl:1: invalid Unicode in the text replaced by U+FFFD"],
+        "ids.jsonl": ["ids.jsonl:5: skipped (read: id '3' is already the record of line 4)"],
+        "cut.jsonl.gz": ["cut.jsonl.gz: skipped (read: unreadable (EOFError"],
+        "junk.jsonl.gz": ["junk.jsonl.gz: skipped (read: unreadable ("],
+        "binary.txt": ["binary.txt: skipped (read: binary data, not text)"],
+        "empty.txt": ["empty.txt: skipped (read: no article text)"],
+    }
+    answers = [
+        ("When did the harbour bridge of Valmora carry its first cars?", None, "first cars"),
+        ("When will the Dunmore ski lifts reopen?", None, "next winter"),
+        ("When did the lighthouse keeper of Skerra retire?", "9999-12-31", "lighthouse keeper"),
+        ("What happened to the granary of Ostmark?", None, "granary of Ostmark burned"),
+        ("What did the ferry to Karso change?", None, "timetable"),
+        ("What was corrected in Port Mara?", None, "tide tables of Port Mara \ufffd"),
+        ("What did the orchard of Bellvue harvest?", None, "first cider apples"),
+        ("What did the orchard of Bellvue open?", None, "cider press"),
+        ("What did the bakery of Bellvue bake?", None, "giant apple pie"),
+        ("Which pier stays closed?", None, "pier of Port Ellen"),
+    ]
+    return BadInputs(files, warnings, 5, answers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from datetime import date
 
 import pytest
 
@@ -17,6 +18,7 @@ from tests.helpers import (
     FileServer,
     World,
     attachment_options,
+    bad_inputs,
     failed,
     finished,
     flags,
@@ -153,3 +155,37 @@ async def test_scheduled_refresh_picks_up_a_changed_feed_article(world: World) -
     hit = library.ask(TRAM_QUESTION, 1, {"coast"}).passages[0]
     assert "autumn of 2028" in hit.quote
     assert 0 < library.embedder.encoded - before <= 2  # only the changed article's passages
+
+
+async def test_bad_uploads_beside_good_ones_then_reindex(world: World, file_server: FileServer) -> None:
+    """Issue 12, done when, in Discord: each input that once failed a whole build, uploaded by a moderator
+    beside good articles, is added with a warning naming it in the job's message (or, for a gzip that is
+    not one, refused at once with nothing kept); /reindex then succeeds; the good articles are answered."""
+    fake, library = world.fake, world.library
+    bad = bad_inputs()
+    here = str(fake.guild.id)
+    for filename, data in bad.files.items():
+        name = filename.split(".")[0]
+        file_server.files[filename] = data
+        options, resolved = attachment_options(name, file_server, filename=filename)
+        ids = await fake.send_interaction("source", options, subcommand="add", resolved=resolved,
+                                          user=world.moderator)
+        outcome = await fake.wait_for(lambda r, ids=ids: finished(ids, r) or failed(ids, r), WAIT)
+        content = outcome.json["content"].replace("\\", "")
+        if filename.endswith(".gz"):  # the upload check measures a gzip uncompressed: these are none
+            assert "❌" in content and "not valid gzip" in content, content
+            assert library.registry.get(name, here) is None
+            continue
+        assert "✅" in content, content
+        for warning in bad.warnings.get(filename, []):
+            assert f"/{warning}" in content, (warning, content)
+        skipped = sum(1 for w in bad.warnings.get(filename, []) if ": skipped (" in w)
+        assert (f", {skipped} skipped" in content) == bool(skipped), content
+
+    ids = await fake.send_interaction("reindex", user=world.moderator)
+    await fake.wait_for(lambda r: finished(ids, r), WAIT)
+    for question, as_of, words in bad.answers:
+        if "Port Ellen" in words:
+            continue  # its file was a truncated gzip, refused at upload
+        answer = library.ask(question, as_of=date.fromisoformat(as_of) if as_of else None)
+        assert answer.answered and any(words in p.quote for p in answer.passages), question
