@@ -115,8 +115,7 @@ class MilvusSnapshot:
     def passages(self, keys: Sequence[int]) -> list[StoredPassage]:
         found: dict[int, StoredPassage] = {}
         for batch in batches(list(keys)):
-            rows = self._client.query(self._state.passages, filter=one_of("key", batch),
-                                      output_fields=_PASSAGE_FIELDS)
+            rows = self._client.get(self._state.passages, ids=list(batch), output_fields=_PASSAGE_FIELDS)
             spilled = {row["doc_id"] for row in rows if row["spilled"]}
             texts = {doc_id: self._text(doc_id) for doc_id in spilled}
             for row in rows:
@@ -130,8 +129,7 @@ class MilvusSnapshot:
     def documents_of(self, keys: Sequence[int]) -> dict[int, str]:
         owners: dict[int, str] = {}
         for batch in batches(list(keys)):
-            rows = self._client.query(self._state.passages, filter=one_of("key", batch),
-                                      output_fields=["doc_id"])
+            rows = self._client.get(self._state.passages, ids=list(batch), output_fields=["doc_id"])
             owners.update((int(row["key"]), row["doc_id"]) for row in rows)
         return owners
 
