@@ -54,6 +54,10 @@ from index.store.milvus.sources import MilvusSourceTable
 WRITING = "briefbot.writing"  # the generation a writer is writing, until it commits it
 DEAD = "briefbot.dead"  # rows the commit of the current generation took out of the index
 WRITE_ERRORS = (MilvusException, RuntimeError, OSError, ValueError, TypeError)
+# A commit inserting at least this many passages flushes them into sealed, indexed segments before it becomes
+# current (so does every rebuild): Milvus Lite scans unflushed rows one by one in Python (over 40,860
+# passages, a keyword search took 13 s p50 unflushed, 96 ms flushed); a cluster seals them itself, later.
+FLUSH_ROWS = 10_000
 
 
 class MilvusEngine:
@@ -157,6 +161,8 @@ class MilvusEngine:
                        for name in (state.passages, state.documents))
             next_key, next_row = self._insert(state, changes.put, generation, state.number(NEXT_KEY),
                                               state.number(NEXT_ROW))
+            if next_key - state.number(NEXT_KEY) >= FLUSH_ROWS:
+                client.flush(state.passages)
         except BaseException:
             with suppress(*WRITE_ERRORS):
                 self._undo(state)
@@ -231,6 +237,8 @@ class MilvusEngine:
             create_documents(client, documents)
             fresh = State(passages, documents, 0, {})
             next_key, next_row = self._insert(fresh, changes.put, 1, 0, 0)
+            for name in (passages, documents):
+                client.flush(name)
             client.alter_collection_properties(passages, properties={NEXT_KEY: str(next_key),
                                                                      NEXT_ROW: str(next_row)})
             # The commit point: the alias moves to the new collections.
