@@ -45,6 +45,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import re
 import shutil
 import time
@@ -369,7 +370,7 @@ def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[d
     out = []
     for case in cases:
         question = case["question"]
-        query, dense, lexical, window = searcher._rankings(question, None, case["as_of"])
+        query, dense, lexical, window = searcher._rankings(question, None, case["as_of"], None)
         chosen, by_key = searcher._chosen(query, searcher._order(dense, lexical), k)
         rarity = searcher.store.keywords.rarity(selection.content_terms(question))
         found = [c for c in searcher._candidates(question, chosen, by_key, case["as_of"], window, rarity)
@@ -377,18 +378,20 @@ def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[d
         vectors = searcher.encode_cached([c.text for c in found]) if found else []
         found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
                                              for c, v in zip(found, vectors, strict=True)})
-        out.append({**case, "candidates": found, "right": [case["answers"](c.text) for c in found]})
+        short = window is not None and selection.short_window(window.start, window.end)
+        out.append({**case, "candidates": found, "right": [case["answers"](c.text) for c in found],
+                    "timely_first": short})
     return out
 
 
-def pick(found: list, weights: selection.Weights) -> int | None:
+def pick(found: list, weights: selection.Weights, timely_first: bool = False) -> int | None:
     """Index of the candidate `ask` would bold: the best of the shortlist (dense known only there)."""
     if not found:
         return None
     blind = [dataclasses.replace(c, dense=None) for c in found]
     short = {(c.passage, c.span) for c in selection.shortlist(blind, weights)} if weights.embedded else set()
     pool = [c if (c.passage, c.span) in short else b for c, b in zip(found, blind, strict=True)]
-    chosen = selection.best(pool, weights)
+    chosen = selection.best(pool, weights, timely_first)
     return next(i for i, c in enumerate(pool) if c is chosen)
 
 
@@ -429,7 +432,7 @@ def sweep_answer(sets: dict[str, list[dict]], embedded: int) -> dict:
         scored = [c for c in cases if c["candidates"]]
         hits = 0
         for case in scored:
-            chosen = pick(case["candidates"], weights)
+            chosen = pick(case["candidates"], weights, case["timely_first"])
             hits += chosen is not None and case["right"][chosen]
         return hits / (len(cases) or 1)
 
@@ -498,12 +501,17 @@ def sweep_confidence(quiz: list[dict], seeds: list[dict]) -> dict:
         return {kind: round(ok / n, 4) for kind, (ok, n) in sorted(counts.items())} | {
             "present_recall@5_lost": round(lost / (present or 1), 4)}
 
+    def value(weights: selection.Confidence, ev: selection.Evidence) -> float:
+        """The confidence, or minus infinity when the evidence rules an answer out whatever its weights."""
+        allowed = dataclasses.replace(weights, threshold=-math.inf).answers(ev)
+        return weights.value(ev) if allowed else -math.inf
+
     grid = []
     for values in itertools.product(*CONFIDENCE_GRID.values()):
         weights = selection.Confidence(**dict(zip(CONFIDENCE_GRID, values, strict=True)), threshold=0.0)
-        dev = [(row, weights.value(ev)) for row, ev in zip(rows, evidence, strict=True)
+        dev = [(row, value(weights, ev)) for row, ev in zip(rows, evidence, strict=True)
                if row["half"] == "dev"]
-        threshold = min(v for row, v in dev if row["must"]) - 1e-9
+        threshold = min(v for row, v in dev if row["must"] and v > -math.inf) - 1e-9
         if any(v >= threshold for row, v in dev if row["kind"] == "seed off-topic"):
             continue  # an off-topic question must never be answered
         weights = dataclasses.replace(weights, threshold=threshold)
@@ -512,7 +520,7 @@ def sweep_confidence(quiz: list[dict], seeds: list[dict]) -> dict:
     grid.sort(key=lambda g: -g[0])
     best = grid[0][1]
     curve = []
-    values = sorted(best.value(ev) for ev in evidence)
+    values = sorted(v for ev in evidence if (v := value(best, ev)) > -math.inf)
     for q in range(0, 101, 5):
         threshold = values[min(len(values) - 1, q * len(values) // 100)] - 1e-9
         trial = dataclasses.replace(best, threshold=threshold)

