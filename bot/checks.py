@@ -60,9 +60,12 @@ def is_moderator(member: discord.Member | discord.User, roles: Sequence[int | st
 
 
 def moderator_only() -> Callable[[T], T]:
-    """An app-command check: the user must be a moderator (see `is_moderator`) of the server."""
+    """An app-command check: the user must be a moderator (see `is_moderator`) of the server the command
+    runs in; in a direct message nobody is."""
 
     async def predicate(interaction: discord.Interaction[BriefBot]) -> bool:
+        if interaction.guild_id is None:  # `guild_only` is Discord's to enforce; a DM changes no server's
+            raise app_commands.NoPrivateMessage()
         roles = interaction.client.settings.discord.moderator_roles_in(interaction.guild_id)
         if not is_moderator(interaction.user, roles):
             raise NotModerator(roles, interaction.guild)

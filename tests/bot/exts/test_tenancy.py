@@ -162,6 +162,13 @@ async def test_another_servers_administrator_changes_nothing(
     # B's administrator in A is nobody there.
     text = await refused(servers, "source", {"name": "moon"}, subcommand="remove", guild=a, user=admin_b.user)
     assert text.startswith("Only moderators can do this")
+    # Nor is anyone in a direct message, where no server's sources are changed (the bot's owner included).
+    for user in (admin_b.user, servers.mod_a.user, servers.fake.owner):
+        for name, subcommand, option in [("source", "remove", "name"), ("reindex", None, "source")]:
+            for source in ("moon", "seeds"):
+                text = await refused(servers, name, {option: source}, subcommand=subcommand, guild=None,
+                                     user=user)
+                assert text == "This command only works in a server."
     assert DATED not in await asked(servers, LUNAR_QUESTION, b) and UPLOADED in await asked(
         servers, LUNAR_QUESTION, a)
 
