@@ -8,7 +8,10 @@ line); within a segment, time is linear. Each outlet has a lane (a colour and a 
 reads without colour too) with a mark where it dates the event: a dot for a day, a bar for a month or a
 year. Each event's headline (a verbatim clause of a quote, `TimelineEntry.headline`) is wrapped at word
 boundaries beside the axis, placed as near its date as the headlines above and below allow (an isotonic
-regression of the label positions), with a leader line to its date. The colours suit Discord's dark theme.
+regression of the label positions), with a leader line to its date. A chart of many events gives each
+headline fewer lines (`LINE_BUDGET`), cut after a whole word with "…" and opened by its date, so 40 events
+make a chart about twice as tall as wide, not a strip shrunk to nothing in Discord's preview. The colours
+suit Discord's dark theme.
 
 No text is ever read as mathtext: quotes are full of "$5 million" and "snake_case".
 """
@@ -37,6 +40,10 @@ FONT = "DejaVu Sans"  # shipped with matplotlib: the same metrics on every machi
 FONT_PT = round(MIN_TEXT_PX * WIDTH_IN * 72 / PREVIEW_PX + 0.4, 1)
 LINE = 1.25  # line height, in font sizes
 GAP_PT = 7  # between two headlines
+# Lines of text (date lines and headlines) the events share: a chart of many events keeps each headline short,
+# so that 40 events are not a strip 6 times as tall as it is wide, shrunk to nothing in Discord's preview.
+LINE_BUDGET = 64
+ELLIPSIS = "…"
 BACKGROUND, TEXT, MUTED, RULE, WARN = "#2b2d31", "#dbdee1", "#a3a9b3", "#4e5058", "#f28b82"
 # Okabe-Ito's colour-blind-safe palette (its dark blue swapped for a lighter one on the dark background).
 LANES = [("#56B4E9", "o"), ("#E69F00", "s"), ("#3DDC97", "^"), ("#F0E442", "D"), ("#CC79A7", "v"),
@@ -52,10 +59,11 @@ class _Label:
     lines: list[str]
     first: date
     last: date
+    inline: bool = False  # the date opens the headline's first line instead of a line of its own
 
     @property
     def height(self) -> float:  # points: the date line and the headline
-        return (1 + len(self.lines)) * FONT_PT * LINE
+        return (len(self.lines) + (not self.inline)) * FONT_PT * LINE
 
 
 def _segments(labels: list[_Label]) -> list[list[_Label]]:
@@ -83,24 +91,27 @@ def _gap_words(days: int) -> str:
     return f"{days} days\nlater"
 
 
-def _width(text: str, size: float = FONT_PT) -> float:
+def _width(text: str, size: float = FONT_PT, weight: str = "normal") -> float:
     """Width in points of one line of `text` in `FONT` at `size`."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    return TextToPath().get_text_width_height_descent(text, FontProperties(family=FONT, size=size),
-                                                      ismath=False)[0]
+    font = FontProperties(family=FONT, size=size, weight=weight)
+    return TextToPath().get_text_width_height_descent(text, font, ismath=False)[0]
 
 
-def _wrap(text: str, width_pt: float, size: float) -> list[str]:
-    """Greedy word wrap measured with the font's own metrics; a word wider than a line is cut."""
+def _wrap(text: str, width_pt: float, size: float, first_pt: float | None = None) -> list[str]:
+    """Greedy word wrap measured with the font's own metrics (the first line `first_pt` wide, if given); a
+    word wider than a line is cut."""
 
     def fits(s: str) -> bool:
-        return _width(s, size) <= width_pt
+        return _width(s, size) <= (first_pt if first_pt is not None and not lines else width_pt)
 
     lines: list[str] = []
     line = ""
     for word in text.split():
+        if not line and lines == [] and first_pt is not None and not fits(word):
+            lines.append("")  # not even the first word fits beside the date: start below it
         while not fits(word):  # a URL or a long number: cut it
             cut = max(1, next(k for k in range(len(word), 0, -1) if fits(word[:k])))
             if line:
@@ -115,6 +126,16 @@ def _wrap(text: str, width_pt: float, size: float) -> list[str]:
             lines.append(line)
             line = word
     return [*lines, line] if line else lines
+
+
+def _shorten(lines: list[str], count: int, width_pt: float) -> list[str]:
+    """The first `count` lines, the last ending in "…" where words are left out (whole words only)."""
+    if len(lines) <= count:
+        return lines
+    kept, last = lines[:count - 1], lines[count - 1].split()
+    while len(last) > 1 and _width(" ".join(last) + ELLIPSIS) > width_pt:
+        last.pop()
+    return [*kept, " ".join(last).rstrip(ELLIPSIS + " ,;:") + ELLIPSIS]
 
 
 def _place(wanted: list[float], heights: list[float], top: float, bottom: float) -> list[float]:
@@ -196,8 +217,7 @@ class _Chart:
         self.axis_left = self.margin + widest + 0.8 * FONT_PT
         self.lanes_width = self.lane_count * 1.25 * FONT_PT + 0.6 * FONT_PT
         self.text_left = self.axis_left + self.lanes_width + 1.2 * FONT_PT
-        for label in labels:
-            label.lines = _wrap(label.entry.headline, self.width - self.text_left - self.margin, FONT_PT)
+        self._headlines(labels)
         title = f"Timeline: {timeline.topic}" if timeline.topic else "Timeline of the briefings"
         self.title = _wrap(title, self.width - 2 * self.margin, FONT_PT * 1.15)
         outlets = sorted(lanes, key=lambda o: (lanes[o], o))
@@ -210,6 +230,24 @@ class _Chart:
         self.body = (sum(self.heights) + self.break_height * len(breaks)) if labels else 3 * FONT_PT
         self.foot = self.margin + 3 * FONT_PT
         self.height = self.head + self.body + self.foot
+
+    def _headlines(self, labels: list[_Label]) -> None:
+        """Wrap each headline in the lines its share of `LINE_BUDGET` allows: a date line and up to the rest;
+        with fewer than three lines each, the date opens the first line."""
+        width = self.width - self.text_left - self.margin
+        share = LINE_BUDGET // max(1, len(labels))
+        for label in labels:
+            if share >= 3:
+                label.lines = _shorten(_wrap(label.entry.headline, width, FONT_PT), share - 1, width)
+                continue
+            label.inline = True
+            first = width - _width(self._heading(label) + "  ", weight="bold")
+            lines = _wrap(label.entry.headline, width, FONT_PT, first_pt=first)
+            label.lines = _shorten(lines, share, width if share > 1 else first)
+
+    @staticmethod
+    def _heading(label: _Label) -> str:
+        return human_date(label.entry.date) + (" · dates differ" if label.entry.disagreement else "")
 
     def fx(self, points: float) -> float:
         return points / self.width
@@ -326,12 +364,17 @@ class _Chart:
         """The date line and the wrapped headline at `y`, with a leader line from the event's date."""
         from matplotlib.patches import ConnectionPatch
 
-        disagree = label.entry.disagreement
-        heading = human_date(label.entry.date) + (" · dates differ" if disagree else "")
+        heading = self._heading(label)
         self.text(figure, self.text_left, y, heading, va="top", weight="bold",
-                  color=WARN if disagree else TEXT)
-        self.text(figure, self.text_left, y + FONT_PT * LINE, "\n".join(label.lines), va="top",
-                  linespacing=LINE)
+                  color=WARN if label.entry.disagreement else TEXT)
+        lines, below = label.lines, y + FONT_PT * LINE
+        if label.inline:
+            if lines[0]:
+                indent = _width(heading + "  ", weight="bold")
+                self.text(figure, self.text_left + indent, y, lines[0], va="top")
+            lines = lines[1:]
+        if lines:
+            self.text(figure, self.text_left, below, "\n".join(lines), va="top", linespacing=LINE)
         ax, middle = anchor
         figure.add_artist(ConnectionPatch(
             xyA=(self.lane_count - 0.3, middle), coordsA=ax.transData,

@@ -98,15 +98,30 @@ def test_png_is_dark_and_wide_enough(timeline: Timeline) -> None:
     assert sum(image.getpixel((2, 2))) < 3 * 80  # a dark background for Discord's dark theme
 
 
-def test_text_is_never_mathtext_and_headlines_are_whole() -> None:
-    timeline = forty_events()
-    figure, _ = drawn(timeline)
-    drawn_texts = texts(figure)
+def test_text_is_never_mathtext_and_headlines_are_verbatim() -> None:
+    few = forty_events()
+    few.events[:] = few.events[:8]
+    drawn_texts = texts(drawn(few)[0])
     assert all(not t.get_parse_math() for t in drawn_texts if "$" in t.get_text() or "^" in t.get_text())
     words = " ".join(t.get_text().replace("\n", " ") for t in drawn_texts)
     assert MATH in words and "Timeline: Harbour $bridge_x^2" in words
+    # a dense chart shows each headline's first words, with "…" where it cuts: never other words
+    timeline = forty_events()
+    shown = [t.get_text().replace("\n", " ") for t in texts(drawn(timeline)[0])]
     for entry in timeline.events:
-        assert entry.headline in words
+        assert any(len(s) > 8 and entry.headline.startswith(s.removesuffix("…")) for s in shown), entry
+    headlines = [e.headline for e in timeline.events]
+    assert all(any(h.startswith(s[:-1]) for h in headlines) for s in shown if s.endswith("…"))
+
+
+def test_a_dense_chart_keeps_its_headlines_short_not_its_text_small(seed_library: Library) -> None:
+    """40 events fit a chart less than 2.5 times as tall as it is wide (it was 5.5 times), one line each;
+    the seed timeline's 9 events keep whole headlines under their date lines."""
+    figure, _ = drawn(forty_events())
+    assert figure.bbox.height <= 2.5 * figure.bbox.width
+    seeds = seed_library.timeline()
+    words = " ".join(t.get_text().replace("\n", " ") for t in texts(drawn(seeds)[0]))
+    assert all(entry.headline in words for entry in seeds.events)
 
 
 def test_long_gaps_break_the_axis_and_empty_timelines_say_so(seed_library: Library) -> None:
