@@ -10,6 +10,7 @@ flags the disagreement. The event date is kept apart from the date each article 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,6 +39,10 @@ TOPIC_MIN_SCORE = 0.25  # passage cosine an event needs, with a topic word in it
 TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own (a topic that names no one)
 LEDE_SENTENCES = 2  # an article's first sentences are about what its title names
 _PRONOUN = re.compile(r"(?:He|She|It|They|His|Her|Its|Their)\b")
+# a pronoun's person: "his" cannot refer back to a topic that the briefings call "she"
+_PERSONS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she", "it": "it",
+            "its": "it", "they": "they", "them": "they", "their": "they"}
+_ANY_PRONOUN = re.compile(r"\b(?:" + "|".join(_PERSONS) + r")\b", re.IGNORECASE)
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
 DISAGREEMENT_WINDOW = {"day": 7, "month": 62, "year": 731}  # days between two dates of one event
 # English month abbreviations, whatever the process locale (strftime's %b follows it)
@@ -164,8 +169,12 @@ def topic_names(topic: str) -> list[str]:
     return names
 
 
+def _name_in(name: str, text: str) -> re.Match[str] | None:
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+
+
 def _names_in(names: list[str], text: str) -> bool:
-    return all(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in names)
+    return all(_name_in(name, text) for name in names)
 
 
 def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Collection[str] | None,
@@ -174,9 +183,10 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
 
     A topic that names someone or something (`topic_names`) keeps an event whose passage is related to it
     and that holds the names in its own sentence, in the sentence before it when it refers back to it
-    ("Liz Truss ... She resigned on Thursday"), or, for the first sentences of an article, in its title; a
-    topic without names keeps an event whose passage is close to it, or related with a topic word in its
-    sentence.
+    ("Liz Truss ... She resigned on Thursday"; the pronoun the briefings use for the topic, not "His first
+    address as king" after a sentence where the King speaks to Truss), or, for the first sentences of an
+    article, in its title; a topic without names keeps an event whose passage is close to it, or related with
+    a topic word in its sentence.
     """
     related = searcher.related(topic, RELATED_CANDIDATES, scopes=scopes)
     names = topic_names(topic)
@@ -187,10 +197,26 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
     near = [e for e in events if related.get(e.key, 0.0) >= TOPIC_MIN_SCORE]
     passages = {p.key: p for p in searcher.store.passages(sorted({e.key for e in near}))}
     documents = searcher.store.documents
-    return [e for e in near if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title))]
+    person = _person_of(names, passages.values())
+    return [e for e in near
+            if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person))]
 
 
-def _context(event: StoredEvent, passage: StoredPassage | None, title: str) -> str:
+def _person_of(names: list[str], passages: Collection[StoredPassage]) -> str | None:
+    """The pronoun the passages use for the topic: the commonest person ("he", "she", "it", "they") among the
+    pronouns of the sentences that name it, after the name (None when they use none)."""
+    counts: Counter[str] = Counter()
+    for passage in passages:
+        for start, end in passage.sentences:
+            sentence = passage.text[start:end]
+            at = [_name_in(name, sentence) for name in names]
+            if all(at):
+                after = max(m.end() for m in at)
+                counts.update(_PERSONS[p.lower()] for p in _ANY_PRONOUN.findall(sentence, after))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _context(event: StoredEvent, passage: StoredPassage | None, title: str, person: str | None = None) -> str:
     """The event's sentence; the sentence before it in its passage when it opens with a pronoun that refers
     back ("She resigned on Thursday"); and for an article's first sentences, its title (an untitled
     article's first sentence)."""
@@ -198,7 +224,8 @@ def _context(event: StoredEvent, passage: StoredPassage | None, title: str) -> s
         return event.text
     starts = [passage.start + s for s, _ in passage.sentences]
     here = starts.index(event.start) if event.start in starts else 0
-    refers_back = _PRONOUN.match(event.text) and here > 0
+    pronoun = _PRONOUN.match(event.text)
+    refers_back = pronoun and here > 0 and person in (None, _PERSONS[pronoun.group().lower()])
     before = passage.text[slice(*passage.sentences[here - 1])] if refers_back else ""
     lede = passage.start == 0 and here < LEDE_SENTENCES
     # an untitled article's stand-in title is its file name: its first sentence says what it is about

@@ -143,3 +143,20 @@ def test_topic_names() -> None:
     assert topic_names("Putin and Xi Jinping") == ["Putin", "Jinping"]
     assert topic_names("When will Putin travel to North Korea?") == ["Putin", "Korea"]
     assert topic_names("football results") == []
+
+
+def test_a_pronoun_refers_back_to_the_topic_only_if_it_is_the_topics(tmp_path: Path) -> None:
+    """"She" after a sentence naming Truss is Truss; "His" is someone else the sentence named (the King)."""
+    folder = tmp_path / "uk"
+    folder.mkdir()
+    (folder / "pm.txt").write_text(
+        "The country has a new leader.\n\n"
+        "Liz Truss was appointed prime minister by the Queen at Balmoral on Tuesday, and she said her "
+        "government would act at once. She spoke to President Biden on Wednesday.\n\n"
+        "King Charles was heard telling Liz Truss on Friday that he had dreaded the day. His first address "
+        "as king on Friday began with a tribute to the Queen.")
+    (folder / "manifest.toml").write_text('["pm.txt"]\npublisher = "Wire"\npublished = "2022-09-10"\n')
+    truss = Library(tmp_path / "data", default_sources=[folder]).timeline("Liz Truss")
+    quotes = [q.quote for e in truss.events for q in e.quotes]
+    assert any(q.startswith("She spoke to President Biden") for q in quotes)
+    assert not any(q.startswith("His first address") for q in quotes)
