@@ -29,6 +29,16 @@ _FURNITURE = [
     r"do you have questions about\b.*",
     r"trade confidently with\b.*",
     r"(?:sign up|subscribe|register)\b.{0,120}",
+    # promotions of the outlet itself inside a line: "(You can get ... delivered to your inbox daily. Sign up
+    # here.)", "Please support our journalism ... by subscribing today"
+    r".{0,160}\b(?:sign up here|delivered to your inbox|support our journalism|subscribe (?:here|now|today)"
+    r"|subscribing today)\b.{0,160}",
+    r".{0,120}\b(?:visit|at|follow|see) the links? below\b.{0,40}",
+    # credits and bylines: "Contributing: Jane Roe, USA TODAY; ...", "― Jane Roe, USA Today"
+    r"(?:contributing|contributors?|additional reporting|reporting|written by|edited by)\s*:.{0,300}",
+    r"(?:additional reporting|reporting|writing|editing) by"
+    r"(?:[\s,;]+(?:and\s+)?(?-i:[A-Z][\w.'’-]*)){1,12}\.?",
+    r"[―—–]\s*(?-i:(?:[A-Z][\w.'’-]*\s*){1,4},\s*(?:[A-Z][\w.'’-]*\s*){1,5})",
     r"(?:read|see|watch) (?:more|also|next)\b.{0,120}",
     r"click here\b.*|follow us\b.*|download (?:the|our) app\b.*",
     r".*\bmarkets? (?:open|close)s? in \d.*",

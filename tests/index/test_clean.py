@@ -24,3 +24,17 @@ def test_short_bullets_are_furniture_but_sentences_are_not() -> None:
     assert is_furniture("• Dow")
     assert not is_furniture("• The ministry said talks would resume on Tuesday.")
     assert not is_furniture("Seoul says North Korea may have sent 5 million shells to Russia.")
+
+
+def test_promotions_credits_and_bylines_are_furniture() -> None:
+    for line in ["(You can get “5 Things” delivered to your inbox daily. Sign up here.)",
+                 "Please support our journalism by subscribing today at example.com/subscribe.",
+                 "To see all the updates from Wednesday, visit the link below:",
+                 "Contributing: Jane Roe, USA TODAY; John Doe, The Associated Press",
+                 "Additional reporting by Jane Roe and John Doe.",
+                 "― Jane Roe, USA Today"]:
+        assert is_furniture(line), line
+    for line in ["Contributing factors included heavy rain, officials said.",
+                 "Reporting by the Times showed the mayor knew.",
+                 "— Biden, speaking in Florida, said the state would rebuild."]:
+        assert not is_furniture(line), line
