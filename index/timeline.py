@@ -181,25 +181,32 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
            ) -> list[StoredEvent]:
     """The events of the story `topic` names, among the passages related to it (dense and BM25 candidates).
 
-    A topic that names someone or something (`topic_names`) keeps an event whose passage is related to it
-    and that holds the names in its own sentence, in the sentence before it when it refers back to it
-    ("Liz Truss ... She resigned on Thursday"; the pronoun the briefings use for the topic, not "His first
-    address as king" after a sentence where the King speaks to Truss), or, for the first sentences of an
-    article, in its title; a topic without names keeps an event whose passage is close to it, or related with
-    a topic word in its sentence.
+    A topic without names keeps an event whose passage is close to it, or related with a topic word in its
+    sentence. A topic that names someone or something (`topic_names`) keeps an event whose passage is
+    related to it and that holds the names in its own sentence, in the sentence before it when it refers
+    back to it ("Liz Truss ... She resigned on Thursday"; the pronoun the briefings use for the topic, not
+    "His first address as king" after a sentence where the King speaks to Truss), or, for the first
+    sentences of an article, in its title; and in an article whose title holds the names, what a topic
+    without names keeps: a live blog on Hurricane Ian tells of "the storm" long after it last names Ian.
     """
     related = searcher.related(topic, RELATED_CANDIDATES, scopes=scopes)
     names = topic_names(topic)
+    wanted = set(terms(topic))
+
+    def close(event: StoredEvent) -> bool:
+        score = related.get(event.key, 0.0)
+        worded = not wanted.isdisjoint(terms(event.text))
+        return score >= TOPIC_STRONG_SCORE or (score >= TOPIC_MIN_SCORE and worded)
+
     if not names:
-        wanted = set(terms(topic))
-        return [e for e in events if related.get(e.key, 0.0) >= TOPIC_STRONG_SCORE
-                or (related.get(e.key, 0.0) >= TOPIC_MIN_SCORE and wanted & set(terms(e.text)))]
+        return [e for e in events if close(e)]
     near = [e for e in events if related.get(e.key, 0.0) >= TOPIC_MIN_SCORE]
     passages = {p.key: p for p in searcher.store.passages(sorted({e.key for e in near}))}
     documents = searcher.store.documents
     person = _person_of(names, passages.values())
     return [e for e in near
-            if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person))]
+            if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person))
+            or (_names_in(names, documents[e.doc_id].title) and close(e))]
 
 
 def _person_of(names: list[str], passages: Collection[StoredPassage]) -> str | None:

@@ -160,3 +160,27 @@ def test_a_pronoun_refers_back_to_the_topic_only_if_it_is_the_topics(tmp_path: P
     quotes = [q.quote for e in truss.events for q in e.quotes]
     assert any(q.startswith("She spoke to President Biden") for q in quotes)
     assert not any(q.startswith("His first address") for q in quotes)
+
+
+def test_an_article_about_the_topic_keeps_its_events_that_do_not_name_it(tmp_path: Path) -> None:
+    """A live blog titled for Hurricane Ian tells of "the hurricane" long after it last names Ian; an
+    article on Fiona tells of "the hurricane" too, and stays out."""
+    folder = tmp_path / "storms"
+    folder.mkdir()
+    (folder / "ian.txt").write_text(
+        "Hurricane Ian live updates: Florida braces for a Category 4 storm\n\n"
+        "Hurricane Ian strengthened over western Cuba on Tuesday. Officials in Tampa urged residents to "
+        "leave. Shelters opened across the Gulf Coast.\n\n"
+        "The hurricane made landfall near Cayo Costa on Wednesday afternoon with winds of 150 mph.")
+    (folder / "fiona.txt").write_text(
+        "Hurricane Fiona batters Puerto Rico\n\n"
+        "Hurricane Fiona struck Puerto Rico on Sunday. Officials in San Juan urged residents to stay inside. "
+        "Shelters opened across the island.\n\n"
+        "The hurricane knocked out power to the whole island on Monday.")
+    (folder / "manifest.toml").write_text(
+        '["ian.txt"]\npublisher = "Gulf Daily"\npublished = "2022-09-29"\n'
+        '["fiona.txt"]\npublisher = "Island Post"\npublished = "2022-09-20"\n')
+    ian = Library(tmp_path / "data", default_sources=[folder]).timeline("Hurricane Ian")
+    quotes = [q.quote for e in ian.events for q in e.quotes]
+    assert any(q.startswith("The hurricane made landfall near Cayo Costa") for q in quotes)
+    assert not any("Fiona" in q or "the whole island" in q for q in quotes)
