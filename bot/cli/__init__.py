@@ -8,6 +8,8 @@ non-zero exit status; tracebacks and libraries' messages only with `--debug`.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import warnings
 
@@ -36,6 +38,9 @@ def _run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `briefbot ... | head`: the reader has what it wanted, as for any Unix tool
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit flush cannot fail again
+        return 128 + signal.SIGPIPE
     except (UserError, OSError) as exc:  # a file the CLI was given or the data dir: the path and the reason
         if args.debug:
             raise

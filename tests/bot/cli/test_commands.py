@@ -108,6 +108,20 @@ def test_console_script_reports_errors_without_traceback(data_dir: Path) -> None
     assert result.stderr.strip() == "briefbot: error: the question is empty"
 
 
+def test_a_reader_that_stops_early_gets_no_error(data_dir: Path) -> None:
+    """`briefbot ... | head`: the closed pipe ends the command quietly with the status a killed writer has."""
+    script = Path(sys.executable).with_name("briefbot")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run([str(script), "commands", "--json"], stdout=write, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "BRIEFBOT_DATA_DIR": str(data_dir)},
+                                timeout=120)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
 @pytest.mark.parametrize(("error", "line"), [
     (InvalidInput("the question is too long"), "briefbot: error: the question is too long"),
     (ValueError("min() arg is an empty sequence"), "briefbot: unexpected error: ValueError: min() arg is an "
