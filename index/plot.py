@@ -4,9 +4,10 @@ Pure: a `Timeline` in, a matplotlib `Figure` or PNG bytes out (no pyplot: no dis
 shared between threads). Time runs down a vertical axis, so the chart stays readable in a narrow column
 (Discord shows it ~400 px wide): every text is at least `MIN_TEXT_PX` high at that width. The axis is
 broken into segments where the events are far apart (2000 and 2024 do not squeeze a week of events into a
-line); within a segment, time is linear. Each outlet has a lane (a colour and a marker shape, so the legend
-reads without colour too) with a mark where it dates the event: a dot for a day, a bar for a month or a
-year. Each event's headline (a verbatim clause of a quote, `TimelineEntry.headline`) is wrapped at word
+line); within a segment, time is linear, and a month or a year sits at its first day ("2022" does not
+stretch a segment of ten days over a year). Each outlet has a lane (a colour and a marker shape, so the
+legend reads without colour too) with a mark where it dates the event: a dot for a day, a bar for a month or
+a year. Each event's headline (a verbatim clause of a quote, `TimelineEntry.headline`) is wrapped at word
 boundaries beside the axis, placed as near its date as the headlines above and below allow (an isotonic
 regression of the label positions), with a leader line to its date. A chart of many events gives each
 headline fewer lines (`LINE_BUDGET`), cut after a whole word with "…" and opened by its date, so 40 events
@@ -198,9 +199,12 @@ def timeline_figure(timeline: Timeline) -> Figure:
 
 
 def _span(entry: TimelineEntry) -> tuple[date, date]:
-    """First and last day of the dates the entry's outlets give it."""
-    periods = [_period(q.date) for q in entry.quotes] or [_period(entry.date)]
-    return min(p[0] for p in periods), max(p[1] for p in periods)
+    """Where the entry sits on the time axis: the first and last of the days its outlets date it, a month or
+    a year counting as its first day. "2022" or "Sep 2022" beside the last ten days of September would
+    otherwise stretch the axis over the whole period and squeeze those days into a line; its bar runs on
+    to the end of its axis segment."""
+    days = [_period(q.date)[0] for q in entry.quotes] or [_period(entry.date)[0]]
+    return min(days), max(days)
 
 
 class _Chart:
@@ -302,7 +306,8 @@ class _Chart:
             # A day d covers [d - 0.5, d + 0.5] on the axis: its mark and its tick sit at its middle.
             first, last = segment[0].first, max(x.last for x in segment)
             pad = max(0.8, (last - first).days * 0.06)
-            ax.set_ylim(mdates.date2num(last) + pad, mdates.date2num(first) - pad)  # time runs down
+            top_y, bottom_y = mdates.date2num(first) - pad, mdates.date2num(last) + pad
+            ax.set_ylim(bottom_y, top_y)  # time runs down
             ax.set_xlim(-0.7, self.lane_count - 0.3)
             self._style(ax, segment, height)
             for label in segment:
@@ -315,8 +320,9 @@ class _Chart:
                     if end == start:  # a day: a mark
                         ax.plot(lane, start, marker=marker, color=color, markersize=FONT_PT * 0.7,
                                 markeredgecolor=BACKGROUND, markeredgewidth=0.8, zorder=3)
-                    else:  # a month or a year: a bar over all of it
-                        ax.plot([lane, lane], [start - 0.5, end + 0.5], color=color, linewidth=FONT_PT * 0.5,
+                    else:  # a month or a year: a bar over all of it that the segment shows
+                        shown = [max(start - 0.5, top_y), min(end + 0.5, bottom_y)]
+                        ax.plot([lane, lane], shown, color=color, linewidth=FONT_PT * 0.5,
                                 solid_capstyle="butt", zorder=2)
                 # axes fractions count from the segment's bottom
                 wanted.append(top + (1 - ax.transLimits.transform((0, middle))[1]) * height)
@@ -346,9 +352,9 @@ class _Chart:
         ax.spines["left"].set_linewidth(1.5)
         ax.xaxis.set_visible(False)
         first, last = segment[0].first, max(x.last for x in segment)
-        if all(x.entry.granularity == "year" for x in segment):  # ticks at the years themselves
+        if all(x.entry.granularity != "day" for x in segment):  # ticks at the months or years themselves
             ax.yaxis.set_major_locator(FixedLocator(sorted({mdates.date2num(x.first) for x in segment})))
-            unit = "year"
+            unit = "year" if all(x.entry.granularity == "year" for x in segment) else "month"
         else:
             most = max(1, int(height // (2.5 * FONT_PT)))
             ax.yaxis.set_major_locator(mdates.AutoDateLocator(minticks=1, maxticks=min(most, 6)))

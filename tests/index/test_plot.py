@@ -127,8 +127,9 @@ def test_a_dense_chart_keeps_its_headlines_short_not_its_text_small(seed_library
 def test_long_gaps_break_the_axis_and_empty_timelines_say_so(seed_library: Library) -> None:
     figure, _ = drawn(seed_library.timeline())
     gaps = [t.get_text() for t in texts(figure) if "later" in t.get_text()]
-    assert gaps == ["1 year\nlater", "17 years\nlater", "3 years\nlater", "17 days\nlater"]
-    assert len(figure.axes) == 5
+    # a month or a year sits at its first day: 2000 and 2002 are two years apart, April and May 2024 a month
+    assert gaps == ["2 years\nlater", "18 years\nlater", "4 years\nlater", "30 days\nlater", "47 days\nlater"]
+    assert len(figure.axes) == 6
     empty, _ = drawn(Timeline("Mars", None, None, []))
     assert "No dated events" in [t.get_text() for t in texts(empty)]
 
@@ -138,3 +139,19 @@ def test_alt_text_lists_the_events_within_discords_limit() -> None:
     text = alt_text(timeline)
     assert len(text) <= 1024 and text.startswith("Timeline chart of 40 events")
     assert timeline.events[0].headline in text
+
+
+def test_a_year_or_a_month_does_not_stretch_the_axis_of_days() -> None:
+    """"2022" and "Sep 2022" beside ten days of September sit at their first day, each on its own stretch of
+    the axis: the days keep an axis of their own, not a line of a year-long one."""
+    def entry(value: str) -> TimelineEntry:
+        source = DocumentInfo(f"d-{value}", "s", "t", "Gulf Daily", None, None)
+        granularity = {4: "year", 7: "month"}.get(len(value), "day")
+        quotes = [TimelineQuote("…", source, value)]
+        return TimelineEntry(value, granularity, quotes, headline=f"Event {value}")
+
+    days = [f"2022-09-{d}" for d in range(21, 31)]
+    figure, _ = drawn(Timeline("Ian", None, None, [entry("2022"), entry("2022-09"), *map(entry, days)]))
+    assert len(figure.axes) == 3
+    low, high = sorted(figure.axes[-1].get_ylim())
+    assert high - low < 12  # days
