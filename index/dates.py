@@ -860,6 +860,9 @@ RULES: list[tuple[str, Handler]] = [
     (r"(?-i:\b(?:(?:fiscal\s+)?(?P<period>Q[1-4]|H[12])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:FY\s?)?(?P<year>"
      + YEAR + r"|'?\d\d(?![\d%])))?|(?P<fy>FY)\s?(?P<year2>" + YEAR + r"|\d\d(?![\d%]))))\b",
      h_period_abbrev),
+    # "will soon begin", "may soon seek", "soon will": soon in a future statement (not "soon became")
+    (r"(?:(?:\b(?:will|may|might|could|would|should|to)|'ll)\s+(?:(?:also|very)\s+)?"
+     r"|(?=soon\s+(?:will|to)\b))\b(?P<span>soon)\b", lambda m, ctx: ("DATE", "FUTURE_REF")),
 ]
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
@@ -879,7 +882,7 @@ _GATES: list[tuple[str, ...] | None] = [
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
-    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"),
+    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("soon",),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
 # Case folding for the gates, so that a substring test never misses what IGNORECASE matches: str.lower() plus

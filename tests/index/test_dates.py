@@ -144,6 +144,13 @@ def test_reference_words():
     assert values(text) == [("now", "DATE", "PRESENT_REF"), ("recently", "DATE", "PAST_REF")]
 
 
+def test_soon_in_a_future_statement_is_the_future():
+    assert value_of("Kellogg will soon begin selling boxes.", "soon") == "FUTURE_REF"
+    assert value_of("Prosecutors may soon seek an indictment.", "soon") == "FUTURE_REF"
+    assert value_of("It soon will open a plant.", "soon") == "FUTURE_REF"
+    assert values("A trickle of cash soon became a flood. He was soon released.") == []
+
+
 def test_durations():
     text = "It lasted three years, then two days, then several weeks, in the past 12 months."
     assert [(t, v) for t, ty, v in values(text) if ty == "DURATION"] == [
