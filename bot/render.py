@@ -28,6 +28,7 @@ from index import (
     Timeline,
     TimelineEntry,
     human_date,
+    most_reported,
     web_kinds,
 )
 
@@ -337,10 +338,10 @@ def _count(number: int, noun: str) -> str:
 
 
 def timeline_embed(timeline: Timeline) -> discord.Embed:
-    """One field per event, in date order (the first 25 that fit in 6000 characters): the date as people
-    write it, the event's headline (the verbatim clause of its best quote, "…" where words are left out)
-    as a block quote, and the outlets that report it. Every outlet's whole sentence is one click away
-    (`timeline_quotes_embed`), so the message stays short."""
+    """One field per event, in date order (all, or the `EMBED_EVENTS` reported by most outlets, as far as
+    6000 characters go): the date as people write it, the event's headline (the verbatim clause of its best
+    quote, "…" where words are left out) as a block quote, and the outlets that report it. Every event and
+    every outlet's whole sentence is one click away (`timeline_quotes_embed`), so the message stays short."""
     title = clip(f"Timeline: {timeline.topic}" if timeline.topic else "Timeline", LIMITS.title)
     embed = discord.Embed(title=title, color=COLOR)
     span = _span(timeline)
@@ -350,7 +351,7 @@ def timeline_embed(timeline: Timeline) -> discord.Embed:
         return embed
     used = len(title) + FOOTER_ROOM
     shown = 0
-    for event in timeline.events[:LIMITS.fields]:
+    for event in most_reported(timeline.events, EMBED_EVENTS):
         name, value = _event_heading(event), _headline_value(event)
         if used + len(name) + len(value) > LIMITS.total:
             break
@@ -358,12 +359,13 @@ def timeline_embed(timeline: Timeline) -> discord.Embed:
         used += len(name) + len(value)
         shown += 1
     count = len(timeline.events)
-    footer = f"{count} dated events" + (f", showing the first {shown}" if shown < count else "")
+    footer = f"{count} dated events" + (f", showing the {shown} most reported" if shown < count else "")
     embed.set_footer(text=footer + (f" · {span}" if span else "") + " · headlines quoted verbatim")
     return embed
 
 
 FOOTER_ROOM = 120
+EMBED_EVENTS = 10  # fields: 25 made a message five phone screens tall
 HEADLINE_ROOM = 300  # characters of a headline in a field (headlines are ~140)
 
 

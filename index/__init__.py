@@ -18,7 +18,7 @@ _PUBLIC = {
     "index.build": ("BuildReport", "Progress", "SourceChanges"),
     "index.search": ("Answer", "Hit", "NOT_COVERED", "SearchSettings", "citation", "source_dict"),
     "index.passages": ("MAX_WORDS",),
-    "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote", "human_date"),
+    "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote", "human_date", "most_reported"),
     "index.plot": ("timeline_png", "alt_text"),
     "index.dates": ("Timex", "tag"),
     "index.store": ("DocumentInfo", "NoIndex", "StoreError", "StoreWriteError", "explain_os_error",

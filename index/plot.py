@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from index.timeline import Timeline, TimelineEntry, human_date
+from index.timeline import Timeline, TimelineEntry, human_date, most_reported
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -171,22 +171,12 @@ def _outlet(source) -> str:
     return source.publisher or source.title or "unknown outlet"
 
 
-def chosen_entries(timeline: Timeline) -> list[TimelineEntry]:
-    """The entries the chart shows: all, or the `MAX_EVENTS` reported by most outlets, in date order."""
-    entries = timeline.events
-    if len(entries) <= MAX_EVENTS:
-        return list(entries)
-    ranked = sorted(range(len(entries)), key=lambda i: (-len({_outlet(q.source) for q in entries[i].quotes}),
-                                                        -len(entries[i].quotes), i))
-    return [entries[i] for i in sorted(ranked[:MAX_EVENTS])]
-
-
 def timeline_figure(timeline: Timeline) -> Figure:
     """The chart of `timeline` (see the module docstring); an empty timeline gives a chart that says so."""
     # Imported here: matplotlib takes a quarter of a second to import, and most processes never draw.
     from matplotlib.figure import Figure
 
-    entries = chosen_entries(timeline)
+    entries = most_reported(timeline.events, MAX_EVENTS)
     lanes = _lanes(entries)
     labels = sorted((_Label(e, [], *_span(e)) for e in entries), key=lambda x: (x.first, x.last))
     segments = _segments(labels) if labels else []
@@ -410,7 +400,7 @@ def timeline_png(timeline: Timeline) -> bytes:
 
 def alt_text(timeline: Timeline, limit: int = 1024) -> str:
     """A text alternative to the chart (Discord shows it to screen readers), within `limit` characters."""
-    entries = chosen_entries(timeline)
+    entries = most_reported(timeline.events, MAX_EVENTS)
     if not entries:
         return "Timeline chart: no dated events."
     outlets = sorted({_outlet(q.source) for e in entries for q in e.quotes})

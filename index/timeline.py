@@ -98,6 +98,16 @@ class Timeline:
         }
 
 
+def most_reported(entries: list[TimelineEntry], limit: int) -> list[TimelineEntry]:
+    """All `entries`, or the `limit` reported by most outlets (then by most quotes, then the earlier), in date
+    order: what a chart or a message with room for fewer shows, rather than the first days of the story."""
+    if len(entries) <= limit:
+        return list(entries)
+    ranked = sorted(range(len(entries)), key=lambda i: (
+        -len({q.source.publisher or q.source.title for q in entries[i].quotes}), -len(entries[i].quotes), i))
+    return [entries[i] for i in sorted(ranked[:limit])]
+
+
 def human_date(value: str) -> str:
     """An ISO prefix as people write it: "2024-06-18" -> "18 Jun 2024", "2024-05" -> "May 2024"."""
     first, _ = period(value)

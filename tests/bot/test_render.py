@@ -253,6 +253,26 @@ def test_timeline_embed_quotes_headlines_with_dates_for_people() -> None:
         "> Talks in July.", "— Benzinga, reported 17 Jun 2024, dates it Jul 2024"]
 
 
+def test_a_long_timeline_shows_its_most_reported_events_not_its_first_days() -> None:
+    """30 events: the message shows ten, among them the landfall three outlets report on the 25th day,
+    not the first ten days; "All quotes" holds every one."""
+    def event(day: int, outlets: list[str]) -> TimelineEntry:
+        value = f"2022-09-{day:02d}"
+        quotes = [TimelineQuote(f"Event {day}.", DocumentInfo(f"d{day}{o}", "s", "t", o, None, None), value)
+                  for o in outlets]
+        return TimelineEntry(value, "day", quotes, headline=f"Event {day}")
+
+    landfall = ["Gulf Daily", "Wire", "Port Post"]
+    events = [event(d, landfall if d == 25 else ["Gulf Daily"]) for d in range(1, 31)]
+    timeline = Timeline("Ian", None, None, events)
+    embed = timeline_embed(timeline)
+    days = [int(f.name.split()[0]) for f in embed.fields]
+    assert len(days) == 10 and 25 in days and days == sorted(days)
+    assert embed.footer.text.startswith("30 dated events, showing the 10 most reported")
+    pages = range(len(timeline_quote_pages(timeline)))
+    assert sum(len(timeline_quotes_embed(timeline, n)[0].fields) for n in pages) == 30
+
+
 def test_timeline_embeds_stay_within_limits_and_empty() -> None:
     quote = TimelineQuote("q" * 5000, SCMP, "2024-01-01")
     many = [TimelineEntry(f"2024-01-{i % 28 + 1:02d}", "day", [quote] * 5, "d" * 5000, "h" * 500)
@@ -260,7 +280,7 @@ def test_timeline_embeds_stay_within_limits_and_empty() -> None:
     timeline = Timeline("t" * 1000, None, None, many)
     embed = timeline_embed(timeline)
     assert within_limits(embed) and 0 < len(embed.fields) <= 25
-    assert "showing the first" in (embed.footer.text or "")
+    assert "most reported" in (embed.footer.text or "")
     pages = timeline_quote_pages(timeline)
     assert [i for page in pages for i in page] == list(range(40))
     for number in range(len(pages)):
