@@ -19,6 +19,7 @@ A headline is the clause of the entry's best quote, verbatim, shortened with "â€
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ HEADLINE_CHARS = 140
 SAME_WORDS = 2  # event terms two clauses about one happening share ("2+2", "dialogue")
 RELATED = 0.3  # the cosine they need as well
 SAME_MEANING = 0.8  # cosine of two clauses that say the same thing in other words
+COMMON_NAME_SHARE = 0.2  # share of the mentions a name is in beyond which it names no participant
 SAME_PARTICIPANT = 0.45  # cosine of two sentences naming one participant that report one happening
 ELLIPSIS = "â€¦"
 
@@ -226,7 +228,9 @@ def same_happening_groups(mentions: Sequence[Mention], clause_vectors: np.ndarra
     Two mentions are alike when their clauses say nearly the same thing (`SAME_MEANING`), or share
     `SAME_WORDS` event terms and are at least loosely related in meaning (`RELATED`), or name the same
     participant in sentences about the same thing (`SAME_PARTICIPANT`: "Truss quits", "Liz Truss announced
-    Thursday that she will be stepping down"). `ignore` holds the topic's terms: every mention shares them.
+    Thursday that she will be stepping down"), where a name more than `COMMON_NAME_SHARE` of all the
+    sentences hold is no participant unless the topic names it ("Florida" in a storm's timeline). `ignore`
+    holds the topic's terms: every mention shares them.
     Two groups of one date join while at least half the pairs across them are alike (most alike first),
     so that one loose likeness does not chain two happenings together.
     """
@@ -235,6 +239,9 @@ def same_happening_groups(mentions: Sequence[Mention], clause_vectors: np.ndarra
     words = [set(event_terms(m.sentence, m.timex)) - ignore for m in mentions]
     known = set().union(*(participants(m.sentence) for m in mentions))
     names = [participants(m.sentence, known) for m in mentions]
+    counts = Counter(n for found in names for n in found)
+    common = {n for n, c in counts.items() if c > COMMON_NAME_SHARE * len(mentions) and c > 2} - ignore
+    names = [found - common for found in names]
     groups: list[list[int]] = []
     for date in dict.fromkeys(m.date for m in mentions):
         day = [i for i, m in enumerate(mentions) if m.date == date]
