@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ from index.store.milvus.schema import HNSW_EF
 
 _PLAIN = re.compile(r"[a-z0-9]{1,40}")
 RARITY_DEPTH = 1000  # passages counted per term for its rarity
+RARITY_CACHE = 100_000  # terms whose rarity a snapshot keeps (a generation's questions rarely reach it)
 
 
 def token(term: str) -> str:
@@ -99,6 +101,10 @@ class MilvusKeywords:
     def __init__(self, client: MilvusClient, collection: str, generation: int, count: int) -> None:
         self._client, self._collection, self._generation = client, collection, generation
         self._count = count
+        # Each term's rarity at this generation (None: no passage holds it), counted once: counting is a
+        # search returning up to RARITY_DEPTH rows per term, most of an answer's time in Milvus Lite.
+        self._rarity: dict[str, float | None] = {}
+        self._lock = threading.Lock()
 
     def search(self, text: str, n: int, where: Sequence[Filter | None] = (None,)) -> list[list[int]]:
         query = " ".join(tokens(text))
@@ -130,11 +136,21 @@ class MilvusKeywords:
         distinct = sorted(set(terms))
         if not distinct or not self._count:
             return {}
-        # The passages holding each term, counted by one search of each term in one call. Counts are capped
-        # at RARITY_DEPTH: a term that common is common either way, its rarity near the floor.
-        depth = min(self._count, RARITY_DEPTH)
-        found = self._client.search(self._collection, data=[token(t) for t in distinct], anns_field="sparse",
-                                    limit=depth, filter=visible(self._generation), output_fields=[],
-                                    search_params={"metric_type": "BM25"})
-        return {term: float(np.log(1 + (self._count - len(hits) + 0.5) / (len(hits) + 0.5)))
-                for term, hits in zip(distinct, found, strict=True) if hits}
+        with self._lock:
+            known = {term: self._rarity[term] for term in distinct if term in self._rarity}
+        missing = [term for term in distinct if term not in known]
+        if missing:
+            # The passages holding each term, counted by one search of each term in one call. Counts are
+            # capped at RARITY_DEPTH: a term that common is common either way, its rarity near the floor.
+            found = self._client.search(
+                self._collection, data=[token(t) for t in missing], anns_field="sparse",
+                limit=min(self._count, RARITY_DEPTH), filter=visible(self._generation), output_fields=[],
+                search_params={"metric_type": "BM25"})
+            counted = {term: float(np.log(1 + (self._count - len(hits) + 0.5) / (len(hits) + 0.5)))
+                       if hits else None for term, hits in zip(missing, found, strict=True)}
+            known.update(counted)
+            with self._lock:
+                if len(self._rarity) > RARITY_CACHE:
+                    self._rarity.clear()
+                self._rarity.update(counted)
+        return {term: value for term, value in known.items() if value is not None}

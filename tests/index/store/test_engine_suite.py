@@ -174,6 +174,20 @@ def test_keyword_rarity_is_higher_for_words_fewer_passages_use(engine: Engine) -
     assert rarity["cargo"] > rarity["harbour"] > 0  # "harbour" is in three articles, "cargo" in one
 
 
+def test_keyword_rarity_is_the_snapshots_own(engine: Engine) -> None:
+    before = written(engine)
+    assert set(before.keywords.rarity(terms("cargo zeppelin"))) == {"cargo"}
+    airship = update(document("storm", "A zeppelin carried cargo over the harbour. Cargo was unloaded."))
+    with engine.writer():
+        engine.commit(before, changes(airship))
+    after = engine.open(MODEL, DIM)
+    # A word the change brought is known to the new state only; a word it spread to more passages is rarer
+    # in the old one.
+    assert set(before.keywords.rarity(terms("cargo zeppelin"))) == {"cargo"}
+    assert set(after.keywords.rarity(terms("cargo zeppelin"))) == {"cargo", "zeppelin"}
+    assert before.keywords.rarity(["cargo"])["cargo"] > after.keywords.rarity(["cargo"])["cargo"]
+
+
 @pytest.mark.parametrize(("where", "expected"), [
     (Filter(published_by=DAY("2024-06-09")), {"harbour", "archive"}),  # undated: always known
     (Filter(published_by=DAY("2024-06-10")), {"harbour", "budget", "archive"}),
