@@ -95,7 +95,10 @@ def create_passages(client: MilvusClient, name: str, dim: int, vector_index: str
     indexes = client.prepare_index_params()
     indexes.add_index("vec", index_type=vector_index, metric_type="IP",
                       params=HNSW if vector_index == "HNSW" else {})
-    indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    # bm25s's parameters (the FAISS engine's BM25), so both engines rank alike: Milvus Lite's defaults, not a
+    # Milvus server's (k1 1.2).
+    indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                      params={"bm25_k1": 1.5, "bm25_b": 0.75})
     for field in ("doc_id", "text_hash", "source", "publisher", "scope"):
         indexes.add_index(field, index_type="INVERTED")
     _create(client, name, schema, indexes, properties)
