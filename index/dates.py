@@ -167,6 +167,11 @@ def _year(y: int) -> int:
     return y
 
 
+def _yyyy(y: int) -> str:
+    """A year of the calendar as TIMEX3 writes it (four digits: "0005"), else `_OutOfCalendar`."""
+    return f"{_year(y):04d}"
+
+
 def _add_days(d: dt.date, n: int) -> dt.date:
     """`d` plus `n` days (negative: before), or `_OutOfCalendar`."""
     try:
@@ -186,7 +191,7 @@ def _iso(d: dt.date) -> str:
 
 def _week(d: dt.date) -> str:
     y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
+    return f"{y:04d}-W{w:02d}"
 
 
 def _month_add(y: int, m: int, n: int) -> tuple[int, int]:
@@ -208,13 +213,13 @@ def _shift(dct: dt.date, unit: str, n: int) -> str:
         return f"{_year(y):04d}-{mo:02d}"
     if unit == "quarter":
         y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 + n, 4)
-        return f"{_year(y)}-Q{q + 1}"
+        return f"{_yyyy(y)}-Q{q + 1}"
     if unit == "year":
-        return str(_year(dct.year + n))
+        return _yyyy(dct.year + n)
     if unit == "decade":
-        return str(_year(dct.year + 10 * n) // 10)
+        return f"{_year(dct.year + 10 * n) // 10:03d}"
     if unit in ("century", "centurie"):
-        return str(_year(dct.year + 100 * n) // 100)
+        return f"{_year(dct.year + 100 * n) // 100:02d}"
     raise ValueError(unit)
 
 
@@ -485,7 +490,7 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
     if not year and not mod and m["season"].lower() == "fall":
         return None
     if year:
-        return "DATE", f"{year}-{s}"
+        return "DATE", f"{year:04d}-{s}"
     dct = ctx.dct
     cur = (dct.year * 12 + dct.month) // 3  # season index: Dec-Feb, Mar-May, ...
     # two years either side: in December, "next winter" is the one after the winter that has begun
@@ -502,7 +507,7 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
         ok = [t for t in tgt if (t <= cur if tense == "past" else t >= cur if tense == "future" else True)]
         k = min(ok or tgt, key=lambda t: (abs(t - cur), t > cur))
     y = (k * 3) // 12 if s != "WI" else (k * 3 - 1) // 12
-    return "DATE", f"{_year(y)}-{s}"
+    return "DATE", f"{_yyyy(y)}-{s}"
 
 
 def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -615,7 +620,7 @@ def h_the_year(m: re.Match[str], ctx: _Ctx) -> Result:
     """'the year', 'the fiscal year', 'the end of the year' (the DCT's); 'the latest fiscal year' (last)."""
     if re.match(r"\s+(?:ended|ending|that\s+ended|that\s+ends|through)\b", ctx.text[m.end():m.end() + 20]):
         return "DURATION", "P1Y"  # "the year ended June 30": a fiscal period, not the calendar year
-    return "DATE", str(_year(ctx.dct.year - (1 if _g(m, "mod") else 0)))
+    return "DATE", _yyyy(ctx.dct.year - (1 if _g(m, "mod") else 0))
 
 
 def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -628,7 +633,7 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
     if not ordw:
         mod = (_g(m, "mod") or "").lower()
         if mod in ("current", "this"):
-            return "DATE", f"{dct.year}-Q{cur_q}"
+            return "DATE", f"{dct.year:04d}-Q{cur_q}"
         return "DATE", "@Q0"  # "the quarter": the quarter under discussion
     q = ORDINALS[ordw.lower()]
     year = _year_of(m) or (int(m["year0"]) if _g(m, "year0") else None)
@@ -640,7 +645,7 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
         year = dct.year
         if q > cur_q and ctx.tense(m.start(), m.end()) != "future":
             year -= 1
-    return "DATE", f"{_year(year)}-Q{q}"
+    return "DATE", f"{_yyyy(year)}-Q{q}"
 
 
 def h_day_range(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -664,7 +669,7 @@ def h_period_abbrev(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
     year = _year_of(m) or ctx.dct.year
-    return "DATE", f"{year}-H{ORDINALS[m['ord'].lower()]}"
+    return "DATE", f"{year:04d}-H{ORDINALS[m['ord'].lower()]}"
 
 
 def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -720,7 +725,7 @@ def h_year_end(m: re.Match[str], ctx: _Ctx) -> Result:
     prep = m["prep"].lower()
     past = prep == "since" or (prep not in ("by", "until", "till", "before") and ctx.tense(m.start(), m.end())
                                == "past" and ctx.dct.month < 12)
-    return "DATE", f"{_year(ctx.dct.year - past)}-12-31"
+    return "DATE", f"{_yyyy(ctx.dct.year - past)}-12-31"
 
 
 def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -936,7 +941,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     y, q = divmod(dct.year * 4 + (dct.month - 1) // 3 - 1, 4)  # the last completed quarter
     q += 1
     anchor, named = dct, False
-    periods = {"y": str(dct.year), "m": f"{dct.year:04d}-{dct.month:02d}"}  # the last year and month named
+    # the last year and month named
+    periods = {"y": f"{dct.year:04d}", "m": f"{dct.year:04d}-{dct.month:02d}"}
     period_end: tuple[int, dt.date] | None = None  # (sentence, day) of the last "ended <date>"
     weekdays: dict[int, str] = {}
     nearest: dict[int, dt.date] = {}
@@ -961,12 +967,12 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
         v, start, end = t.value, t.start, t.end
         try:
             if v == "@Q0":
-                v = f"{_year(y)}-Q{q}"
+                v = f"{_yyyy(y)}-Q{q}"
             elif v == "@Q-4D" and period_end and period_end[0] == ctx.sentence(start):
                 d = period_end[1]
                 v = _iso(_safe_date(_year(d.year - 1), d.month, d.day) or dt.date(d.year - 1, d.month, 28))
             elif v.startswith("@Q-4"):
-                v = f"{_year(y - 1)}-Q{q}" if seen else str(_year(dct.year - 1))
+                v = f"{_yyyy(y - 1)}-Q{q}" if seen else _yyyy(dct.year - 1)
             elif v.startswith("@Y"):
                 v = f"{v[2:]}-Q{q}"
             elif v.startswith("@D"):
@@ -984,7 +990,7 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
             elif v.startswith("@A"):
                 n = int(v[3:])
                 if v[2] == "y":
-                    v = str(_year(int(periods["y"]) + n))
+                    v = _yyyy(int(periods["y"]) + n)
                 else:
                     year, month = _month_add(int(periods["m"][:4]), int(periods["m"][5:7]), n)
                     v = f"{_year(year):04d}-{month:02d}"

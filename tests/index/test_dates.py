@@ -310,6 +310,18 @@ def test_a_date_outside_the_calendar_gets_no_value():
     assert values("It rained yesterday.", dt.date(1, 1, 2)) == [("yesterday", "DATE", "0001-01-01")]
 
 
+@pytest.mark.parametrize("year", [1, 5, 99, 999])
+def test_years_before_1000_are_written_with_four_digits(year: int):
+    """A year's value is four digits whatever the reference date ("0005-12-31" is a calendar date that
+    makes an event; "5-12-31" is none)."""
+    text = "Next winter, by year-end, last year, next quarter, next week, the year, the first half."
+    found = {phrase: (kind, value) for phrase, kind, value in values(text, dt.date(year, 6, 1))}
+    assert found["year-end"] == ("DATE", f"{year:04d}-12-31") and calendar_date(found["year-end"][1])
+    assert found["next quarter"][1].endswith("-Q3")
+    for _, value in found.values():
+        assert value.startswith(f"{year - 1:04d}") or value.startswith(f"{year:04d}"), value
+
+
 # --- tense cues ----------------------------------------------------------------------------------------
 
 def test_next_to_is_not_a_future_marker():
