@@ -39,9 +39,10 @@ def test_global_options_before_or_after_the_command(
 
 
 def test_ask_as_of_a_day_before_the_briefings(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run_cli(capsys, "ask", "Will Putin travel to North Korea?", "--as-of", "2024-06-01",
-                           "--json")
-    assert code == 0 and json.loads(out)["answered"] is False
+    for day in ("2024-06-01", "0001-01-01"):  # the first day of the calendar too (issue 12)
+        code, out, _ = run_cli(capsys, "ask", "Will Putin travel to North Korea yesterday?", "--as-of", day,
+                               "--json")
+        assert code == 0 and json.loads(out)["answered"] is False
     with pytest.raises(SystemExit) as exit_:
         main(["ask", "When will Putin travel to North Korea?", "--as-of", "June 1"])
     assert exit_.value.code == 2
