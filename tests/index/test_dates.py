@@ -477,7 +477,7 @@ def test_rule_gates_skip_only_rules_that_cannot_match(monkeypatch):
             "By year-end, around Christmas, the next morning it was a great day. It's the second day. Now, "
             "RIGHT NOW, the weekend of 6/12/2022, for years, in May and June 3 or 4, 2024-06-17.")
     gated = tag(text, DCT)
-    monkeypatch.setattr(dates, "_COMPILED", [(rx, h, None) for rx, h, _ in dates._COMPILED])
+    monkeypatch.setattr(dates, "_GATED_RULES", [(p, h, None) for p, h, _ in dates._GATED_RULES])
     assert tag(text, DCT) == gated
     assert len(gated) > 20
 
