@@ -14,7 +14,6 @@ downloads only what changed, and a source that is down keeps its last good copy.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -186,6 +185,8 @@ class Fetcher:
         self.mode = mode
         self.stats: Counter[str] = Counter()
         self.used: set[str] = set()
+        import asyncio  # imported here: `ask` imports this module (for the source kinds) and never fetches
+
         self._slots = asyncio.Semaphore(policy.concurrency)
         self._session: aiohttp.ClientSession | None = None
 

@@ -7,7 +7,6 @@ JSON, and returns the exit status; errors are raised and shown by `bot.cli.main`
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import logging
@@ -248,6 +247,8 @@ def cmd_timex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio  # imported here with discord: `ask` needs neither
+
     from bot.client import BriefBot, connect
 
     token = discord_token(settings)
@@ -272,6 +273,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from bot.client import BriefBot
 
     async def load() -> list[dict[str, Any]]:
@@ -285,6 +288,8 @@ def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from bot.client import BriefBot, connect
 
     token = discord_token(settings)

@@ -13,7 +13,6 @@ dropping the whole feed.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import time
 from dataclasses import dataclass
@@ -52,6 +51,8 @@ class Feed:
             newest = {e.link for e in sorted(entries, key=lambda e: e.stamp or (), reverse=True)[:cap]}
             entries = [e for e in entries if e.link in newest]
         pages: list[ReadResult] = [ReadResult() for _ in entries]
+        import asyncio  # imported here, as in index.fetch
+
         await asyncio.gather(*(_read_entry(fetcher, entry, Articles(articles.source, page))
                                for entry, page in zip(entries, pages, strict=True)))
         for page in pages:  # in feed order, whatever order the pages arrived in

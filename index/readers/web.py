@@ -9,7 +9,6 @@ that cannot be read at all is a `SourceError`, so the caller keeps what it had i
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -57,11 +56,15 @@ def note(articles: Articles, response: Response) -> None:
 def read_web_sources(sources: Sequence[WebSource], policy: FetchPolicy, cache: HttpCache, mode: Mode,
                      ) -> WebRead:
     """Read web sources concurrently in one HTTP session (blocking: call it off any event loop)."""
+    import asyncio  # imported here, as in index.fetch
+
     return asyncio.run(_read_all(sources, policy, cache, mode))
 
 
 async def _read_all(sources: Sequence[WebSource], policy: FetchPolicy, cache: HttpCache, mode: Mode,
                     ) -> WebRead:
+    import asyncio
+
     read = WebRead()
     async with Fetcher(policy, cache, mode) as fetcher:
         outcomes = await asyncio.gather(*(_read_or_error(fetcher, source) for source in sources))

@@ -10,8 +10,8 @@ from pathlib import Path
 from index.library import Library
 
 # Modules of other commands (the bot, downloads, page extraction, dates in sources, charts, index building).
-NOT_FOR_ASKING = ["discord", "aiohttp", "trafilatura", "dateparser", "feedparser", "matplotlib", "torch",
-                  "transformers", "bm25s", "scipy", "tqdm"]
+NOT_FOR_ASKING = ["discord", "aiohttp", "asyncio", "trafilatura", "dateparser", "feedparser", "matplotlib",
+                  "torch", "transformers", "bm25s", "scipy", "tqdm"]
 
 
 def test_ask_imports_only_what_answering_needs(seed_library: Library) -> None:
