@@ -8,10 +8,16 @@ non-zero exit status; tracebacks and libraries' messages only with `--debug`.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
 import warnings
+
+# The imports below make ~50k objects (numpy, faiss, pydantic, ours) that live as long as the process.
+# Collecting while they are made scans them again and again (~0.1 s CPU of a cold `ask`: 0.63 -> 0.53 s);
+# frozen afterwards, they are never scanned again, by `ask` or by the bot's later collections.
+gc.disable()
 
 from bot.cli.arguments import parse
 from bot.cli.commands import COMMANDS, UsageError
@@ -20,6 +26,9 @@ from bot.cli.text import warn
 from bot.secrets import redact
 from bot.settings import ConfigDeprecation, Settings, load_settings
 from index import UserError, os_error_message
+
+gc.freeze()
+gc.enable()
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
