@@ -222,7 +222,7 @@ class FaissSnapshot:
             return []
         owner = np.searchsorted(self.bases, keys, side="right") - 1
         out = []
-        for i in np.unique(owner[owner >= 0]).tolist():
+        for i in sorted(set(owner[owner >= 0].tolist())):  # not np.unique: see FaissVectors.get
             rows = keys[owner == i] - self.bases[i]
             rows = rows[rows < self.segments[i].count]
             if self.live[i] is not None:

@@ -97,7 +97,7 @@ class FaissVectors:
         keys = np.asarray(keys, dtype=np.int64)
         out = np.empty((len(keys), self.dim), np.float32)
         owner = np.searchsorted(self.bases, keys, side="right") - 1
-        for i in np.unique(owner):
+        for i in sorted(set(owner.tolist())):  # np.unique imports numpy.ma: 6 ms of a cold `ask`
             picked = owner == i
             out[picked] = self.segments[i].get(keys[picked] - self.bases[i])
         return out
