@@ -20,7 +20,7 @@ from index.fetch import FetchPolicy, HttpCache, Mode
 from index.isolation import Skipped
 from index.passages import MAX_WORDS
 from index.plot import timeline_png
-from index.read_cache import ReadCache, Stamp, stamps
+from index.read_cache import Indexed, ReadCache, Stamp, stamps
 from index.readers import web_kinds
 from index.readers.files import read_source
 from index.readers.web import WebRead, WebSource, default_name, is_url, read_web_sources
@@ -293,6 +293,9 @@ class Library:
                 raise RegistryError(f"no source named {', '.join(sorted(unknown))}")
             if only is not None and rebuild:
                 raise InvalidInput("a rebuild re-embeds every source; it cannot be limited to some")
+            cache = ReadCache(self.data_dir)
+            if not rebuild and (unchanged := self._as_recorded(entries, cache)) is not None:
+                return unchanged
             chosen = [e for e in entries if only is None or e.key in only]
             # Read under their keys (`index.scopes`): two scopes' sources of one name stay apart.
             web = [WebSource(e.key, e.location, e.kind) for e in chosen if e.kind in web_kinds()]
@@ -301,14 +304,15 @@ class Library:
             warnings: list[str] = []
             skipped: list[Skipped] = []
             kept: set[str] = set()  # sources not read: their indexed documents stay as they are
-            cache = ReadCache(self.data_dir)
             indexed = {} if rebuild else self._indexed_states()
+            # Passages of another size: every document is cut again, so every source is read.
+            recut = bool(indexed) and self.searcher().store.meta.get("max_words") != str(self.max_words)
             stamped: dict[str, dict[str, Stamp]] = {}
             for entry in entries:
                 if entry not in chosen:
                     kept.add(entry.key)
                     continue
-                if entry.kind not in web_kinds() and not rebuild:
+                if entry.kind not in web_kinds() and not rebuild and not recut:
                     stamp = stamps(Path(entry.location))
                     if cache.unchanged(entry.key, entry.location, stamp, indexed.get(entry.key, {})):
                         kept.add(entry.key)
@@ -348,10 +352,13 @@ class Library:
                         cache.record(entry.key, entry.location, stamped[entry.key],
                                      [(d.id, d.digest) for d in mine if d.id not in failed])
             cache.forget(set(cache.names()) - {e.key for e in entries})
-            cache.save()
             if report.generation is not None or self._searcher is None:
                 self.reload()
             self._merge()
+            store = self.searcher().store
+            described = cache.describes(_by_source(store))
+            cache.save(Indexed(store.name, len(store.documents), store.count, self.embedder.name,
+                               self.max_words, self._state_files(store.name)) if described else None)
             self._record_counts(entries)
             if only is None:  # copies of pages no source links to any more
                 self.http_cache.prune(read.used)
@@ -369,6 +376,31 @@ class Library:
         if merged is not None:
             self.reload()
 
+    def _as_recorded(self, entries: list[SourceEntry], cache: ReadCache) -> ReindexResult | None:
+        """The result of a reindex when the read record describes the current state and finds every source
+        unchanged: nothing to read, to build, or even to open. None otherwise."""
+        state = cache.state
+        if state is None or (state.model, state.max_words) != (self.embedder.name, self.max_words) \
+                or any(e.kind in web_kinds() for e in entries):
+            return None
+        with self.engine.writer():  # as a build: one writer at a time, and what a killed one left is removed
+            try:
+                current = self.engine.current()
+            except StoreError:
+                return None
+            if current != state.generation or self._state_files(current) != state.files:
+                return None
+        if not cache.all_unchanged({e.key: e.location for e in entries}):
+            return None
+        if cache.touched:
+            cache.save(state)
+        return ReindexResult(BuildReport(None, state.documents, state.passages))
+
+    def _state_files(self, name: str) -> dict[str, list[int]]:
+        """Size and modification time of each file of the state `name` (none for an engine whose states are
+        not folders in the data directory)."""
+        return {path: list(stamp) for path, stamp in stamps(self.data_dir / name).items()}
+
     def _indexed_states(self) -> dict[str, dict[str, str]]:
         """The digest of every indexed document by id, per source key, in the current state."""
         if self._searcher is None or self._searcher.store.name != self.engine.current():
@@ -376,10 +408,7 @@ class Library:
                 self.reload()
             except NoIndex:
                 return {}
-        states: dict[str, dict[str, str]] = {}
-        for doc_id, state in self.searcher().store.document_states().items():
-            states.setdefault(source_key(state.scope, state.source), {})[doc_id] = state.digest
-        return states
+        return _by_source(self.searcher().store)
 
     def _indexed_documents(self, entry: SourceEntry) -> list[Document]:
         """The documents of a source in the current state (which another process may have changed)."""
@@ -411,6 +440,14 @@ class ScopeCounts:
     sources: int = 0
     documents: int = 0
     passages: int = 0
+
+
+def _by_source(store: Snapshot) -> dict[str, dict[str, str]]:
+    """The digest of every document of `store` by id, per source key."""
+    states: dict[str, dict[str, str]] = {}
+    for doc_id, state in store.document_states().items():
+        states.setdefault(source_key(state.scope, state.source), {})[doc_id] = state.digest
+    return states
 
 
 def _read_path(entry: SourceEntry) -> ReadResult | SourceError:

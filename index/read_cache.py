@@ -8,6 +8,14 @@ still holds exactly those documents, the source is unchanged: its documents are 
 is read. Anything else (a file added, removed or changed, another location or version of the program, an
 index rebuilt or damaged) reads it again.
 
+The record also names the index state it describes (generation, size, model, passage size, and the size and
+time of the state's files) when, after a re-index, the index held exactly the documents it lists: a
+re-index that then finds every source unchanged, that state still current and its files as they were, has
+nothing to do and does not even open the index (opening checksums its files: most of the time of an
+unchanged re-index of the 26k-article corpus). A file changed in place (damage) makes it open the index,
+which says it is damaged; damage that keeps a file's size and time is found by the next command that
+opens the index (`ask`, the bot), not by this shortcut.
+
 The record is `read-cache.json` in the data directory, replaced atomically; a lost or damaged one only
 costs a full read.
 """
@@ -18,6 +26,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -61,17 +70,36 @@ def _sha1(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """An index state: its generation, size, and what it was built with."""
+
+    generation: str
+    documents: int
+    passages: int
+    model: str
+    max_words: int
+    files: dict[str, list[int]]  # size and modification time of each file of the state's folder, if any
+
+
 class ReadCache:
     """The record of the local sources last read, in one data directory."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / FILE
+        self._sources: dict[str, dict] = {}
+        self.state: Indexed | None = None  # the index state the whole record describes, if known
+        self._touched = False
         try:
-            self._sources: dict[str, dict] = json.loads(self.path.read_bytes())
-            if not isinstance(self._sources, dict):
-                self._sources = {}
-        except (OSError, ValueError):
-            self._sources = {}
+            record = json.loads(self.path.read_bytes())
+            if isinstance(record, dict) and isinstance(record.get("sources"), dict):
+                self._sources = record["sources"]
+                if isinstance(record.get("state"), dict):
+                    self.state = Indexed(**record["state"])
+                    if not isinstance(self.state.files, dict):
+                        self.state = None
+        except (OSError, ValueError, TypeError):
+            pass
 
     def unchanged(self, name: str, location: str, now: Mapping[str, Stamp], indexed: Mapping[str, str],
                   ) -> bool:
@@ -94,7 +122,21 @@ class ReadCache:
             if size != stamp[0] or _sha1(root / relative if root.is_dir() else root) != sha1:
                 return False
             files[relative] = [*stamp, sha1]
+            self._touched = True
         return True
+
+    def all_unchanged(self, sources: Mapping[str, str]) -> bool:
+        """Whether the recorded sources are exactly `sources` (name -> location) and each is unchanged
+        against the documents recorded for it (the index holds them when `state` is current)."""
+        return set(sources) == set(self._sources) and all(
+            self.unchanged(name, location, stamps(Path(location)), self._sources[name]["documents"])
+            for name, location in sources.items())
+
+    def describes(self, indexed: Mapping[str, Mapping[str, str]]) -> bool:
+        """Whether the index holds exactly the recorded documents (`indexed`: per source name, id -> digest
+        of its documents in the index)."""
+        return set(indexed) <= set(self._sources) and all(
+            entry.get("documents") == dict(indexed.get(name, {})) for name, entry in self._sources.items())
 
     def record(self, name: str, location: str, read: Mapping[str, Stamp],
                documents: Iterable[tuple[str, str]]) -> None:
@@ -112,6 +154,11 @@ class ReadCache:
         self._sources[name] = {"location": location, "program": _program(), "files": files,
                                "documents": dict(documents)}
 
+    @property
+    def touched(self) -> bool:
+        """Whether a file was found touched (same bytes, new time) since the record was read."""
+        return self._touched
+
     def names(self) -> list[str]:
         return list(self._sources)
 
@@ -119,11 +166,13 @@ class ReadCache:
         for name in names:
             self._sources.pop(name, None)
 
-    def save(self) -> None:
-        """Write the record (atomically); a failure to write it is not an error: the next run reads again."""
+    def save(self, state: Indexed | None) -> None:
+        """Write the record (atomically), describing `state`; a failure to write it is not an error: the
+        next run reads again."""
+        self.state, self._touched = state, False
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(self._sources))
+            tmp.write_text(json.dumps({"sources": self._sources, "state": asdict(state) if state else None}))
             os.replace(tmp, self.path)
         except OSError:
             tmp.unlink(missing_ok=True)

@@ -112,3 +112,47 @@ def test_a_document_that_cannot_be_cut_does_not_make_its_source_read_again(
     library = Library(tmp_path / "data", default_sources=[folder])
     assert [s.where for s in library.reindex().report.skipped] == ["briefings/budget.txt"]
     assert library.reindex().report.generation is None and reads == ["briefings"]  # it would fail again
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The generations opened (snapshots of the index), in order."""
+    from index.store.faiss_engine import FaissEngine
+
+    seen: list[str] = []
+    open_ = FaissEngine.open
+
+    def counted(self, model: str, dim: int):
+        snapshot = open_(self, model, dim)
+        seen.append(snapshot.name)
+        return snapshot
+
+    monkeypatch.setattr(FaissEngine, "open", counted)
+    return seen
+
+
+def test_an_unchanged_reindex_of_the_state_recorded_does_not_open_the_index(
+    folder: Path, tmp_path: Path, reads: list[str], opened: list[str],
+) -> None:
+    first = Library(tmp_path / "data", default_sources=[folder]).reindex().report
+    opened.clear()
+    again = Library(tmp_path / "data", default_sources=[folder]).reindex().report
+    assert opened == [] and reads == ["briefings"]
+    assert (again.generation, again.documents, again.passages) == (None, first.documents, first.passages)
+
+
+def test_another_state_or_passage_size_opens_the_index(
+    folder: Path, tmp_path: Path, reads: list[str], opened: list[str],
+) -> None:
+    Library(tmp_path / "data", default_sources=[folder]).reindex()
+    record = (tmp_path / "data" / FILE).read_bytes()
+    # The index changed since the record was written (a rebuild, its record lost): the record does not
+    # describe the current state.
+    Library(tmp_path / "data", default_sources=[folder]).reindex(rebuild=True)
+    (tmp_path / "data" / FILE).write_bytes(record)
+    opened.clear()
+    assert Library(tmp_path / "data", default_sources=[folder]).reindex().report.generation is None
+    assert opened and reads == ["briefings"] * 2  # opened to compare, not read
+    # Passages of another size: read and cut again, though no file changed.
+    assert Library(tmp_path / "data", default_sources=[folder], max_words=8).reindex().report.generation
+    assert reads == ["briefings"] * 3
