@@ -6,11 +6,9 @@ same session options, reads the index's FAISS files, embeds the question and sea
 no text: the floor of any answer). `briefbot ask` is the real command line (config, registry, store,
 dense + BM25 retrieval, quoting). Rounds alternate which runs first; a first round, not counted, warms the
 page cache. Each process's wall time and CPU time (user + system, all its threads) are recorded: on a
-loaded machine the CPU ratio is the steadier one. Python modules run from cached bytecode, as they do once
-installed (pip compiles them; a checkout writes them on first run): the children get a bytecode folder in
-the bench cache even where PYTHONDONTWRITEBYTECODE is set (it is on the development machine, where every
-`ask` compiled the project's sources again: ~50 ms CPU). Also lists the modules `ask` imports that
-answering does not need (`python -X importtime`).
+loaded machine the CPU ratio is the steadier one. Python modules run from cached bytecode, as installed
+(`common.child_env`; compiling the project's sources was ~50 ms CPU of every `ask` here). Also lists the
+modules `ask` imports that answering does not need (`python -X importtime`).
 
 Usage: python bench/cold_start.py [--rounds 10] [--data-dir DIR]   (default: the seed index, built once)
 """
@@ -18,14 +16,13 @@ Usage: python bench/cold_start.py [--rounds 10] [--data-dir DIR]   (default: the
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import CACHE, ROOT, emit, load_average, percentile
+from common import CACHE, ROOT, child_env, emit, load_average, percentile
 
 QUESTION = "When will Putin travel to North Korea?"
 MINIMAL = r"""
@@ -71,8 +68,7 @@ def main() -> None:
     from index.embed import model_folder, onnx_file
     from index.store.faiss_engine import FaissEngine
 
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPYCACHEPREFIX": str(CACHE / "bytecode")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = child_env()
     briefbot = Path(sys.executable).parent / "briefbot"
     ask = [str(briefbot), "ask", QUESTION, "--data-dir", str(args.data_dir)]
     if FaissEngine(args.data_dir).current() is None:  # the first `ask` builds the seed index

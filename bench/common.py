@@ -80,6 +80,16 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def child_env() -> dict[str, str]:
+    """The environment of timed child processes: Python warnings off, and modules run from cached bytecode as
+    they do once installed (pip compiles them; a checkout writes them on first run), in a folder of the bench
+    cache, even where PYTHONDONTWRITEBYTECODE is set (it is on the development machine, where every process
+    compiled the project's sources again)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPYCACHEPREFIX": str(CACHE / "bytecode")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def load_average() -> float:
     return os.getloadavg()[0]
 
