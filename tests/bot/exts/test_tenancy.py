@@ -145,6 +145,31 @@ async def test_a_source_uploaded_in_a_server_is_quoted_there_only(
         "source add", "moon", str(a.id), a.id)
 
 
+async def test_the_buttons_under_an_answer_search_what_its_server_sees(
+    servers: TwoServers, file_server: FileServer,
+) -> None:
+    """The timeline button under an answer searches again, in the scope of the server it was asked in (the
+    journal's record of the answer; the page buttons re-ask from the same record)."""
+    fake, a, b = servers.fake, servers.a, servers.b
+    visit = ("Putin will visit North Korea's lunar observatory at Mare Tranquillitatis on June 14, 2024, "
+             "officials in Pyongyang said.")
+    file_server.files["visit.txt"] = visit.encode()
+    assert "✅" in await upload(servers, file_server, "visit", a, servers.mod_a, "visit.txt")
+
+    async def pressed(guild: FakeGuild) -> str:
+        ids = await fake.send_interaction("ask", {"question": QUESTION}, guild=guild)
+        followup = await fake.wait_for(lambda r: r.is_followup_of(ids), WAIT)
+        message_id = int(followup.response["id"])
+        answer_id = servers.bot.journal.answer_for_message(message_id)
+        assert answer_id is not None  # answered from the operator's sources in either server
+        click = await fake.send_component(f"ask:{answer_id}:timeline", message_id=message_id, guild=guild)
+        shown = await fake.wait_for(lambda r: r.is_followup_of(click), WAIT)
+        return embed_text(shown.json["embeds"][0])
+
+    assert "Mare Tranquillitatis" in await pressed(a)
+    assert "Mare Tranquillitatis" not in await pressed(b)
+
+
 async def test_another_servers_administrator_changes_nothing(
     servers: TwoServers, file_server: FileServer,
 ) -> None:
