@@ -143,6 +143,7 @@ QUESTION = "When will Putin travel to North Korea?"
 SEED_SENTENCE = "Putin will travel to North Korea on Tuesday"
 SEED_PUBLISHER = "South China Morning Post"
 EPHEMERAL = 1 << 6
+GRACE = 1.5  # seconds from the bot's removal from a server to the purge of its sources, in `servers`
 
 
 def embed_text(embed: dict) -> str:

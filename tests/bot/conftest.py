@@ -13,6 +13,7 @@ from aiohttp import web
 from index import Library
 from tests.fake_discord import ADMINISTRATOR, FakeDiscord, FakeGuild, FakeUser, snowflake
 from tests.helpers import (
+    GRACE,
     SEEDS,
     UPLOADED,
     WAIT,
@@ -64,9 +65,6 @@ async def file_server() -> AsyncIterator[FileServer]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield FileServer(f"http://127.0.0.1:{port}", files)
     await runner.cleanup()
-
-
-GRACE = 1.5  # seconds from the bot's removal from a server to the purge of its sources, in `servers`
 
 
 @pytest_asyncio.fixture

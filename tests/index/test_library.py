@@ -31,7 +31,7 @@ def test_an_unchanged_reindex_never_loads_the_model(seed_library: Library, tmp_p
     import shutil
 
     from index.embed import Embedder
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     shutil.copytree(seed_library.data_dir, tmp_path / "data")
     library = Library(tmp_path / "data", default_sources=[SEEDS], embedder_factory=Embedder)

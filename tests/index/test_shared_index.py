@@ -16,7 +16,7 @@ from index.embed import Embedder
 from index.library import Library
 from index.store.engines import StoreSettings
 from index.store.milvus import MilvusEngine
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 from tests.index.store.engine_cases import drop_milvus, milvus_lite
 
 QUESTION = "When will Putin travel to North Korea?"

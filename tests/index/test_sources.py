@@ -6,7 +6,7 @@ import pytest
 
 from index.readers.files import read_source
 from index.sources import SourceError
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 def test_seeds_carry_manifest_metadata() -> None:

@@ -19,10 +19,10 @@ import pytest
 from bot.uploads import UPLOADS
 from index import OPERATOR, Library, ServerLimits, seen_in
 from index.fetch import FetchPolicy
-from tests.bot.conftest import GRACE
 from tests.fake_discord import FakeGuild, FakeMember, FakeUser, InteractionIds
 from tests.helpers import (
     EPHEMERAL,
+    GRACE,
     QUESTION,
     SEED_SENTENCE,
     UPLOADED,
