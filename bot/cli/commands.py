@@ -148,7 +148,11 @@ def _json_lines(args: argparse.Namespace, answer: Callable[[dict], dict]) -> int
             continue
         qid: object = number
         try:
-            request = json.loads(line)
+            try:
+                request = json.loads(line)
+            except json.JSONDecodeError as exc:  # its own words would say "line 1" of every line
+                reason = exc.msg.removesuffix(" at")
+                raise ValueError(f"line {number} is not JSON ({reason}, column {exc.colno})") from None
             if not isinstance(request, dict):
                 raise ValueError("each line must be a JSON object")
             qid = request.get("id", number)

@@ -237,10 +237,12 @@ def test_jsonl_lines_at_the_ends_of_the_calendar_and_failing_lines_never_stop_th
     monkeypatch.setattr(Library, "ask", ask)
     lines = [json.dumps({"id": 1, "question": "What happened this week?", "as_of": "0001-01-01"}),
              json.dumps({"id": 2, "question": "What happened yesterday?", "as_of": "9999-12-31"}),
-             json.dumps({"id": 3, "question": "boom"}), json.dumps({"id": 4, "question": putin})]
+             json.dumps({"id": 3, "question": "boom"}), json.dumps({"id": 4, "question": putin}),
+             '{"id": 5, "question": "unquoted}']
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     _, out, _ = run_cli(capsys, "ask", "--jsonl")
-    first, second, third, fourth = (json.loads(line) for line in out.splitlines())
+    first, second, third, fourth, fifth = (json.loads(line) for line in out.splitlines())
+    assert fifth == {"id": 5, "error": "line 5 is not JSON (Invalid control character, column 33)"}
     assert first["answered"] is False and second["id"] == 2 and "error" not in second
     assert third == {"id": 3, "error": "unexpected error: RuntimeError: a bug in one question"}
     assert fourth["answered"]
