@@ -868,6 +868,10 @@ RULES: list[tuple[str, Handler]] = [
     # "will soon begin", "may soon seek", "soon will": soon in a future statement (not "soon became")
     (r"(?:(?:\b(?:will|may|might|could|would|should|to)|'ll)\s+(?:(?:also|very)\s+)?"
      r"|(?=soon\s+(?:will|to)\b))\b(?P<span>soon)\b", lambda m, ctx: ("DATE", "FUTURE_REF")),
+    # "the current weakness", "current market conditions": the present, not a current account or an electric
+    # current
+    (r"\b(?P<span>current)\s+(?!account|assets?\b|liabilit|affairs|events|yield|coupon|dollars|prices?\b"
+     r"|flows?\b|quarter|fiscal|year|month|week|period)[a-z]", lambda m, ctx: ("DATE", "PRESENT_REF")),
 ]
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DECADE_KEYS = ("0s", "0's", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
@@ -887,7 +891,7 @@ _GATES: list[tuple[str, ...] | None] = [
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
-    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("soon",),
+    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("soon",), ("current",),
 ]
 _GATED_RULES = [(p, h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
 

@@ -151,6 +151,13 @@ def test_soon_in_a_future_statement_is_the_future():
     assert values("A trickle of cash soon became a flood. He was soon released.") == []
 
 
+def test_current_before_a_noun_is_the_present():
+    assert value_of("The plunge helped spark the current weakness in London.", "current") == "PRESENT_REF"
+    assert value_of("It delayed the plant because of current market conditions.", "current") == "PRESENT_REF"
+    assert values("The current account deficit widened. A current flows through the wire.") == []
+    assert value_of("Sales in the current quarter rose.", "the current quarter") == "2024-Q2"
+
+
 def test_durations():
     text = "It lasted three years, then two days, then several weeks, in the past 12 months."
     assert [(t, v) for t, ty, v in values(text) if ty == "DURATION"] == [
