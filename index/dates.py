@@ -740,6 +740,8 @@ def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
     plural = m["unit"].lower().endswith(("s", "centuries"))
     vague = m["num"].lower() in ("a", "an") and plural
     rel = (_g(m, "rel") or "").lower()
+    if unit == "year" and n == 1 and re.search(r"year-(?:ago|earlier)$", m.group()):
+        return "DATE", "@Q-4"  # "a year-earlier loss": the adjective, like "year-earlier", not the adverb
     if rel in ("ago", "earlier") or rel.startswith("from"):
         if n is None or vague:
             return "DATE", "PAST_REF" if rel != "from now" else "FUTURE_REF"

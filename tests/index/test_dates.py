@@ -468,6 +468,12 @@ def test_year_earlier_after_a_period_end_is_that_day_a_year_before():
     assert value_of(text, "a year earlier") == "2023-Q1"
 
 
+def test_a_year_earlier_before_a_noun_is_the_period_under_discussion_a_year_before():
+    text = "It lost $158,666 in the first quarter, compared with a year-earlier loss of $26,956."
+    assert value_of(text, "a year-earlier") == "2023-Q1"
+    assert value_of("Sales were flat from a year earlier.", "a year earlier") == "2023"
+
+
 def test_or_so_belongs_to_the_expression():
     text = "Then, a week or so ago, the general picked the date."
     assert values(text) == [("a week or so ago", "DATE", "2024-W24")]
