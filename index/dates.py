@@ -320,6 +320,11 @@ class _Ctx:
         """Index of the sentence holding character `pos`."""
         return bisect.bisect_right(self.bounds, pos) - 1
 
+    def sentence_span(self, pos: int) -> tuple[int, int]:
+        """Start and end of the sentence holding character `pos`."""
+        i = self.sentence(pos)
+        return self.bounds[i], min(self.bounds[min(i + 1, len(self.bounds) - 1)], len(self.text))
+
     def _marker(self, w: re.Match[str], before: bool) -> str | None:
         """Tense a word signals ('past' | 'future' | None); `before`: the word precedes the expression."""
         word = re.sub(r"\s+", " ", w.group().lower())
@@ -347,12 +352,11 @@ class _Ctx:
         """Guess the tense governing the span: the nearest tense marker in its sentence wins (markers after
         the span count double: the governing verb usually comes first); a postponing verb right before the
         span ("delayed until Tuesday") means the future."""
-        i = self.sentence(start)
-        lo, hi = self.bounds[i], self.bounds[min(i + 1, len(self.bounds) - 1)]
+        lo, hi = self.sentence_span(start)
         if _POSTPONED.search(self.text, max(lo, start - 60), start):
             return "future"
         best: tuple[int, str] | None = None
-        for w in _WORD.finditer(self.text, lo, min(hi, len(self.text))):
+        for w in _WORD.finditer(self.text, lo, hi):
             if start <= w.start() < end:
                 continue
             kind = self._marker(w, w.end() <= start)
@@ -922,6 +926,9 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T.*)?")
+# "for the nine months, net fell from a year earlier": a period of several quarters, compared with last year's
+_SEVERAL_QUARTERS = re.compile(r"\b(?:nine|six)\s+months\b|\bfirst\s+half\b|\byear\s+to\s+date\b",
+                               re.IGNORECASE)
 
 
 def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
@@ -929,7 +936,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
 
     Quarters: "the quarter under discussion" is taken to be the last completed quarter (news reports results
     after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4' (a year before it
-    when the text has spoken of quarters so far, else simply last year). '@Q-4D', a bare "a year earlier",
+    when the text has spoken of quarters so far and its sentence names no longer period such as "the nine
+    months", else simply last year). '@Q-4D', a bare "a year earlier",
     compares with the period its sentence has named by its end ("for the quarter ended Sept. 30, net rose
     ... from $2 a year earlier"): the same day a year before.
 
@@ -986,7 +994,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
                 d = period_end[1]
                 v = _iso(_safe_date(_year(d.year - 1), d.month, d.day) or dt.date(d.year - 1, d.month, 28))
             elif v.startswith("@Q-4"):
-                v = f"{_yyyy(y - 1)}-Q{q}" if seen else _yyyy(dct.year - 1)
+                several = _SEVERAL_QUARTERS.search(text, *ctx.sentence_span(start))
+                v = f"{_yyyy(y - 1)}-Q{q}" if seen and not several else _yyyy(dct.year - 1)
             elif v.startswith("@Y"):
                 v = f"{v[2:]}-Q{q}"
             elif v.startswith("@D"):

@@ -474,6 +474,12 @@ def test_a_year_earlier_before_a_noun_is_the_period_under_discussion_a_year_befo
     assert value_of("Sales were flat from a year earlier.", "a year earlier") == "2023"
 
 
+def test_a_year_earlier_than_nine_months_is_last_year():
+    text = ("Net rose in the third quarter from a year earlier. For the nine months, it posted a loss, "
+            "compared with year-earlier net income of $9.7 million.")
+    assert [v for _, _, v in values(text, dt.date(2024, 10, 30))] == ["2024-Q3", "2023-Q3", "P9M", "2023"]
+
+
 def test_or_so_belongs_to_the_expression():
     text = "Then, a week or so ago, the general picked the date."
     assert values(text) == [("a week or so ago", "DATE", "2024-W24")]
