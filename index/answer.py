@@ -35,7 +35,7 @@ from functools import lru_cache
 
 from index.dates import tag
 from index.lexical import stemmer, terms
-from index.paragraphs import Role, paragraphs
+from index.paragraphs import prose_spans
 
 
 class Form(Enum):
@@ -251,7 +251,7 @@ def sentences(passage: PassageText) -> list[tuple[int, int]]:
     """The spans of the prose sentences of `passage` that may answer: no headline, label, caption or bare
     link, a leading label left out, and the two halves of a sentence the splitter cut joined again (a half
     whose first part is in the passage before is left out)."""
-    prose = [(p.body, p.end) for p in paragraphs(passage.text, passage.title) if p.role is Role.PROSE]
+    prose = prose_spans(passage.text, passage.title)
     spans: list[tuple[int, int]] = []
     for start, end in passage.sentences:
         inside = next(((a, b) for a, b in prose if a < end and start < b), None)
