@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from index.timeline import Timeline, TimelineEntry, human_date, most_reported
+from index.timeline import Timeline, TimelineEntry, human_date, most_reported, outlet
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -159,16 +159,12 @@ def _lanes(entries: list[TimelineEntry]) -> dict[str, int]:
     """Outlet -> lane, the outlets reporting most events first; the rest share the last lane."""
     counts: dict[str, int] = {}
     for entry in entries:
-        for outlet in {_outlet(q.source) for q in entry.quotes}:
-            counts[outlet] = counts.get(outlet, 0) + 1
+        for name in {outlet(q.source) for q in entry.quotes}:
+            counts[name] = counts.get(name, 0) + 1
     ranked = sorted(counts, key=lambda o: (-counts[o], o))
     if len(ranked) <= MAX_LANES:
         return {o: i for i, o in enumerate(ranked)}
     return {o: min(i, MAX_LANES - 1) for i, o in enumerate(ranked)}
-
-
-def _outlet(source) -> str:
-    return source.publisher or source.title or "unknown outlet"
 
 
 def timeline_figure(timeline: Timeline) -> Figure:
@@ -304,8 +300,8 @@ class _Chart:
                 middle = (mdates.date2num(label.first) + mdates.date2num(label.last)) / 2
                 ax.axhline(middle, color=RULE, linewidth=0.6, zorder=1)
                 for quote in label.entry.quotes:
-                    color, marker = LANES[self.lanes[_outlet(quote.source)]]
-                    lane = self.lanes[_outlet(quote.source)]
+                    color, marker = LANES[self.lanes[outlet(quote.source)]]
+                    lane = self.lanes[outlet(quote.source)]
                     start, end = (mdates.date2num(d) for d in _period(quote.date))
                     if end == start:  # a day: a mark
                         ax.plot(lane, start, marker=marker, color=color, markersize=FONT_PT * 0.7,
@@ -403,7 +399,7 @@ def alt_text(timeline: Timeline, limit: int = 1024) -> str:
     entries = most_reported(timeline.events, MAX_EVENTS)
     if not entries:
         return "Timeline chart: no dated events."
-    outlets = sorted({_outlet(q.source) for e in entries for q in e.quotes})
+    outlets = sorted({outlet(q.source) for e in entries for q in e.quotes})
     head = (f"Timeline chart of {len(entries)} events from {human_date(entries[0].date)} to "
             f"{human_date(entries[-1].date)}, one lane per outlet ({', '.join(outlets)}).")
     parts = [head]

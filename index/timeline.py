@@ -98,13 +98,18 @@ class Timeline:
         }
 
 
+def outlet(source: DocumentInfo) -> str:
+    """The outlet a quote is from, as charts and counts name it: its publisher, else its title."""
+    return source.publisher or source.title or "unknown outlet"
+
+
 def most_reported(entries: list[TimelineEntry], limit: int) -> list[TimelineEntry]:
     """All `entries`, or the `limit` reported by most outlets (then by most quotes, then the earlier), in date
     order: what a chart or a message with room for fewer shows, rather than the first days of the story."""
     if len(entries) <= limit:
         return list(entries)
     ranked = sorted(range(len(entries)), key=lambda i: (
-        -len({q.source.publisher or q.source.title for q in entries[i].quotes}), -len(entries[i].quotes), i))
+        -len({outlet(q.source) for q in entries[i].quotes}), -len(entries[i].quotes), i))
     return [entries[i] for i in sorted(ranked[:limit])]
 
 
