@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from index.clean import clean
 from index.errors import UserError
-from index.isolation import Skipped, attempt, skipped
+from index.isolation import Skipped, attempt
 from index.scopes import OPERATOR
 
 T = TypeVar("T")
@@ -170,10 +170,6 @@ class Articles:
 
     def skip(self, where: str, stage: str, reason: str) -> None:
         self.result.skipped.append(Skipped(where, stage, reason))
-
-    def fail(self, where: str, stage: str, exc: Exception) -> None:
-        """Skip what is at `where` because `exc` was raised while `stage` ran on it."""
-        self.result.skipped.append(skipped(where, stage, exc))
 
     def attempt(self, where: str, stage: str, work: Callable[[], T]) -> T | None:
         """`work()`, or None with `where` skipped for the reason it failed."""
