@@ -158,6 +158,10 @@ def headline(text: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------------- articles
 
+# An article's metadata besides its text, as `Articles.add` takes it (a manifest's and a record's fields)
+FIELDS = ("title", "publisher", "published", "url")
+
+
 @dataclass
 class Articles:
     """Collects the articles of one source as `Document`s, by the rules of this module."""

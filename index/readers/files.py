@@ -14,10 +14,9 @@ import tomllib
 from pathlib import Path
 
 from index.readers import FileInput, file_reader, readable_suffixes
-from index.sources import Articles, ReadResult, SourceError, source_name
+from index.sources import FIELDS, Articles, ReadResult, SourceError, source_name
 
 MANIFEST = "manifest.toml"
-MANIFEST_FIELDS = ("title", "publisher", "published", "url")
 
 
 def read_source(path: Path, name: str | None = None) -> ReadResult:
@@ -60,7 +59,7 @@ def _manifest(folder: Path, articles: Articles) -> dict[str, dict]:
         if not isinstance(entry, dict):
             articles.warn(str(file), f"entry {key!r} is not a table of fields; ignored")
             continue
-        if unknown := sorted(set(entry) - set(MANIFEST_FIELDS)):
+        if unknown := sorted(set(entry) - set(FIELDS)):
             articles.warn(str(file), f"entry {key!r}: unknown fields {', '.join(unknown)} ignored")
-        manifest[key] = {k: v for k, v in entry.items() if k in MANIFEST_FIELDS}
+        manifest[key] = {k: v for k, v in entry.items() if k in FIELDS}
     return manifest

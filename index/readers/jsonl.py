@@ -17,11 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.readers import FileInput, register
-from index.sources import Articles, decode
+from index.sources import FIELDS, Articles, decode
 
 # Alternative field names, as other news dumps spell them; the canonical names win.
 ALIASES = {"doc_id": "id", "publish_date": "published", "domain": "publisher", "date": "published"}
-FIELDS = ("title", "publisher", "published", "url")
 
 
 class JsonLines:
