@@ -331,11 +331,11 @@ class Library:
             cap = self.server_limits.passages
             report = build(self.engine, documents, self.embedder, rebuild=rebuild,
                            max_words=self.max_words, progress=progress, kept=kept, passage_cap=cap)
-            warnings.extend(str(s) for s in [*skipped, *report.skipped])
+            failures = [*skipped, *report.skipped]
+            warnings.extend(str(s) for s in failures)
             over = [f"server {scope}'s sources would hold {count} passages, more than the {cap} a server may "
                     "have: their changes were left out" for scope, count in report.over_cap.items()]
             warnings.extend(over)
-            failures = [*skipped, *report.skipped]
             failed = {s.where for s in failures}
             # A document that cannot be cut or dated fails the same way until its file changes; an embedding
             # failure may not, so a source with one is read again next time.
