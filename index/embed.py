@@ -62,7 +62,6 @@ class TorchEncoder:
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(model_folder()), device="cpu")
-        self.dim = int(self.model.get_embedding_dimension())
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True,
@@ -79,7 +78,6 @@ class OnnxEncoder:
 
         folder = model_folder()
         settings = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
         # tokenizer.json pads and cuts at 128 tokens; the model reads up to max_seq_length (256) and pads
         # each batch to its longest text, as sentence-transformers does.
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
