@@ -142,8 +142,8 @@ class ReadCache:
                documents: Iterable[tuple[str, str]]) -> None:
         """Remember source `name` as read with its files at the stamps `read` (taken before reading), giving
         `documents` (id, digest)."""
-        old = self._sources.get(name, {}).get("files", {}) if self._sources.get(name, {}).get(
-            "location") == location else {}
+        previous = self._sources.get(name, {})
+        old = previous.get("files", {}) if previous.get("location") == location else {}
         root = Path(location)
         files = {}
         for relative, stamp in read.items():
