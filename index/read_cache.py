@@ -59,7 +59,9 @@ def stamps(path: Path) -> dict[str, Stamp]:
         return {}
 
 
-def _sha1(path: Path) -> str | None:
+def _sha1(root: Path, relative: str) -> str | None:
+    """The SHA-1 of the file named `relative` in `stamps(root)` (None if it cannot be read)."""
+    path = root / relative if root.is_dir() else root
     digest = hashlib.sha1()
     try:
         with open(path, "rb") as handle:
@@ -119,7 +121,7 @@ class ReadCache:
             if (size, mtime) == tuple(stamp):
                 continue
             # Touched or copied: the same bytes are the same articles.
-            if size != stamp[0] or _sha1(root / relative if root.is_dir() else root) != sha1:
+            if size != stamp[0] or _sha1(root, relative) != sha1:
                 return False
             files[relative] = [*stamp, sha1]
             self._touched = True
@@ -148,8 +150,7 @@ class ReadCache:
         files = {}
         for relative, stamp in read.items():
             known = old.get(relative)
-            sha1 = known[2] if known and tuple(known[:2]) == tuple(stamp) else _sha1(
-                root / relative if root.is_dir() else root)
+            sha1 = known[2] if known and tuple(known[:2]) == tuple(stamp) else _sha1(root, relative)
             files[relative] = [*stamp, sha1]
         self._sources[name] = {"location": location, "program": _program(), "files": files,
                                "documents": dict(documents)}
