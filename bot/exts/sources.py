@@ -68,8 +68,7 @@ def uploaded_folder(data_dir: Path, entry: SourceEntry) -> Path | None:
     """The folder the bot saved a source's upload in (its to delete with the source), else None."""
     uploads = (data_dir / UPLOADS).resolve()
     location = Path(entry.location)
-    return location if location.is_relative_to(uploads) and location.parent != uploads.parent \
-        and location != uploads else None
+    return location if location.is_relative_to(uploads) and location != uploads else None
 
 
 class Sources(commands.Cog):
