@@ -179,9 +179,17 @@ class Journal:
             "SELECT id, at, guild_id, user_id, user_name, action, argument, outcome, finished_at, scope "
             "FROM audit ORDER BY id")]
 
-    def record_departure(self, guild_id: int, name: str | None, left_at: float) -> None:
-        """The bot was removed from a server (a departure already recorded keeps its time)."""
+    def record_departure(self, guild_id: int, name: str | None, left_at: float) -> Departure:
+        """The bot was removed from a server; returns the departure that holds (one already recorded keeps
+        its time)."""
         self._run("INSERT OR IGNORE INTO departures VALUES (?, ?, ?)", (guild_id, name, left_at))
+        departure = self.departure(guild_id)
+        assert departure is not None
+        return departure
+
+    def departure(self, guild_id: int) -> Departure | None:
+        row = self._run("SELECT * FROM departures WHERE guild_id = ?", (guild_id,)).fetchone()
+        return Departure(*row) if row else None
 
     def forget_departure(self, guild_id: int) -> None:
         """The bot is in the server again (invited back), or the server's sources were purged."""

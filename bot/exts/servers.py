@@ -73,9 +73,7 @@ class Servers(commands.Cog):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         log.info("removed from server %s (%s): its sources are purged in %.0f s", guild.id, guild.name,
                  self.grace)
-        self.bot.journal.record_departure(guild.id, guild.name, time.time())
-        [departure] = [d for d in self.bot.journal.departures() if d.guild_id == guild.id]
-        self._schedule(departure)
+        self._schedule(self.bot.journal.record_departure(guild.id, guild.name, time.time()))
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -98,8 +96,7 @@ class Servers(commands.Cog):
     async def purge(self, departure: Departure) -> bool:
         """Purge the server's sources unless the bot is back in it; False to be tried again later."""
         bot, guild_id = self.bot, departure.guild_id
-        departed = {d.guild_id for d in bot.journal.departures()}
-        if bot.get_guild(guild_id) is not None or guild_id not in departed:
+        if bot.get_guild(guild_id) is not None or bot.journal.departure(guild_id) is None:
             return True
         try:
             bot.reindex_guard.acquire(f"purge of server {guild_id}")

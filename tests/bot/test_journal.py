@@ -35,7 +35,8 @@ def test_journal_answers_feedback_and_audit(tmp_path: Path) -> None:
 def test_departures_are_kept_until_forgotten(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     journal.record_departure(111, "Server A", 1000.0)
-    journal.record_departure(111, "Server A", 2000.0)  # removed again before the purge: the first time holds
+    again = journal.record_departure(111, "Server A", 2000.0)  # removed again before the purge
+    assert again.left_at == 1000.0  # the first time holds
     journal.record_departure(222, None, 1500.0)
     journal.close()
     journal = Journal(tmp_path)
@@ -43,6 +44,7 @@ def test_departures_are_kept_until_forgotten(tmp_path: Path) -> None:
         (111, "Server A", 1000.0), (222, None, 1500.0)]
     journal.forget_departure(111)
     assert [d.guild_id for d in journal.departures()] == [222]
+    assert journal.departure(111) is None and journal.departure(222) == journal.departures()[0]
 
 
 def test_an_older_journal_gets_the_scope_column(tmp_path: Path) -> None:
