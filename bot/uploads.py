@@ -15,8 +15,12 @@ import shutil
 import tempfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import InvalidInput, check_source_name, readable_suffixes
+
+if TYPE_CHECKING:
+    from index import Library, Progress, ReindexResult, SourceEntry
 
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOADS = "uploads"
@@ -59,6 +63,15 @@ def scope_uploads(data_dir: Path, scope: str) -> Path:
     if not scope.isdigit():  # a server's scope is its id: never a path (the operator uploads nothing)
         raise ValueError(f"not a server's scope: {scope!r}")
     return data_dir / UPLOADS / scope
+
+
+def purge_server(library: Library, data_dir: Path, scope: str, progress: Progress | None = None,
+                 ) -> tuple[list[SourceEntry], ReindexResult]:
+    """Remove a server's sources and their passages (`Library.purge_scope`), then the files uploaded there:
+    the one purge of the CLI's `scopes purge` and of the bot once it has left the server."""
+    removed, result = library.purge_scope(scope, progress)
+    shutil.rmtree(scope_uploads(data_dir, scope), ignore_errors=True)
+    return removed, result
 
 
 def save_upload(data_dir: Path, scope: str, name: str, filename: str, data: bytes) -> Path:

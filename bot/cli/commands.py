@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import json
 import logging
-import shutil
 import signal
 import sys
 import time
@@ -38,7 +37,7 @@ from bot.cli.text import (
 from bot.journal import Journal
 from bot.secrets import discord_token
 from bot.settings import Settings, open_library
-from bot.uploads import scope_uploads
+from bot.uploads import purge_server
 from index import OPERATOR, Library, ReindexResult, UserError, seen_in, tag, timeline_png
 
 log = logging.getLogger("briefbot")
@@ -211,8 +210,7 @@ def _iso(seconds: float) -> str:
 def cmd_scopes_purge(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
     with progress_bar(not args.json) as progress:
-        removed, result = library.purge_scope(args.server, progress)
-    shutil.rmtree(scope_uploads(settings.data_dir, args.server), ignore_errors=True)
+        removed, result = purge_server(library, settings.data_dir, args.server, progress)
     names = ", ".join(e.name for e in removed) or "no sources"
     _emit_update(args, result, {"scope": args.server, "removed": [vars(e) for e in removed]},
                  f"purged server {args.server}: {names}")

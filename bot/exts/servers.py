@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import time
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from discord.ext import commands
 
 from bot.checks import ReindexBusy
 from bot.jobs import summary
-from bot.uploads import scope_uploads
+from bot.uploads import purge_server
 from index import OPERATOR, server_scope
 
 if TYPE_CHECKING:
@@ -108,8 +107,7 @@ class Servers(commands.Cog):
             guild_id=guild_id, user_id=me.id if me else 0, user_name=me.name if me else "briefbot",
             action="purge", argument=f"removed from {departure.name or guild_id}", scope=scope)
         try:
-            removed, result = await asyncio.to_thread(bot.core.purge_scope, scope)
-            await asyncio.to_thread(shutil.rmtree, scope_uploads(bot.settings.data_dir, scope), True)
+            removed, result = await asyncio.to_thread(purge_server, bot.core, bot.settings.data_dir, scope)
         except Exception as exc:
             log.exception("purging the sources of server %s failed; trying again later", guild_id)
             bot.journal.audit_finish(audit_id, f"failed: {type(exc).__name__}: {exc}")
