@@ -28,6 +28,7 @@ from index import (
     Timeline,
     TimelineEntry,
     human_date,
+    is_untitled,
     most_reported,
     web_kinds,
 )
@@ -163,7 +164,9 @@ def cite(doc: DocumentInfo, limit: int) -> str:
     """
     url = doc.url if len(link("", doc.url)) <= limit // 2 else None
     date = f" · {escape(doc.published)}" if doc.published else ""
-    title = f"“{clip(doc.title, TITLE, escaped=False)}”" if doc.title else ""
+    title = clip(doc.title, TITLE, escaped=False)
+    if title and not is_untitled(doc.title):  # the stand-in of a missing title (its file name) is no headline
+        title = f"“{title}”"
     name = " — ".join(part for part in (doc.publisher, title) if part)
     return link(clip(name, limit - len(link("", url)) - len(date)), url) + date
 

@@ -26,7 +26,7 @@ _PUBLIC = {
     "index.store.engines": ("StoreSettings",),
     "index.store.migrate": ("Copied",),
     "index.registry": ("RegistryError", "SourceEntry", "check_source_name", "now"),
-    "index.sources": ("Document", "SourceError"),
+    "index.sources": ("Document", "SourceError", "is_untitled"),
     "index.readers": ("readable_suffixes", "source_kinds", "web_kinds"),
     "index.isolation": ("Skipped",),
     "index.fetch": ("FetchPolicy",),

@@ -137,6 +137,15 @@ def test_answer_embed_leads_with_the_answer_then_quotes_then_one_line_per_articl
         "[1] Benzinga — “Talks” · 2024-06-17"]
 
 
+def test_an_untitled_article_is_cited_by_its_file_name_not_quoted_as_a_headline() -> None:
+    """As `index.citation` cites it: the stand-in title (the file name, marked) is no headline."""
+    untitled = DocumentInfo("d4", "notes", "brief.txt (untitled)", "notes", "2024-06-17", None)
+    quote = "Putin will travel to North Korea on Tuesday."
+    one = answer(hit(quote, quote, source=untitled))
+    data = answer_embed(one, page_of(one, 0, 3)).to_dict()
+    assert unescape(data["fields"][0]["value"]) == "[1] notes — brief.txt (untitled) · 2024-06-17"
+
+
 def test_bare_urls_in_article_text_are_links_never_escaped_inside() -> None:
     url = "https://example.org/a_b*c/d_e?x=1&y=2"
     quote = f"See {url}. The answer is here."
