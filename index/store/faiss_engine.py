@@ -45,6 +45,7 @@ from index.store.interface import (
     StoredPassage,
     StoreError,
     StoreWriteError,
+    check_model,
 )
 from index.store.oserrors import explain_os_error
 from index.store.segments import SEGMENTS, Segment
@@ -137,10 +138,7 @@ class FaissSnapshot:
         meta = self.state.meta
         if meta.get("schema") != SCHEMA_VERSION:
             raise StoreError(f"the index in {self.folder} has an unknown format; {REBUILD_HINT}")
-        if meta.get("model") != model or int(meta.get("dim", 0)) != dim:
-            built = f"{meta.get('model')} ({meta.get('dim')} dims)"
-            raise StoreError(
-                f"the index was built with {built} but the bot uses {model} ({dim} dims); {REBUILD_HINT}")
+        check_model(meta, model, dim)
 
     # --- PassageStore ---
 

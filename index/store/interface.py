@@ -53,6 +53,15 @@ class StoreWriteError(StoreError):
     """A change could not be written (disk full, read-only, ...); the previous state still answers."""
 
 
+def check_model(meta: Mapping[str, str], model: str, dim: int) -> None:
+    """`StoreError` unless a state's `meta` says it was built with `model` (`dim` dimensions): vectors of
+    another model are not comparable with the questions' (every engine's `open` checks it)."""
+    if meta.get("model") != model or int(meta.get("dim", 0)) != dim:
+        built = f"{meta.get('model')} ({meta.get('dim')} dims)"
+        raise StoreError(
+            f"the index was built with {built} but the bot uses {model} ({dim} dims); {REBUILD_HINT}")
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What a citation shows of a document."""

@@ -26,6 +26,7 @@ from index.store.interface import (
     StoredEvent,
     StoredPassage,
     StoreError,
+    check_model,
 )
 from index.store.milvus.client import batches, one_of, query_all, query_in
 from index.store.milvus.schema import (
@@ -74,10 +75,7 @@ class MilvusSnapshot:
         except (KeyError, ValueError, TypeError) as exc:
             raise DamagedIndex(f"the index in Milvus ({state.passages}) is damaged (its state cannot be "
                                f"read); {REBUILD_HINT}") from exc
-        if self.meta.get("model") != model or int(self.meta.get("dim", 0)) != dim:
-            built = f"{self.meta.get('model')} ({self.meta.get('dim')} dims)"
-            raise StoreError(
-                f"the index was built with {built} but the bot uses {model} ({dim} dims); {REBUILD_HINT}")
+        check_model(self.meta, model, dim)
         self._load_documents()
         self.count = sum(self._sizes.values())
         self.vectors = MilvusVectors(client, state.passages, state.generation, dim, self.count, vector_index)
