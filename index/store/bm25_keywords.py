@@ -23,7 +23,7 @@ import numpy as np
 
 from index.lexical import terms, tokenize_corpus
 from index.store.filter_masks import Allowed
-from index.store.interface import Filter
+from index.store.interface import Filter, idf
 
 BM25 = "bm25"
 LOAD_ERRORS = (OSError, ValueError, KeyError, json.JSONDecodeError)
@@ -66,11 +66,6 @@ class SegmentKeywords:
         rows = np.concatenate([self._indices[start:end] for start, end, _ in spans])
         values = np.concatenate([self._data[start:end] * np.float32(w) for start, end, w in spans])
         return np.bincount(rows, weights=values, minlength=self.count).astype(np.float32)
-
-
-def idf(frequency: np.ndarray | int, count: int) -> np.ndarray | float:
-    """bm25s's idf (its default "lucene" variant) of a term in `frequency` of `count` passages."""
-    return np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
 
 class Bm25Keywords:

@@ -243,6 +243,12 @@ class KeywordIndex(Protocol):
         ...
 
 
+def idf(frequency: np.ndarray | int, count: int) -> np.ndarray | float:
+    """BM25's inverse document frequency (bm25s's default "lucene" variant) of a term in `frequency` of
+    `count` passages: what `KeywordIndex.rarity` reports, and the weight both engines score a term with."""
+    return np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+
+
 @runtime_checkable
 class Snapshot(PassageStore, Protocol):
     """One consistent, read-only state of the index; safe for concurrent reads from several threads."""

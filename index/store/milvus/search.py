@@ -18,7 +18,7 @@ import numpy as np
 from pymilvus import MilvusClient
 
 from index.lexical import terms
-from index.store.interface import Filter, StoreError
+from index.store.interface import Filter, StoreError, idf
 from index.store.milvus.client import PAGE, one_of
 from index.store.milvus.schema import HNSW_EF
 
@@ -146,8 +146,8 @@ class MilvusKeywords:
                 self._collection, data=[token(t) for t in missing], anns_field="sparse",
                 limit=min(self._count, RARITY_DEPTH), filter=visible(self._generation), output_fields=[],
                 search_params={"metric_type": "BM25"})
-            counted = {term: float(np.log(1 + (self._count - len(hits) + 0.5) / (len(hits) + 0.5)))
-                       if hits else None for term, hits in zip(missing, found, strict=True)}
+            counted = {term: float(idf(len(hits), self._count)) if hits else None
+                       for term, hits in zip(missing, found, strict=True)}
             known.update(counted)
             with self._lock:
                 if len(self._rarity) > RARITY_CACHE:
