@@ -83,8 +83,7 @@ class Bm25Keywords:
         tokens = self._known(terms(text))
         if n == 0 or not tokens:
             return [[] for _ in where]
-        overall = {t: idf(sum(int(s.frequency[s.vocabulary[t]]) for s in self.segments if t in s.vocabulary),
-                       self.count) for t in set(tokens)}
+        overall = {t: idf(self._frequency(t), self.count) for t in set(tokens)}
         found: list[list[tuple[float, int]]] = [[] for _ in where]
         masks = [self._allowed(condition) for condition in where]
         for i, segment in enumerate(self.segments):
@@ -110,13 +109,13 @@ class Bm25Keywords:
         return (len(wanted) - len(self._known(wanted))) / max(1, len(wanted))
 
     def rarity(self, terms: Sequence[str]) -> dict[str, float]:
-        rarity = {}
-        for term in terms:
-            frequency = sum(int(segment.frequency[segment.vocabulary[term]]) for segment in self.segments
-                            if term in segment.vocabulary)
-            if frequency:
-                rarity[term] = float(idf(frequency, self.count))
-        return rarity
+        frequencies = {term: self._frequency(term) for term in terms}
+        return {term: float(idf(frequency, self.count))
+                for term, frequency in frequencies.items() if frequency}
+
+    def _frequency(self, term: str) -> int:
+        """Passages of every segment holding `term` (BM25's document frequency over the whole index)."""
+        return sum(int(s.frequency[s.vocabulary[term]]) for s in self.segments if term in s.vocabulary)
 
     def _known(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if any(t in s.vocabulary for s in self.segments)]
