@@ -89,7 +89,7 @@ class MilvusEngine:
         client = self.client
         with reasons(self.uri, "reading the index state"):
             if not self._aliased:
-                if self.index not in client.list_aliases().get("aliases", []):
+                if not self._alias_exists():
                     return None
                 self._aliased = True
             described = client.describe_collection(self.index)
