@@ -31,7 +31,7 @@ from index.store.interface import (
     StoreWriteError,
 )
 from index.store.milvus import lock
-from index.store.milvus.client import BATCH, batches, connect, query_in, reasons
+from index.store.milvus.client import BATCH, PAGE, batches, connect, query_in, reasons
 from index.store.milvus.schema import (
     ALIVE,
     GENERATION,
@@ -214,13 +214,10 @@ class MilvusEngine:
         client, generation = self.client, state.generation
         for name in (state.passages, state.documents):
             client.delete(name, filter=f"born > {generation}")
-            rows = client.query(name, filter=f"died > {generation} and died < {ALIVE}", output_fields=["key"],
-                                limit=16_384)
-            while rows:
+            while rows := client.query(name, filter=f"died > {generation} and died < {ALIVE}",
+                                       output_fields=["key"], limit=PAGE):
                 for batch in batches([row["key"] for row in rows]):
                     client.upsert(name, [{"key": key, "died": ALIVE} for key in batch], partial_update=True)
-                rows = client.query(name, filter=f"died > {generation} and died < {ALIVE}",
-                                    output_fields=["key"], limit=16_384)
         client.alter_collection_properties(state.passages, properties={WRITING: str(generation)})
 
     # Rebuilds

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pymilvus import MilvusClient
 
 from index.scopes import OPERATOR, source_key
-from index.store.milvus.client import reasons
+from index.store.milvus.client import PAGE, reasons
 from index.store.milvus.schema import create_sources
 
 _FIELDS = ("name", "kind", "location", "added_by", "added_at", "last_indexed", "documents", "passages",
@@ -33,7 +33,7 @@ class MilvusSourceTable:
 
     def rows(self) -> list[tuple]:
         with reasons(self.uri, "reading the source registry"):
-            found = self.client.query(self.name, filter='name != ""', output_fields=["data"], limit=16_384)
+            found = self.client.query(self.name, filter='name != ""', output_fields=["data"], limit=PAGE)
         return sorted((_row(r["data"]) for r in found), key=lambda row: (row[8] != OPERATOR, row[8], row[0]))
 
     def row(self, scope: str, name: str) -> tuple | None:
