@@ -44,6 +44,13 @@ def connect(uri: str) -> MilvusClient:
         return client
 
 
+def load(client: MilvusClient, name: str) -> None:
+    """Load the collection `name` unless it is loaded already (Milvus searches and queries loaded ones
+    only; a collection another process created, or one Milvus restarted with, may not be)."""
+    if str(client.get_load_state(name).get("state")) != "Loaded":
+        client.load_collection(name)
+
+
 def _unreachable(uri: str, exc: MilvusException) -> str:
     if is_remote(uri):
         return f"cannot reach Milvus at {uri} ({exc.message}); is the server running?"

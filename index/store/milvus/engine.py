@@ -31,7 +31,7 @@ from index.store.interface import (
     StoreWriteError,
 )
 from index.store.milvus import lock
-from index.store.milvus.client import BATCH, PAGE, batches, connect, query_in, reasons
+from index.store.milvus.client import BATCH, PAGE, batches, connect, load, query_in, reasons
 from index.store.milvus.schema import (
     ALIVE,
     GENERATION,
@@ -112,8 +112,7 @@ class MilvusEngine:
             for name in (state.passages, state.documents):
                 if not client.has_collection(name):
                     raise DamagedIndex(f"the index in Milvus is damaged: {name} is missing; {REBUILD_HINT}")
-                if str(client.get_load_state(name).get("state")) != "Loaded":
-                    client.load_collection(name)
+                load(client, name)
             return MilvusSnapshot(client, state, model, dim, self.vector_index)
 
     def source_rows(self) -> MilvusSourceTable:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pymilvus import MilvusClient
 
 from index.scopes import OPERATOR, source_key
-from index.store.milvus.client import PAGE, reasons
+from index.store.milvus.client import PAGE, load, reasons
 from index.store.milvus.schema import create_sources
 
 _FIELDS = ("name", "kind", "location", "added_by", "added_at", "last_indexed", "documents", "passages",
@@ -28,8 +28,8 @@ class MilvusSourceTable:
         with reasons(uri, "opening the source registry"):
             if not client.has_collection(name):
                 create_sources(client, name)
-            elif str(client.get_load_state(name).get("state")) != "Loaded":
-                client.load_collection(name)
+            else:
+                load(client, name)
 
     def rows(self) -> list[tuple]:
         with reasons(self.uri, "reading the source registry"):
