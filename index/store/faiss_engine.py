@@ -274,15 +274,18 @@ class FaissEngine:
 
     def commit(self, base: FaissSnapshot | None, changes: ChangeSet) -> str:
         """The documents put become one new segment; those replaced or removed are marked dead."""
+        # Read once: writing a segment passes over its documents several times, and `put` may read them from
+        # another index as it goes (`index.store.migrate`).
+        put = list(changes.put)
         meta = {**changes.meta, "schema": SCHEMA_VERSION}
         state = State(meta, [], 0, 1) if base is None else State(
             meta, [Part(p.name, p.base, p.count, list(p.dead)) for p in base.state.parts],
             base.state.next_key, base.state.next_segment)
         if base is not None:
-            for doc_id in changes.removed | {u.document.id for u in changes.put}:
+            for doc_id in changes.removed | {u.document.id for u in put}:
                 if doc_id in base._owner:
                     state.parts[base._owner[doc_id][0]].dead.append(doc_id)
-        return self._write(base, state, changes.put, dim=int(meta["dim"]))
+        return self._write(base, state, put, dim=int(meta["dim"]))
 
     def merge(self, base: FaissSnapshot) -> str | None:
         """Merge segments of `base` if the policy (`merge_plan`) says so; the name of the new state, or None
