@@ -104,10 +104,6 @@ class Bm25Keywords:
         return [[key for _, key in heapq.nsmallest(n, ranking, key=lambda item: (-item[0], item[1]))]
                 for ranking in found]
 
-    def unknown_share(self, text: str) -> float:
-        wanted = terms(text)
-        return (len(wanted) - len(self._known(wanted))) / max(1, len(wanted))
-
     def rarity(self, terms: Sequence[str]) -> dict[str, float]:
         frequencies = {term: self._frequency(term) for term in terms}
         return {term: float(idf(frequency, self.count))

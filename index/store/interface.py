@@ -233,10 +233,6 @@ class KeywordIndex(Protocol):
         allows, best first (the text is scored once for all filters where the engine can)."""
         ...
 
-    def unknown_share(self, text: str) -> float:
-        """The share of `text`'s search terms that no passage contains (0 when it has none)."""
-        ...
-
     def rarity(self, terms: Sequence[str]) -> dict[str, float]:
         """The inverse document frequency (BM25's) of each of these search terms (`index.lexical.terms`)
         that some passage contains; a term no passage contains is left out."""

@@ -120,18 +120,6 @@ class MilvusKeywords:
             rankings.append([int(hit["key"]) for hit in hits])
         return rankings
 
-    def unknown_share(self, text: str) -> float:
-        wanted = tokens(text)
-        if not wanted:
-            return 0.0
-        distinct = sorted(set(wanted))
-        # One search of each distinct term in one call: a term no passage holds finds nothing.
-        found = self._client.search(self._collection, data=distinct, anns_field="sparse", limit=1,
-                                    filter=visible(self._generation), output_fields=["key"],
-                                    search_params={"metric_type": "BM25"})
-        known = {term for term, hits in zip(distinct, found, strict=True) if hits}
-        return sum(t not in known for t in wanted) / len(wanted)
-
     def rarity(self, terms: Sequence[str]) -> dict[str, float]:
         distinct = sorted(set(terms))
         if not distinct or not self._count:

@@ -163,8 +163,8 @@ def test_keyword_search_ranks_the_passages_with_the_words(engine: Engine) -> Non
     assert by_doc(snapshot, ranking) == ["harbour"]
     assert snapshot.keywords.search("zeppelin", 10) == [[]]
     assert snapshot.keywords.search("harbour", 0) == [[]]
-    assert snapshot.keywords.unknown_share("harbour zeppelin") == 0.5
-    assert snapshot.keywords.unknown_share("the of") == 0.0  # no search terms at all
+    assert set(snapshot.keywords.rarity(terms("harbour zeppelin"))) == {"harbour"}  # "zeppelin" is unknown
+    assert snapshot.keywords.rarity(terms("the of")) == {}  # no search terms at all
 
 
 def test_keyword_rarity_is_higher_for_words_fewer_passages_use(engine: Engine) -> None:
