@@ -58,11 +58,9 @@ class Copies(Sequence[DocumentUpdate]):
 
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
-        keys = snapshot.keys()
         self._keys: dict[str, list[int]] = defaultdict(list)
-        for start in range(0, len(keys), 10_000):
-            for key, doc_id in snapshot.documents_of(keys[start:start + 10_000]).items():
-                self._keys[doc_id].append(key)
+        for key, doc_id in snapshot.documents_of(snapshot.keys()).items():  # engines batch it themselves
+            self._keys[doc_id].append(key)
         self._events: dict[str, list[StoredEvent]] = defaultdict(list)
         for event in snapshot.events():
             self._events[event.doc_id].append(event)
