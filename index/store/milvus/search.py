@@ -19,7 +19,7 @@ from pymilvus import MilvusClient
 
 from index.lexical import terms
 from index.store.interface import Filter, StoreError, idf
-from index.store.milvus.client import PAGE, one_of
+from index.store.milvus.client import PAGE, batches, one_of
 from index.store.milvus.schema import HNSW_EF
 
 _PLAIN = re.compile(r"[a-z0-9]{1,40}")
@@ -85,9 +85,8 @@ class MilvusVectors:
         if not len(keys):
             return np.empty((0, self.dim), np.float32)
         found: dict[int, list[float]] = {}
-        for start in range(0, len(keys), PAGE):
-            rows = self._client.get(self._collection, ids=[int(k) for k in keys[start:start + PAGE]],
-                                    output_fields=["vec"])
+        for batch in batches([int(k) for k in keys], PAGE):
+            rows = self._client.get(self._collection, ids=list(batch), output_fields=["vec"])
             found.update((int(row["key"]), row["vec"]) for row in rows)
         missing = [k for k in keys if int(k) not in found]
         if missing:
