@@ -30,6 +30,7 @@ from index import (
     human_date,
     is_untitled,
     most_reported,
+    outlet,
     web_kinds,
 )
 
@@ -384,7 +385,7 @@ def _event_heading(event: TimelineEntry) -> str:
 
 
 def _outlets(event: TimelineEntry) -> list[str]:
-    return list(dict.fromkeys(q.source.publisher or q.source.title for q in event.quotes))
+    return list(dict.fromkeys(outlet(q.source) for q in event.quotes))
 
 
 def _headline_value(event: TimelineEntry) -> str:

@@ -13,12 +13,13 @@ from importlib import import_module
 # Public name -> the module that defines it.
 _PUBLIC = {
     "index.library": ("Library", "ReindexResult", "ScopeCounts"),
-    "index.scopes": ("OPERATOR", "LimitReached", "ServerLimits", "check_scope", "seen_in", "server_scope",
-                     "source_key"),
+    "index.scopes": ("OPERATOR", "LimitReached", "ServerLimits", "check_room", "check_scope", "seen_in",
+                     "server_scope", "source_key"),
     "index.build": ("BuildReport", "Progress", "SourceChanges"),
     "index.search": ("Answer", "Hit", "NOT_COVERED", "SearchSettings", "citation", "source_dict"),
     "index.passages": ("MAX_WORDS",),
-    "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote", "human_date", "most_reported"),
+    "index.timeline": ("Timeline", "TimelineEntry", "TimelineQuote", "human_date", "most_reported",
+                       "outlet"),
     "index.plot": ("timeline_png", "alt_text"),
     "index.dates": ("Timex", "tag"),
     "index.store": ("DocumentInfo", "NoIndex", "StoreError", "StoreWriteError", "explain_os_error",

@@ -25,7 +25,7 @@ from index.readers import web_kinds
 from index.readers.files import read_source
 from index.readers.web import WebRead, WebSource, default_name, is_url, read_web_sources
 from index.registry import Registry, RegistryError, SourceEntry
-from index.scopes import OPERATOR, LimitReached, ServerLimits, as_scoped, source_key
+from index.scopes import OPERATOR, LimitReached, ServerLimits, as_scoped, check_room, source_key
 from index.search import Answer, Searcher, SearchSettings
 from index.sources import Document, ReadResult, SourceError, source_name
 from index.store import NoIndex, Snapshot, StoreError
@@ -174,10 +174,7 @@ class Library:
         A server's sources are limited in number (`ServerLimits.sources`): `LimitReached` past it.
         Blocking (network): call it off the event loop.
         """
-        most = self.server_limits.sources
-        if scope != OPERATOR and most is not None and len(self.registry.list({scope})) >= most:
-            raise LimitReached(f"this server has {most} sources, the most a server may have; remove one "
-                               "before adding another")
+        check_room(self.server_limits, scope, len(self.registry.list({scope})))
         if kind in web_kinds() or (kind is None and is_url(location)):
             return self._add_web(location, name, kind, added_by, scope)
         path = Path(location).expanduser()

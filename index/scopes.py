@@ -37,6 +37,13 @@ class LimitReached(UserError):
     """A server's change would take its sources past a `ServerLimits`; the change was left out."""
 
 
+def check_room(limits: ServerLimits, scope: str, registered: int) -> None:
+    """Raise `LimitReached` if `scope`, holding `registered` sources, may not add one more."""
+    if scope != OPERATOR and limits.sources is not None and registered >= limits.sources:
+        raise LimitReached(f"This server has {registered} sources, the most a server may have; remove one "
+                           "before adding another.")
+
+
 def server_scope(server_id: int) -> str:
     """The scope of one server's sources."""
     return str(server_id)

@@ -30,9 +30,9 @@ from bot.uploads import UPLOADS, accepted_filename, accepted_types, check_conten
 from index import (
     OPERATOR,
     InvalidInput,
-    LimitReached,
     Progress,
     SourceEntry,
+    check_room,
     check_source_name,
     seen_in,
     server_scope,
@@ -140,10 +140,7 @@ class Sources(commands.Cog):
         if any(e.name == name for e in seen):  # one name, one source, wherever a question is asked
             raise InvalidInput(f"A source named {name!r} already exists (shared by every server); choose "
                                "another name.")
-        most = self.bot.core.server_limits.sources
-        if most is not None and len(own) >= most:
-            raise LimitReached(f"This server has {len(own)} sources, the most a server may have; remove one "
-                               "before adding another.")
+        check_room(self.bot.core.server_limits, scope, len(own))  # refused at once, before any download
         added_by = f"discord:{interaction.user.id} ({interaction.user.name})"
         if url is not None:
             work = in_thread(partial(self._add_web, url.strip(), name, scope, added_by))
