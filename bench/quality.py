@@ -464,6 +464,7 @@ CONFIDENCE_GRID = {
     "agreement": [0.0, 0.2],
     "form": [0.0, 0.2],
     "timely": [0.0, 0.2, 0.5],
+    "age": [0.0, 0.05, 0.1],
 }
 
 
@@ -519,17 +520,24 @@ def sweep_confidence(quiz: list[dict], seeds: list[dict]) -> dict:
         grid.append((wins, weights))
     grid.sort(key=lambda g: -g[0])
     best = grid[0][1]
-    curve = []
-    values = sorted(v for ev in evidence if (v := value(best, ev)) > -math.inf)
-    for q in range(0, 101, 5):
-        threshold = values[min(len(values) - 1, q * len(values) // 100)] - 1e-9
-        trial = dataclasses.replace(best, threshold=threshold)
-        curve.append({"threshold": round(threshold, 4), **{f"{part} {k}": v for part in ("dev", "report")
-                                                           for k, v in figures(trial, part).items()}})
+
+    def trade_off(weights: selection.Confidence) -> list[dict]:
+        curve = []
+        values = sorted(v for ev in evidence if (v := value(weights, ev)) > -math.inf)
+        for q in range(0, 101, 5):
+            threshold = values[min(len(values) - 1, q * len(values) // 100)] - 1e-9
+            trial = dataclasses.replace(weights, threshold=threshold)
+            curve.append({"threshold": round(threshold, 4), **{
+                f"{part} {k}": v for part in ("dev", "report") for k, v in figures(trial, part).items()}})
+        return curve
+
+    defaults = selection.Confidence()
     return {"best": vars(best), "dev": figures(best, "dev"), "report": figures(best, "report"),
             "top": [{"dev_wins": wins, **{k: round(v, 3) for k, v in vars(w).items()}}
                     for wins, w in grid[:10]],
-            "trade_off": curve}
+            "trade_off": trade_off(best),
+            "defaults": {"weights": vars(defaults), "dev": figures(defaults, "dev"),
+                         "report": figures(defaults, "report"), "trade_off": trade_off(defaults)}}
 
 
 SWEEP = {

@@ -21,11 +21,13 @@ halves of the seed questions and RealTime QA (bench/quality.py --sweep-answer).
 Whether to answer at all (`Evidence`, `confident`) does not hinge on one word: words every question may
 use ("mentioned", "say", "report", "according") carry no topic; the decision weighs how much of the
 question's content (by rarity) the answering passage covers, the best sentence's score, the passage's
-cosine, and whether the dense and BM25 rankings agree on it.
+cosine, whether the dense and BM25 rankings agree on it, and how stale the answering article is against
+the briefings' latest news (`staleness`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -334,6 +336,7 @@ class Evidence:
     dense: float  # the answering sentence's cosine to the question
     timely: float  # 0 when the question names a time ("this week") and the article is from another
     short: float = 0.0  # 1 when that time is short (`short_window`): an article of another time is no answer
+    age: float = 0.0  # how stale the answering article is against the briefings' latest news (`staleness`)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
@@ -355,12 +358,14 @@ class Confidence:
     form: float = 0.2
     dense: float = 1.0
     timely: float = 0.5
-    threshold: float = 1.265
+    age: float = 0.05  # lost per unit of `staleness`
+    threshold: float = 1.26
 
     def value(self, evidence: Evidence) -> float:
         return (self.coverage * evidence.coverage - self.unknown * evidence.unknown
                 + self.passage * evidence.passage + self.agreement * evidence.agreement
-                + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely)
+                + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely
+                - self.age * evidence.age)
 
     def answers(self, evidence: Evidence) -> bool:
         """Whether the evidence is enough to answer. A question about a short, named time ("this week", "on
@@ -380,6 +385,21 @@ def short_window(start: date, end: date) -> bool:
     another time is no answer (`Confidence.answers`). A longer window ("recently", "in April": the month of
     the last April, which may be another year's) only weighs in favour of its articles."""
     return (end - start).days <= SHORT_WINDOW_DAYS
+
+
+def staleness(published: str | None, latest: date | None) -> float:
+    """How stale an answer from an article published on `published` is: log(1 + weeks) from it to `latest`,
+    the newest article the briefings hold on the day the question is asked (0 for an undated article).
+
+    Briefings are news, and a question about them is about their news unless it names another time: when
+    this week's story is missing, the words of a question often match an older story of the same kind (a
+    poll about Trump of 2020, a data breach of 2017) as well as they would match the story asked about.
+    Measured against the briefings' own latest article, not the calendar: briefings that stopped a year ago
+    are not all stale, and a day's gap costs nothing next to years."""
+    if not published or latest is None:
+        return 0.0
+    days = (latest - date.fromisoformat(published[:10])).days
+    return math.log1p(max(0, days) / 7)
 
 
 def question_coverage(question: str, text_terms: set[str], rarity: Mapping[str, float]) -> float:

@@ -9,6 +9,7 @@ question at all: when they do not, the answer is an abstention, never an unrelat
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import time
 from collections.abc import Callable, Collection
@@ -127,6 +128,7 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings or SearchSettings()
         self._text_vectors: dict[str, np.ndarray] = {}
+        self._days: dict[frozenset[str] | None, list[str]] = {}
 
     def source_names(self) -> list[str]:
         return sorted({d.source for d in self.store.documents.values()})
@@ -162,7 +164,8 @@ class Searcher:
         query, dense, lexical, window = self._rankings(question, sources, as_of, scopes, lap)
         chosen, by_key = self._chosen(query, self._order(dense, lexical), k)
         lap("fuse")
-        hits, evidence = self._select(question, query, chosen, by_key, dense, lexical, as_of, window)
+        hits, evidence = self._select(question, query, chosen, by_key, dense, lexical, as_of, window,
+                                      self._latest(as_of, scopes))
         lap("select")
         timings["total"] = sum(timings.values())
         if not hits or evidence is None or not self.settings.confidence_weights().answers(evidence):
@@ -265,9 +268,10 @@ class Searcher:
     def _select(
         self, question: str, query: np.ndarray, chosen: list[_Chosen], by_key: dict[int, float],
         dense: list[dict[int, float]], lexical: list[list[int]], as_of: date | None, window: Window | None,
+        latest: date | None = None,
     ) -> tuple[list[Hit], selection.Evidence | None]:
         """Hits with their answering sentences, the passage of the best one first and passages far below
-        the best dropped, and the evidence for the answer (`index.answer`)."""
+        the best dropped, and the evidence for the answer (`index.answer`; `latest`: see `_latest`)."""
         if not chosen:
             return [], None
         weights = self.settings.weights
@@ -303,8 +307,21 @@ class Searcher:
             sentence=best.score(weights), passage=by_key[key],
             agreement=selection.agreement(_rank(dense, key), _rank(lexical, key)),
             form=best.form, dense=best.dense if best.dense is not None else by_key[key],
-            timely=float(_within(hits[0].source.published, window)), short=float(short_time))
+            timely=float(_within(hits[0].source.published, window)), short=float(short_time),
+            age=selection.staleness(hits[0].source.published, latest))
         return hits, evidence
+
+    def _latest(self, as_of: date | None, scopes: Collection[str] | None) -> date | None:
+        """The publication day of the newest article of `scopes` (None: all) published by `as_of` (default
+        today): the briefings' latest news on the day a question is asked (`index.answer.staleness`). The
+        days are sorted once per scope set and snapshot."""
+        key = None if scopes is None else frozenset(scopes)
+        days = self._days.get(key)
+        if days is None:
+            days = self._days[key] = sorted({d.published[:10] for d in self.store.documents.values()
+                                             if d.published and (key is None or d.scope in key)})
+        before = bisect.bisect_right(days, (as_of or date.today()).isoformat())
+        return date.fromisoformat(days[before - 1]) if before else None
 
     def _candidates(self, question: str, chosen: list[_Chosen], by_key: dict[int, float], as_of: date | None,
                     window: Window | None, rarity: dict[str, float]) -> list[selection.Candidate]:

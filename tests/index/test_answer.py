@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Form, PassageText, best, candidates, content_terms, form_match, question_form
+from index.answer import (
+    Confidence,
+    Form,
+    PassageText,
+    best,
+    candidates,
+    content_terms,
+    form_match,
+    question_form,
+    staleness,
+)
 from index.library import Library
 from index.passages import sentence_spans
 from index.search import NOT_COVERED
@@ -218,3 +228,24 @@ def test_a_question_about_this_week_is_not_answered_from_another_week(recall_lib
     assert answer.evidence is not None and answer.evidence.short and not answer.evidence.timely
     # "Recently" is no short time: an older article of the month may still answer.
     assert recall_library.ask("How many baby swings were recalled recently?", as_of=date(2022, 9, 1)).answered
+
+
+def test_staleness_counts_weeks_before_the_latest_news() -> None:
+    latest = date(2022, 8, 16)
+    assert staleness("2022-08-16", latest) == staleness(None, latest) == staleness("2022-08-01", None) == 0
+    week, year, years = (staleness(day, latest) for day in ("2022-08-09", "2021-08-16", "2016-02-18"))
+    assert 0 < week < year < years
+
+
+def test_an_answer_from_an_article_older_than_the_latest_news_is_weaker(recall_library: Library) -> None:
+    question = "Which automaker is recalling SUVs over seat belts?"
+    then = recall_library.ask(question, as_of=date(2016, 2, 19))
+    later = recall_library.ask(question, as_of=date(2022, 9, 1))
+    assert then.evidence is not None and later.evidence is not None
+    # Asked in 2016 it is the latest news; asked in 2022 the briefings know news of August 2022.
+    assert then.evidence.age == 0
+    assert later.evidence.age == pytest.approx(staleness("2016-02-18", date(2022, 8, 16)))
+    assert Confidence().value(later.evidence) < Confidence().value(then.evidence)
+    # Measured against the briefings' latest article, not the calendar: asked years later it is not stale.
+    late = recall_library.ask("How many baby swings were recalled?", as_of=date(2030, 1, 1))
+    assert late.answered and late.evidence is not None and late.evidence.age == 0
