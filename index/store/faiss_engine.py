@@ -31,7 +31,7 @@ from index.scopes import OPERATOR
 from index.sources import Document
 from index.store import segments as segment_files
 from index.store.bm25_keywords import Bm25Keywords
-from index.store.faiss_vectors import FaissVectors
+from index.store.faiss_vectors import FaissVectors, by_segment
 from index.store.filter_masks import FilterMasks, RowFacts
 from index.store.generations import Checksums, Generations, checksums, link, verify
 from index.store.interface import (
@@ -218,10 +218,9 @@ class FaissSnapshot:
         keys = np.asarray(keys, dtype=np.int64)
         if not len(keys) or not self.segments:
             return []
-        owner = np.searchsorted(self.bases, keys, side="right") - 1
         out = []
-        for i in sorted(set(owner[owner >= 0].tolist())):  # not np.unique: see FaissVectors.get
-            rows = keys[owner == i] - self.bases[i]
+        for i, picked in by_segment(self.bases, keys):
+            rows = keys[picked] - self.bases[i]
             rows = rows[rows < self.segments[i].count]
             if self.live[i] is not None:
                 rows = rows[self.live[i][rows]]
