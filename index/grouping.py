@@ -256,30 +256,22 @@ def same_happening_groups(mentions: Sequence[Mention], clause_vectors: np.ndarra
 
 
 def _average_link(alike: np.ndarray) -> list[list[int]]:
-    """Clusters of 0..n-1: join the two clusters with the largest share of alike pairs across them while
-    that share is at least a half."""
+    """Clusters of 0..n-1 by average linkage: join the two clusters with the largest share of alike pairs
+    across them while that share is at least a half (a distance of 1 - alike, cut at 0.5)."""
     n = len(alike)
-    pairs = alike.astype(float)
-    np.fill_diagonal(pairs, 0.0)
-    sizes = np.ones(n)
-    members = [[k] for k in range(n)]
-    active = np.ones(n, dtype=bool)
-    while active.sum() > 1:
-        share = pairs / np.outer(sizes, sizes)
-        share[~active, :] = -1.0
-        share[:, ~active] = -1.0
-        np.fill_diagonal(share, -1.0)
-        a, b = np.unravel_index(np.argmax(share), share.shape)
-        if share[a, b] < 0.5:
-            break
-        pairs[a, :] += pairs[b, :]
-        pairs[:, a] += pairs[:, b]
-        pairs[a, a] = 0.0
-        pairs[b, :] = pairs[:, b] = 0.0
-        sizes[a] += sizes[b]
-        active[b] = False
-        members[a] += members[b]
-    return [members[k] for k in range(n) if active[k]]
+    if n < 2:
+        return [[k] for k in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage  # not on the path of `ask`
+    from scipy.spatial.distance import squareform
+
+    distance = 1.0 - alike.astype(float)
+    np.fill_diagonal(distance, 0.0)
+    labels = fcluster(linkage(squareform(distance, checks=False), method="average"), t=0.5,
+                      criterion="distance")
+    clusters: dict[int, list[int]] = {}
+    for k, label in enumerate(labels.tolist()):
+        clusters.setdefault(label, []).append(k)
+    return list(clusters.values())
 
 
 def best_quote(mentions: Sequence[Mention]) -> int:
