@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from index.registry import now
+from index.clock import now
 from index.sources import SourceError
 
 if TYPE_CHECKING:  # aiohttp is imported when something is downloaded: answering a question never is
