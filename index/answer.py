@@ -396,10 +396,19 @@ def staleness(published: str | None, latest: date | None) -> float:
     poll about Trump of 2020, a data breach of 2017) as well as they would match the story asked about.
     Measured against the briefings' own latest article, not the calendar: briefings that stopped a year ago
     are not all stale, and a day's gap costs nothing next to years."""
-    if not published or latest is None:
+    day = publication_day(published)
+    if day is None or latest is None:
         return 0.0
-    days = (latest - date.fromisoformat(published[:10])).days
-    return math.log1p(max(0, days) / 7)
+    return math.log1p(max(0, (latest - day).days) / 7)
+
+
+def publication_day(published: str | None) -> date | None:
+    """The day of a document's `published` (an ISO date or timestamp), or None when it has none (or an
+    index built before dates were checked holds something else)."""
+    try:
+        return date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None
 
 
 def question_coverage(question: str, text_terms: set[str], rarity: Mapping[str, float]) -> float:

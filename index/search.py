@@ -128,7 +128,7 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings or SearchSettings()
         self._text_vectors: dict[str, np.ndarray] = {}
-        self._days: dict[frozenset[str] | None, list[str]] = {}
+        self._days: dict[frozenset[str] | None, list[date]] = {}
 
     def source_names(self) -> list[str]:
         return sorted({d.source for d in self.store.documents.values()})
@@ -318,10 +318,11 @@ class Searcher:
         key = None if scopes is None else frozenset(scopes)
         days = self._days.get(key)
         if days is None:
-            days = self._days[key] = sorted({d.published[:10] for d in self.store.documents.values()
-                                             if d.published and (key is None or d.scope in key)})
-        before = bisect.bisect_right(days, (as_of or date.today()).isoformat())
-        return date.fromisoformat(days[before - 1]) if before else None
+            dated = (selection.publication_day(d.published) for d in self.store.documents.values()
+                     if key is None or d.scope in key)
+            days = self._days[key] = sorted({day for day in dated if day is not None})
+        before = bisect.bisect_right(days, as_of or date.today())
+        return days[before - 1] if before else None
 
     def _candidates(self, question: str, chosen: list[_Chosen], by_key: dict[int, float], as_of: date | None,
                     window: Window | None, rarity: dict[str, float]) -> list[selection.Candidate]:

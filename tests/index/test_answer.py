@@ -233,6 +233,7 @@ def test_a_question_about_this_week_is_not_answered_from_another_week(recall_lib
 def test_staleness_counts_weeks_before_the_latest_news() -> None:
     latest = date(2022, 8, 16)
     assert staleness("2022-08-16", latest) == staleness(None, latest) == staleness("2022-08-01", None) == 0
+    assert staleness("2022", latest) == 0  # no day: nothing to weigh
     week, year, years = (staleness(day, latest) for day in ("2022-08-09", "2021-08-16", "2016-02-18"))
     assert 0 < week < year < years
 
