@@ -2,7 +2,8 @@
 
 Events are the dated sentences found at index time (`index.events`). For a topic, only events whose
 passage is related to it (dense + BM25 candidates) and that either name a topic word or are very similar
-to it are kept. Sentences that say the same thing about the same date (embedding similarity) are merged
+to it are kept; for a person, only the events that are hers, not someone else's that name her
+(`index.subject`). Sentences that say the same thing about the same date (embedding similarity) are merged
 into one entry quoting every outlet; one event dated differently by two outlets becomes one entry that
 flags the disagreement. The event date is kept apart from the date each article was published.
 """
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index import subject
 from index.clean import is_furniture
 from index.dates import ISO_PREFIX, period
 from index.errors import InvalidInput
@@ -203,6 +205,7 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
     "His first address as king" after a sentence where the King speaks to Truss), or, for the first
     sentences of an article, in its title; and in an article whose title holds the names, what a topic
     without names keeps: a live blog on Hurricane Ian tells of "the storm" long after it last names Ian.
+    Of a person's, a sentence that names her keeps only her own events (`_own_events`).
     """
     related = searcher.related(topic, RELATED_CANDIDATES, scopes=scopes)
     names = topic_names(topic)
@@ -219,9 +222,26 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
     passages = {p.key: p for p in searcher.store.passages(sorted({e.key for e in near}))}
     documents = searcher.store.documents
     person = _person_of(names, passages.values())
-    return [e for e in near
+    kept = [e for e in near
             if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person))
             or (_names_in(names, documents[e.doc_id].title) and close(e))]
+    return _own_events(kept, names, person)
+
+
+def _own_events(events: list[StoredEvent], names: list[str], person: str | None) -> list[StoredEvent]:
+    """Of a person's events, those that are hers (`index.subject`): not someone else's act that names her.
+
+    Only sentences that name her are parsed and judged (a topic the briefings call "it" is no person).
+    """
+    if person not in subject.PERSONAL:
+        return events
+    named = [e for e in events if any(_name_in(name, e.text) for name in names)]
+    docs = subject.parse([e.text for e in named])
+    if not subject.names_a_person(docs, names, person):
+        return events
+    others = {id(e) for e, doc in zip(named, docs, strict=True)
+              if not subject.tells_of(doc, e.timex, names, person)}
+    return [e for e in events if id(e) not in others]
 
 
 def _person_of(names: list[str], passages: Collection[StoredPassage]) -> str | None:

@@ -145,19 +145,26 @@ def test_topic_names() -> None:
     assert topic_names("football results") == []
 
 
-def test_a_pronoun_refers_back_to_the_topic_only_if_it_is_the_topics(tmp_path: Path) -> None:
-    """"She" after a sentence naming Truss is Truss; "His" is someone else the sentence named (the King)."""
+def truss_quotes(tmp_path: Path, *paragraphs: str) -> list[str]:
+    """The quotes of the timeline of "Liz Truss" over one wire article of `paragraphs`."""
     folder = tmp_path / "uk"
     folder.mkdir()
-    (folder / "pm.txt").write_text(
-        "The country has a new leader.\n\n"
-        "Liz Truss was appointed prime minister by the Queen at Balmoral on Tuesday, and she said her "
-        "government would act at once. She spoke to President Biden on Wednesday.\n\n"
-        "King Charles was heard telling Liz Truss on Friday that he had dreaded the day. His first address "
-        "as king on Friday began with a tribute to the Queen.")
+    (folder / "pm.txt").write_text("\n\n".join(paragraphs))
     (folder / "manifest.toml").write_text('["pm.txt"]\npublisher = "Wire"\npublished = "2022-09-10"\n')
     truss = Library(tmp_path / "data", default_sources=[folder]).timeline("Liz Truss")
-    quotes = [q.quote for e in truss.events for q in e.quotes]
+    return [q.quote for e in truss.events for q in e.quotes]
+
+
+APPOINTED = ("Liz Truss was appointed prime minister by the Queen at Balmoral on Tuesday, and she said her "
+             "government would act at once. She spoke to President Biden on Wednesday.")
+
+
+def test_a_pronoun_refers_back_to_the_topic_only_if_it_is_the_topics(tmp_path: Path) -> None:
+    """"She" after a sentence naming Truss is Truss; "His" is someone else the sentence named (the King)."""
+    quotes = truss_quotes(
+        tmp_path, "The country has a new leader.", APPOINTED,
+        "King Charles was heard telling Liz Truss on Friday that he had dreaded the day. His first address "
+        "as king on Friday began with a tribute to the Queen.")
     assert any(q.startswith("She spoke to President Biden") for q in quotes)
     assert not any(q.startswith("His first address") for q in quotes)
 
@@ -184,3 +191,17 @@ def test_an_article_about_the_topic_keeps_its_events_that_do_not_name_it(tmp_pat
     quotes = [q.quote for e in ian.events for q in e.quotes]
     assert any(q.startswith("The hurricane made landfall near Cayo Costa") for q in quotes)
     assert not any("Fiona" in q or "the whole island" in q for q in quotes)
+
+
+def test_a_persons_timeline_leaves_out_others_acts_that_name_her(tmp_path: Path) -> None:
+    """A sentence that names Truss but dates Johnson's act is not an entry of her timeline; hers are."""
+    quotes = truss_quotes(
+        tmp_path, "Liz Truss takes office as Britain's prime minister", APPOINTED,
+        "In his farewell speech outside Downing Street early Tuesday, Johnson touted his achievements and "
+        "pledged to support Truss’ new government. Earlier this year, Truss’s predecessor Johnson narrowly "
+        "survived a confidence vote in his leadership.",
+        "Truss fired Kwasi Kwarteng, her finance minister, on Friday.")
+    assert any(q.startswith("Liz Truss was appointed prime minister") for q in quotes)
+    assert any(q.startswith("She spoke to President Biden") for q in quotes)
+    assert any(q.startswith("Truss fired Kwasi Kwarteng") for q in quotes)
+    assert not any("Johnson" in q for q in quotes)

@@ -1,0 +1,166 @@
+"""Whose event a sentence reports: a timeline about a person keeps the person's events, not every sentence
+that names her.
+
+"In his farewell speech early Tuesday, Johnson ... pledged to support Truss' new government" names Truss,
+but Tuesday is Johnson's speech. The sentence's parse (`index.language`) tells: the date belongs to the
+clause it hangs from (its trigger), and the event is the person's when she is that clause's actor (subject,
+passive agent, or the possessor of a subject that is not another person: "Truss' government unveiled tax
+cuts") or one of its own arguments ("the appointing of Truss on Tuesday", "a meeting with Truss on
+Sunday"); not when she is only named in another clause of the sentence ("... positions at odds with what
+most would consider mainstream Conservatism in 2022") or in someone else's subject ("Truss's predecessor
+Johnson narrowly survived a confidence vote").
+
+Whether a topic is a person is the named-entity tagger's reading of the topic's name in the sentences that
+name it (the topic alone is too short to read: "Hurricane Fiona" alone is tagged a person).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+PRONOUNS = {"she": {"she", "her", "hers", "herself"}, "he": {"he", "him", "his", "himself"},
+            "they": {"they", "them", "their", "theirs", "themselves"}}
+PERSONAL = (None, "he", "she")  # the pronoun of a topic that may be a person (None: the briefings use none)
+_ALL_PRONOUNS = set().union(*PRONOUNS.values())
+_CORE = {"nsubj", "nsubjpass", "dobj"}
+_RELATIVE = {"who", "whom", "whose", "that", "which"}
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
+# a clause with no subject of its own takes its head's ("Truss defeated Sunak ... and will take over on
+# Tuesday"; "Speaking on Tuesday, Truss said")
+_INHERITS = {"conj", "xcomp", "advcl", "pcomp", "prep", "pobj", "acl"}
+# dependents that open another clause: what is said inside them is not an argument of the trigger
+_OTHER_CLAUSE = {"advcl", "ccomp", "relcl", "parataxis", "csubj", "csubjpass"}
+
+
+def parse(sentences: Sequence[str]) -> list[Doc]:
+    """The sentences parsed, with entities (the lemmatizer is left out when the model is loaded)."""
+    from index.language import english
+
+    return list(english().pipe(sentences))
+
+
+def names_a_person(docs: Iterable[Doc], names: Sequence[str], pronoun: str | None) -> bool:
+    """Whether the topic is a person: the tagger reads its names as a person in most of the sentences that
+    hold them, and the briefings do not call it "it" (the tagger takes "Ian" for a person even in
+    "Hurricane Ian made landfall"; a storm is "it")."""
+    if pronoun not in PERSONAL:
+        return False
+    person = other = 0
+    for doc in docs:
+        for token in doc:
+            if token.text in names:
+                if token.ent_type_ == "PERSON":
+                    person += 1
+                else:
+                    other += 1
+    return person > other
+
+
+def tells_of(doc: Doc, timex: str, names: Sequence[str], pronoun: str | None) -> bool:
+    """Whether the event the sentence dates by `timex` is the person's (see the module's docstring).
+
+    `names` are the topic's names; `pronoun` the person the briefings use for it ("she"), whose pronouns
+    count as the person in a sentence that names her. A sentence that does not name her is not judged here
+    (True): it was taken for hers by what comes before it ("She resigned on Thursday") or by its article.
+    """
+    own = PRONOUNS.get(pronoun or "", set())
+
+    def is_person(token: Token) -> bool:
+        if token.lower_ in _RELATIVE and token.head.dep_ == "relcl":
+            token = token.head.head  # "Truss, who became prime minister ..."
+        return token.text in names or token.lower_ in own
+
+    if not any(t.text in names for t in doc):
+        return True
+    at = doc.text.find(timex)
+    span = doc.char_span(at, at + len(timex), alignment_mode="expand") if at >= 0 else None
+    chain = _chain(_clause(span.root if span is not None else doc[:].root))
+    return (any(_is_or_holds(a, is_person, own) for a in _actors(chain[-1]))
+            or any(_argument(verb, is_person, names) for verb in chain))
+
+
+def _clause(token: Token) -> Token:
+    """The verb of the clause a date hangs from: "Tuesday" in "In his speech early Tuesday, Johnson touted"
+    hangs from "touted"."""
+    while token.pos_ not in ("VERB", "AUX") and token.head != token:
+        token = token.head
+    return token
+
+
+def _chain(verb: Token) -> list[Token]:
+    """The trigger, and the clauses it takes its subject from when it has none of its own ("Twitter's
+    lawyers had planned to depose Musk starting on Thursday": starting, planned)."""
+    chain = [verb]
+    while not _actors(verb) and verb.dep_ in _INHERITS and verb.head != verb:
+        verb = _clause(verb.head)
+        chain.append(verb)
+    return chain
+
+
+def _actors(verb: Token) -> list[Token]:
+    """The clause's subjects and passive agents ("by the Queen")."""
+    actors = [c for c in verb.children if c.dep_ in _SUBJECTS]
+    return actors + [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+
+
+def _is_or_holds(actor: Token, is_person, own: set[str]) -> bool:
+    """Whether the actor is the person or a phrase that holds her ("Truss' government", "Musk and Agrawal"),
+    unless she is only the possessor of someone else ("Truss's predecessor Johnson": a name the tagger calls
+    a person, or a pronoun not hers, in the subject or in apposition to it)."""
+    if actor.lower_ in _RELATIVE and actor.head.dep_ == "relcl":
+        noun = actor.head.head  # "Musk's takeover, which was finalized Thursday night"
+        return is_person(noun) or any(is_person(c) for c in noun.children if c.dep_ == "poss")
+    if is_person(actor):
+        return True
+    held = [t for t in actor.subtree if is_person(t)]
+    if not held:
+        return False
+    heads = [actor, *(c for c in actor.children if c.dep_ == "appos")]
+    someone_else = any((h.ent_type_ == "PERSON" and not is_person(h))
+                       or (h.lower_ in _ALL_PRONOUNS and h.lower_ not in own) for h in heads)
+    return not (someone_else and all(t.dep_ == "poss" for t in held))
+
+
+def _argument(verb: Token, is_person, names: Sequence[str]) -> bool:
+    """Whether the person is among the verb's own arguments and their phrases (objects, prepositional
+    phrases, complements), not in a clause of its own or in its subject (the subject is `_acts`'); or the
+    subject or object of a clause it reports ("announced Monday it had chosen Liz Truss")."""
+    stack = [c for c in verb.children if c.dep_ not in _SUBJECTS | {"agent"}]
+    while stack:
+        token = stack.pop()
+        if token.dep_ == "ccomp" and _reported(token, names):
+            return True
+        if _opens_clause(token):
+            continue
+        if is_person(token):
+            return True
+        stack.extend(token.children)
+    return False
+
+
+def _opens_clause(token: Token) -> bool:
+    """A dependent that is a clause of its own: a relative or adverbial clause, a reported clause, or a
+    second verb joined by "and" ("Johnson touted ... and pledged to support Truss' government"). An
+    adverbial clause of the same time ("today when Liz Truss meets the Queen") or purpose ("came to pay a
+    call on Truss") is the trigger's own."""
+    if token.dep_ == "advcl" and any(c.lower_ == "when" or (c.dep_ == "aux" and c.lower_ == "to")
+                                     for c in token.children):
+        return False
+    return token.dep_ in _OTHER_CLAUSE or (token.dep_ == "conj" and token.pos_ in ("VERB", "AUX"))
+
+
+def _reported(clause: Token, names: Sequence[str]) -> bool:
+    """Whether a reported clause has the person, by name, as a subject or object of its verb (or of the
+    clauses it reports in turn: "said Sunday he is optimistic that Griner will be released"); a pronoun
+    there is more often the speaker ("Mordaunt confirmed that she was running to replace Truss")."""
+    stack = [clause]
+    while stack:
+        token = stack.pop()
+        if token.dep_ in _CORE and token.text in names:
+            return True
+        stack.extend(c for c in token.children if c.dep_ not in _OTHER_CLAUSE - {"ccomp"} | {"xcomp"})
+    return False

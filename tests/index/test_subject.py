@@ -1,0 +1,57 @@
+"""Whose event a sentence reports (`index.subject`): a person's own acts, not someone else's that name her."""
+
+import pytest
+
+from index.subject import names_a_person, parse, tells_of
+
+TRUSS = ["Truss"]
+
+
+@pytest.mark.parametrize(("sentence", "timex"), [
+    ("Truss fired Kwasi Kwarteng, her close ally and finance minister, on Oct. 14.", "Oct. 14"),
+    ("Speaking on the steps of Downing Street on Tuesday evening, Truss said her priorities were tax cuts.",
+     "Tuesday evening"),
+    ("Truss defeated rival Rishi Sunak among party members and will take over as leader on Tuesday.",
+     "Tuesday"),
+    ("Truss, who became prime minister one month ago, started off her speech with a warning.",
+     "one month ago"),
+    ("The market meltdown began after Prime Minister Liz Truss’ government unveiled tax cuts on Sept. 23.",
+     "Sept. 23"),
+    ("The Queen's last public engagement had been the appointing of Truss on Tuesday.", "Tuesday"),
+    ("The President meets with one of those leaders, British Prime Minister Liz Truss, later Wednesday.",
+     "later Wednesday"),
+    ("Britain will officially have a new prime minister today when Liz Truss meets with Queen Elizabeth II.",
+     "today"),
+    ("The ruling Conservative Party announced Monday it had chosen Liz Truss to be its new leader.",
+     "Monday"),
+])
+def test_the_persons_own_acts_are_hers(sentence: str, timex: str) -> None:
+    [doc] = parse([sentence])
+    assert tells_of(doc, timex, TRUSS, "she")
+
+
+@pytest.mark.parametrize(("sentence", "timex"), [
+    ("In his farewell speech outside Downing Street early Tuesday, Johnson touted his achievements, made no "
+     "mention of failures, and pledged to support Truss’ new government.", "early Tuesday"),
+    ("Earlier this year, Truss’s predecessor Johnson narrowly survived a confidence vote in his leadership.",
+     "Earlier this year"),
+    ("During her time as a Liberal Democrat, Truss supported the abolition of the royal family – positions "
+     "that are at total odds with what most would consider to be mainstream Conservatism in 2022.", "2022"),
+    ("Mordaunt confirmed in a tweet Friday afternoon that she was running to replace Truss.",
+     "Friday afternoon"),
+])
+def test_someone_elses_act_that_names_her_is_not_hers(sentence: str, timex: str) -> None:
+    [doc] = parse([sentence])
+    assert not tells_of(doc, timex, TRUSS, "she")
+
+
+def test_a_sentence_that_does_not_name_her_is_not_judged() -> None:
+    [doc] = parse(["He said on Tuesday that the country would be fine."])
+    assert tells_of(doc, "Tuesday", TRUSS, "she")
+
+
+def test_a_storm_is_no_person_though_the_tagger_reads_its_name_as_one() -> None:
+    ian = parse(["Hurricane Ian made landfall in Florida on Wednesday.", "Ian hit South Carolina on Friday."])
+    assert names_a_person(parse(["Liz Truss resigned on Thursday.", "Truss met Biden on Wednesday."]),
+                          TRUSS, "she")
+    assert not names_a_person(ian, ["Ian"], "it")
