@@ -366,15 +366,17 @@ def with_overrides(base: SearchSettings, pairs: list[str]) -> SearchSettings:
 def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[dict]:
     """For each case ({"question", "as_of", "answers": callable(sentence) -> bool, "half"}), every candidate
     sentence of its top passages with every signal, the sentence cosine included (all of them embedded, so
-    that any weighting can be scored without asking again). Uses the searcher's steps as `ask` runs them."""
+    that any weighting can be scored without asking again). Uses the searcher's steps as `ask` runs them: the
+    entities are read for the candidates the default weights rank first."""
     out = []
     for case in cases:
         question = case["question"]
         query, dense, lexical, window = searcher._rankings(question, None, case["as_of"], None)
-        chosen, by_key = searcher._chosen(query, searcher._order(dense, lexical), k)
+        fused = searcher._order(dense, lexical)
+        chosen, by_key = searcher._chosen(query, fused, k)
         rarity = searcher.store.keywords.rarity(selection.content_terms(question))
-        found = [c for c in searcher._candidates(question, chosen, by_key, case["as_of"], window, rarity)
-                 if c.passage < searcher.settings.answer_passages]
+        _, _, found = searcher._answer_candidates(question, chosen, by_key, fused, case["as_of"], window,
+                                                  rarity)
         vectors = searcher.encode_cached([c.text for c in found]) if found else []
         found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
                                              for c, v in zip(found, vectors, strict=True)})
@@ -397,11 +399,12 @@ def pick(found: list, weights: selection.Weights, timely_first: bool = False) ->
 
 ANSWER_GRID = {
     "overlap": [0.25, 0.5, 1.0],
-    "form": [0.3, 0.6, 1.0],
+    "form": [0.6, 1.0, 1.5],
     "dense": [1.0, 2.0, 3.0],
     "passage": [0.0, 1.0, 2.0],
     "rank": [0.05, 0.15],
     "timely": [0.0, 0.5, 1.0],
+    "context": [0.0, 0.5],
 }
 
 

