@@ -28,8 +28,9 @@ halves of the seed questions and RealTime QA (bench/quality.py --sweep-answer; f
 Whether to answer at all (`Evidence`, `confident`) does not hinge on one word: words every question may
 use ("mentioned", "say", "report", "according") carry no topic; the decision weighs how much of the
 question's content (by rarity) the answering passage covers, the best sentence's score, the passage's
-cosine, whether the dense and BM25 rankings agree on it, and how stale the answering article is against
-the briefings' latest news (`staleness`).
+cosine, whether the dense and BM25 rankings agree on it, how stale the answering article is against
+the briefings' latest news (`staleness`), and, for a who-question, whether the answering sentence names a
+person at all (`names_person`).
 """
 
 from __future__ import annotations
@@ -397,6 +398,7 @@ class Evidence:
     timely: float  # 0 when the question names a time ("this week") and the article is from another
     short: float = 0.0  # 1 when that time is short (`short_window`): an article of another time is no answer
     age: float = 0.0  # how stale the answering article is against the briefings' latest news (`staleness`)
+    no_person: float = 0.0  # 1: a who-question whose answering sentence names no new person (`names_person`)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
@@ -419,13 +421,14 @@ class Confidence:
     dense: float = 1.0
     timely: float = 0.5
     age: float = 0.05  # lost per unit of `staleness`
+    no_person: float = 0.2  # lost by a who-question answered without a person
     threshold: float = 1.26
 
     def value(self, evidence: Evidence) -> float:
         return (self.coverage * evidence.coverage - self.unknown * evidence.unknown
                 + self.passage * evidence.passage + self.agreement * evidence.agreement
                 + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely
-                - self.age * evidence.age)
+                - self.age * evidence.age - self.no_person * evidence.no_person)
 
     def answers(self, evidence: Evidence) -> bool:
         """Whether the evidence is enough to answer. A question about a short, named time ("this week", "on
@@ -460,6 +463,22 @@ def staleness(published: str | None, latest: date | None) -> float:
     if day is None or latest is None:
         return 0.0
     return math.log1p(max(0, (latest - day).days) / 7)
+
+
+def names_person(sentence: str, question: str) -> bool:
+    """Whether `sentence` names a person (spaCy's named entities) that `question` does not: a who-question
+    answered by a sentence without one ("Who won the 2022 World Cup?" - "China and South Korea are preparing
+    to hold talks") is weak evidence, whatever its words share with the question. The capitalized names of
+    `form_match` cannot tell a person from a company or a place; the model can. About 2.6 ms a sentence, and
+    the model loads (1-5 s) at the first who-question of a process."""
+    from index.language import english
+
+    nlp = english()
+    asked = set(terms(question))
+    # The entity recognizer has token vectors of its own: the rest of the pipeline is not needed.
+    found = nlp(sentence, disable=[name for name in nlp.pipe_names if name != "ner"])
+    return any(entity.label_ == "PERSON" and any(t not in asked for t in terms(entity.text))
+               for entity in found.ents)
 
 
 def publication_day(published: str | None) -> date | None:

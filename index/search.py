@@ -318,7 +318,9 @@ class Searcher:
             agreement=selection.agreement(_rank(dense, key), _rank(lexical, key)),
             form=best.form, dense=best.dense if best.dense is not None else by_key[key],
             timely=float(_within(hits[0].source.published, window)), short=float(short_time),
-            age=selection.staleness(hits[0].source.published, latest))
+            age=selection.staleness(hits[0].source.published, latest),
+            no_person=float(selection.question_form(question) is selection.Form.PERSON
+                            and not selection.names_person(best.text, question)))
         return hits, evidence
 
     def _latest(self, as_of: date | None, scopes: Collection[str] | None) -> date | None:

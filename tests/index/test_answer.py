@@ -18,6 +18,7 @@ from index.answer import (
     candidates,
     content_terms,
     form_match,
+    names_person,
     question_form,
     staleness,
 )
@@ -306,3 +307,23 @@ def test_an_answer_from_an_article_older_than_the_latest_news_is_weaker(recall_l
     # Measured against the briefings' latest article, not the calendar: asked years later it is not stale.
     late = recall_library.ask("How many baby swings were recalled?", as_of=date(2030, 1, 1))
     assert late.answered and late.evidence is not None and late.evidence.age == 0
+
+
+def test_names_person_wants_a_person_the_question_does_not_name() -> None:
+    question = "Who are the senior Chinese officials going to Seoul?"
+    assert names_person("Foreign vice-minister Sun Weidong will be in Seoul on Tuesday.", question)
+    # A place or a company is no person, and neither is the person the question names.
+    assert not names_person("China and South Korea will hold talks in Seoul.", question)
+    assert not names_person("Samsung Electronics said it will invest in Seoul.", question)
+    assert not names_person("Sun Weidong will be in Seoul.", "Who is Sun Weidong?")
+
+
+def test_a_who_question_answered_without_a_person_is_weaker(seed_library: Library) -> None:
+    with_person = seed_library.ask("Who is Zhang Baoqun?")
+    assert with_person.evidence is not None and with_person.evidence.no_person == 0
+    without = seed_library.ask("Who won the 2022 World Cup?")
+    assert without.evidence is not None and without.evidence.no_person == 1
+    assert not without.answered
+    # Only who-questions are asked for a person.
+    other = seed_library.ask("What is the 2+2 dialogue?")
+    assert other.evidence is not None and other.evidence.no_person == 0
