@@ -2,7 +2,8 @@
 
 The index holds every corpus article published in September and October 2022 (1,636 articles: CNN, USA
 Today, The Week), built once into $BRIEFBOT_BENCH_CACHE/timeline-sepoct2022. For each labelled topic
-(bench/timeline_topics.json: a storm, a person, a space mission) the timeline is laid out as `/timeline`
+(bench/timeline_topics.json: a storm, people, a space mission; each marked as used to write the topic
+rules, dev, or only to check them, held out) the timeline is laid out as `/timeline`
 does, and each entry is judged by its first quote (the one its headline comes from), which the labels
 name by article id and the first 8 hex digits of the SHA-1 of the sentence (no article text is stored):
 
@@ -75,10 +76,11 @@ def main() -> None:
                    "recall": round(recall_hits / len(belongs), 3) if belongs else None,
                    "captions": captions, "labelled_in": len(belongs)}
         result["topics"][story["topic"]] = figures
-        rows.append([story["topic"], story["kind"], len(timeline.events), judged, figures["precision"],
-                     f"{recall_hits}/{len(belongs)}", captions])
+        figures["role"] = story["role"]
+        rows.append([story["topic"], story["kind"], story["role"], len(timeline.events), judged,
+                     figures["precision"], f"{recall_hits}/{len(belongs)}", captions])
     emit(result, "Topic timelines on labelled stories (Sep-Oct 2022 corpus articles)",
-         ["topic", "kind", "entries", "judged", "precision", "recall (pooled)", "captions"], rows)
+         ["topic", "kind", "role", "entries", "judged", "precision", "recall (pooled)", "captions"], rows)
 
 
 if __name__ == "__main__":

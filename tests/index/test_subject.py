@@ -24,10 +24,17 @@ TRUSS = ["Truss"]
      "today"),
     ("The ruling Conservative Party announced Monday it had chosen Liz Truss to be its new leader.",
      "Monday"),
+    # a time clause dates the clause it hangs from: the vigil is when the King was joined
+    ("King Charles III was joined by his siblings as they briefly held vigil around the coffin on Monday "
+     "evening.", "Monday evening"),
+    # the name is part of its head ("King Charles III": III) in the clause the palace reports
+    ("Buckingham Palace announced Tuesday that King Charles III will be crowned on Saturday, May 6, 2023.",
+     "Tuesday"),
 ])
 def test_the_persons_own_acts_are_hers(sentence: str, timex: str) -> None:
     [doc] = parse([sentence])
-    assert tells_of(doc, timex, TRUSS, "she")
+    names, pronoun = (["Charles"], "he") if "Charles" in sentence else (TRUSS, "she")
+    assert tells_of(doc, timex, names, pronoun)
 
 
 @pytest.mark.parametrize(("sentence", "timex"), [
@@ -55,3 +62,4 @@ def test_a_storm_is_no_person_though_the_tagger_reads_its_name_as_one() -> None:
     assert names_a_person(parse(["Liz Truss resigned on Thursday.", "Truss met Biden on Wednesday."]),
                           TRUSS, "she")
     assert not names_a_person(ian, ["Ian"], "it")
+
