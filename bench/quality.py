@@ -366,8 +366,8 @@ def with_overrides(base: SearchSettings, pairs: list[str]) -> SearchSettings:
 def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[dict]:
     """For each case ({"question", "as_of", "answers": callable(sentence) -> bool, "half"}), every candidate
     sentence of its top passages with every signal, the sentence cosine included (all of them embedded, so
-    that any weighting can be scored without asking again). Uses the searcher's steps as `ask` runs them: the
-    entities are read for the candidates the default weights rank first."""
+    that any weighting can be scored without asking again). Uses the searcher's steps as `ask` runs them (the
+    entities are read by `pick`, as each weighting needs them)."""
     out = []
     for case in cases:
         question = case["question"]
@@ -386,13 +386,22 @@ def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[d
     return out
 
 
-def pick(found: list, weights: selection.Weights, timely_first: bool = False) -> int | None:
-    """Index of the candidate `ask` would bold: the best of the shortlist (dense known only there)."""
+@functools.cache
+def named_entities(text: str) -> list[tuple[str, str]]:
+    """`selection.named_entities`, each sentence read once for every weighting of the sweep."""
+    return selection.named_entities(text)
+
+
+def pick(found: list, weights: selection.Weights, question: str, timely_first: bool = False,
+         ) -> int | None:
+    """Index of the candidate `ask` would bold: the best of the shortlist (dense known only there), the
+    forms that decide it read from entities."""
     if not found:
         return None
     blind = [dataclasses.replace(c, dense=None) for c in found]
     short = {(c.passage, c.span) for c in selection.shortlist(blind, weights)} if weights.embedded else set()
     pool = [c if (c.passage, c.span) in short else b for c, b in zip(found, blind, strict=True)]
+    pool = selection.read_entities(pool, question, weights, timely_first, named_entities)
     chosen = selection.best(pool, weights, timely_first)
     return next(i for i, c in enumerate(pool) if c is chosen)
 
@@ -435,7 +444,7 @@ def sweep_answer(sets: dict[str, list[dict]], embedded: int) -> dict:
         scored = [c for c in cases if c["candidates"]]
         hits = 0
         for case in scored:
-            chosen = pick(case["candidates"], weights, case["timely_first"])
+            chosen = pick(case["candidates"], weights, case["question"], case["timely_first"])
             hits += chosen is not None and case["right"][chosen]
         return hits / (len(cases) or 1)
 

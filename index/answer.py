@@ -13,8 +13,8 @@ right sentence as often as word overlap did, 39 and 41 of 80 quiz questions):
   ("“Squid Game” is officially coming back");
 * `form`: whether the sentence holds what the question's form asks for and the question does not already
   say: a person for "who", a date for "when", a place for "where" (a country for "which country"), a
-  number or amount for "how many/much", a cause for "why", a name for "which company" (a quoted title for
-  "which show/film");
+  number or amount for "how many/much", a cause for "why", a name for "which X" (a quoted title for
+  "which show/film", an organization by spaCy's named entities for "which company/team": `read_entities`);
 * `dense`: the model's cosine between the question and the sentence (embedded at query time, for the few
   best candidates only: a sentence costs about as much to embed as the question);
 * `passage`: the cosine of its passage, and `rank`, the passage's retrieval rank (a further passage ranks
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
@@ -222,6 +222,27 @@ def form_match(form: Form, sentence: str, question: str, asked: date | None = No
     return 0.0
 
 
+def entity_form(question: str, entities: Sequence[tuple[str, str]]) -> float:
+    """`form_match` read from a sentence's named entities (text, spaCy label) for a question that
+    `reads_entities`: an organization the question does not name ("Which team won?" is not answered by
+    "Cale Makar")."""
+    return float(names_new("ORG", question, entities))
+
+
+def names_new(label: str, question: str, entities: Sequence[tuple[str, str]]) -> bool:
+    """Whether `entities` (text, spaCy label) hold one labelled `label` with a word the question lacks."""
+    asked = set(terms(question))
+    return any(kind == label and any(t not in asked for t in terms(text)) for text, kind in entities)
+
+
+def reads_entities(question: str) -> bool:
+    """Whether the question asks for an organization ("which company", "which team"), a name whose kind
+    capitalized words do not tell, but named entities do (`read_entities`). Entities for the other kinds of
+    name ("where", "which X" of any other X) gained nothing on the dev half (a common noun answers "which
+    condiment", "which major change": advertisements), nor for a person, a date or a number."""
+    return question_form(question) is Form.NAME and asked_kind(question) == "organization"
+
+
 # Words any question may use about the briefings themselves: they name no topic.
 GENERIC_WORDS = ("mention", "mentioned", "say", "says", "said", "report", "reported", "reports", "according",
                  "tell", "told", "article", "articles", "briefing", "briefings", "news", "story", "stories",
@@ -250,6 +271,8 @@ class Weights:
     # that restates the question ("the wildly popular show is green lit") is often followed by the one that
     # names the answer ("“Squid Game” is officially coming back").
     context: float = 0.5
+    # Candidates whose named entities may be read, best first (`read_entities`): about 2 ms of spaCy each.
+    read: int = 3
     # Candidates whose sentence is embedded (the best by the other signals). Each costs about as much as
     # the question's own embedding: 4 made answers 2.9x slower than the floor (bench/README.md) and helped
     # on the seed paraphrases only, so none is by default.
@@ -350,6 +373,42 @@ def candidates(
         found += [replace(c, context=max((n.overlap for n in mine[max(0, i - 1):i + 2] if n is not c),
                                          default=0.0)) for i, c in enumerate(mine)]
     return found
+
+
+def read_entities(found: Sequence[Candidate], question: str, weights: Weights, timely_first: bool = False,
+                  entities: Callable[[str], list[tuple[str, str]]] | None = None) -> list[Candidate]:
+    """`found` with the forms that decide the answer read from named entities (`entity_form`; `entities`
+    gives a sentence's (text, label) pairs, by default spaCy's `named_entities`), for a question that
+    `reads_entities`: a capitalized name is only a guess ("Fans filled the arena" names nobody; "Cale Makar"
+    is no team).
+
+    The best candidate (`best`) is read first; reading can only take a form away, so once the best one's
+    form is confirmed, or it has none, no other can overtake it and the rest is not read (most questions
+    read one or two sentences). After `weights.read` sentences, the unread guesses count 0."""
+    if not weights.read or not reads_entities(question):
+        return list(found)
+    entities = entities or named_entities
+    found = list(found)
+    read: set[int] = set()
+    while (chosen := best(found, weights, timely_first)) is not None and chosen.form > 0:
+        number = next(i for i, c in enumerate(found) if c is chosen)
+        if number in read:
+            return found
+        if len(read) == weights.read:
+            return [replace(c, form=0.0) if i not in read else c for i, c in enumerate(found)]
+        found[number] = replace(chosen, form=entity_form(question, entities(chosen.text)))
+        read.add(number)
+    return found
+
+
+def named_entities(text: str) -> list[tuple[str, str]]:
+    """The named entities of `text` (text, label) by spaCy's `en_core_web_md` entity recognizer alone (it
+    has its own token vectors): about 2 ms for a sentence."""
+    from index.language import english
+
+    nlp = english()
+    with nlp.select_pipes(enable=["ner"]):
+        return [(e.text, e.label_) for e in nlp(text).ents]
 
 
 def shortlist(found: Sequence[Candidate], weights: Weights) -> list[Candidate]:
@@ -471,14 +530,7 @@ def names_person(sentence: str, question: str) -> bool:
     to hold talks") is weak evidence, whatever its words share with the question. The capitalized names of
     `form_match` cannot tell a person from a company or a place; the model can. About 2.6 ms a sentence, and
     the model loads (1-5 s) at the first who-question of a process."""
-    from index.language import english
-
-    nlp = english()
-    asked = set(terms(question))
-    # The entity recognizer has token vectors of its own: the rest of the pipeline is not needed.
-    found = nlp(sentence, disable=[name for name in nlp.pipe_names if name != "ner"])
-    return any(entity.label_ == "PERSON" and any(t not in asked for t in terms(entity.text))
-               for entity in found.ents)
+    return names_new("PERSON", question, named_entities(sentence))
 
 
 def publication_day(published: str | None) -> date | None:

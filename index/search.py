@@ -277,7 +277,7 @@ class Searcher:
         as_of: date | None, window: Window | None, latest: date | None = None,
     ) -> tuple[list[Hit], selection.Evidence | None]:
         """Hits with their answering sentences, the passage of the best one first (a further passage of a
-        chosen article in place of the last hit, when it holds the best) and passages far below the best
+        chosen article in place of its article's, when it holds the best) and passages far below the best
         dropped, and the evidence for the answer (`index.answer`; `latest`: see `_latest`)."""
         if not chosen:
             return [], None
@@ -290,6 +290,7 @@ class Searcher:
             dense_of = {(c.passage, c.span): float(v @ query) for c, v in zip(short, vectors, strict=True)}
             found, top = selection.with_dense(found, dense_of), selection.with_dense(top, dense_of)
         short_time = window is not None and selection.short_window(window.start, window.end)
+        top = selection.read_entities(top, question, weights, timely_first=short_time)
         best = selection.best(top, weights, timely_first=short_time)
         hits = []
         for number, c in enumerate(chosen):
@@ -302,10 +303,12 @@ class Searcher:
             return hits, None
         if best.passage < len(chosen):
             hits.insert(0, hits.pop(best.passage))
-        else:
+        else:  # in place of its article's chosen passage: the articles quoted stay the same
             further = passages[best.passage]
-            hits = [Hit(further.text, by_key[further.key], self.store.documents[further.doc_id], further.id,
-                        best.span, [], further.sentences), *hits[: len(chosen) - 1]]
+            mine = next(i for i, c in enumerate(chosen) if c.passage.doc_id == further.doc_id)
+            hits.pop(mine)
+            hits.insert(0, Hit(further.text, by_key[further.key], self.store.documents[further.doc_id],
+                               further.id, best.span, chosen[mine].also_reported_by, further.sentences))
         # Passages far below the best are not shown, unless published in the time the question names.
         floor = max(h.score for h in hits) - self.settings.passage_margin
         hits = hits[:1] + [h for h in hits[1:] if h.score >= floor

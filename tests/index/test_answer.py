@@ -17,9 +17,12 @@ from index.answer import (
     best,
     candidates,
     content_terms,
+    entity_form,
     form_match,
+    named_entities,
     names_person,
     question_form,
+    read_entities,
     staleness,
 )
 from index.library import Library
@@ -138,6 +141,31 @@ def test_the_sentence_naming_the_answer_beats_the_one_restating_the_question() -
     assert best(found, Weights()).text == "“Squid Game” is officially coming back."
     # Without the neighbour's words, the name alone does not outweigh the question's words.
     assert best(found, Weights(context=0.0)).text.startswith("Netflix announced")
+
+
+def test_which_team_wants_an_organization_read_from_named_entities() -> None:
+    """Capitalized words guess that both sentences name a team; the entities say the first names a person.
+    The best candidate is read first, and reading stops once the best one's form is confirmed."""
+    team = "Which team won the Stanley Cup?"
+    assert entity_form(team, [("Cale Makar", "PERSON"), ("the Stanley Cup", "EVENT")]) == 0.0
+    assert entity_form(team, [("the Tampa Bay Lightning", "ORG")]) == 1.0
+    assert entity_form(team, [("Stanley Cup", "ORG")]) == 0.0  # the question names it
+    text = ("Defenseman Cale Makar lifted the Stanley Cup after the final on Sunday night. "
+            "The Colorado Avalanche beat the Tampa Bay Lightning 2-1.")
+    found = candidates(team, [_passage(text)], {"team": 1.0, "won": 1.0, "stanley": 1.0, "cup": 1.0})
+    assert best(found, Weights()).text.startswith("Defenseman Cale Makar")
+    read: list[str] = []
+
+    def entities(text: str) -> list[tuple[str, str]]:
+        read.append(text)
+        return named_entities(text)
+
+    chosen = best(read_entities(found, team, Weights(), entities=entities), Weights())
+    assert chosen is not None and chosen.text.startswith("The Colorado Avalanche")
+    assert len(read) == 2
+    # A question for another kind of name reads nothing.
+    assert read_entities(found, "Which show won?", Weights(), entities=entities) == found
+    assert len(read) == 2
 
 
 def test_generic_question_words_carry_no_topic() -> None:
