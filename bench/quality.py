@@ -478,6 +478,7 @@ CONFIDENCE_GRID = {
     "timely": [0.0, 0.2, 0.5],
     "age": [0.0, 0.05, 0.1],
     "no_person": [0.0, 0.2],
+    "missing_figures": [0.0, 1.0],
 }
 
 

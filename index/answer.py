@@ -29,8 +29,9 @@ Whether to answer at all (`Evidence`, `confident`) does not hinge on one word: w
 use ("mentioned", "say", "report", "according") carry no topic; the decision weighs how much of the
 question's content (by rarity) the answering passage covers, the best sentence's score, the passage's
 cosine, whether the dense and BM25 rankings agree on it, how stale the answering article is against
-the briefings' latest news (`staleness`), and, for a who-question, whether the answering sentence names a
-person at all (`names_person`).
+the briefings' latest news (`staleness`), for a who-question whether the answering sentence names a
+person at all (`names_person`), and whether the answering passage writes the figures the question gives
+(`missing_figures`).
 """
 
 from __future__ import annotations
@@ -458,6 +459,7 @@ class Evidence:
     short: float = 0.0  # 1 when that time is short (`short_window`): an article of another time is no answer
     age: float = 0.0  # how stale the answering article is against the briefings' latest news (`staleness`)
     no_person: float = 0.0  # 1: a who-question whose answering sentence names no new person (`names_person`)
+    missing_figures: float = 0.0  # share of the question's figures the answering passage lacks (`figures`)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
@@ -481,13 +483,15 @@ class Confidence:
     timely: float = 0.5
     age: float = 0.05  # lost per unit of `staleness`
     no_person: float = 0.2  # lost by a who-question answered without a person
+    missing_figures: float = 1.0  # lost with the share of the question's figures the passage lacks
     threshold: float = 1.26
 
     def value(self, evidence: Evidence) -> float:
         return (self.coverage * evidence.coverage - self.unknown * evidence.unknown
                 + self.passage * evidence.passage + self.agreement * evidence.agreement
                 + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely
-                - self.age * evidence.age - self.no_person * evidence.no_person)
+                - self.age * evidence.age - self.no_person * evidence.no_person
+                - self.missing_figures * evidence.missing_figures)
 
     def answers(self, evidence: Evidence) -> bool:
         """Whether the evidence is enough to answer. A question about a short, named time ("this week", "on
@@ -531,6 +535,39 @@ def names_person(sentence: str, question: str) -> bool:
     `form_match` cannot tell a person from a company or a place; the model can. About 2.6 ms a sentence, and
     the model loads (1-5 s) at the first who-question of a process."""
     return names_new("PERSON", question, named_entities(sentence))
+
+
+# A figure written on its own: not part of a name or a compound ("Covid-19", "BA.4", "2+2", "10-year", "3D").
+_FIGURE = re.compile(r"(?<![\w.+-])\d[\d,]*(?:\.\d+)?(?![\w-])")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def figures(text: str) -> set[str]:
+    """The figures `text` writes ("31 men", "1,000 people", "$5.02", "age of 94"), without thousands
+    separators, years left out (a year is a time, weighed by the question's window)."""
+    found = {m.group().replace(",", "") for m in _FIGURE.finditer(text)}
+    return {f for f in found if not _YEAR.fullmatch(f)}
+
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+          "twenty"]
+_TENS = ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_FIGURE_WORDS = {word: str(number) for number, word in enumerate(_UNITS)} | {
+    word: str(10 * tens) for tens, word in enumerate(_TENS, 3)}
+
+
+def missing_figures(question: str, passage: str) -> float:
+    """Share of the question's figures that `passage` does not write, in figures or in words ("1 billion",
+    "one billion"; 0 when the question has none). A question that gives figures ("Police arrested 31 men
+    this week...", "...children as young as 6 months?") tells its story by them: a passage of another
+    story with the same words lacks them."""
+    asked = figures(question)
+    if not asked:
+        return 0.0
+    written = figures(passage) | {_FIGURE_WORDS[w] for w in re.findall(r"[a-z]+", passage.lower())
+                                  if w in _FIGURE_WORDS}
+    return len(asked - written) / len(asked)
 
 
 def publication_day(published: str | None) -> date | None:

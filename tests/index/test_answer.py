@@ -18,7 +18,9 @@ from index.answer import (
     candidates,
     content_terms,
     entity_form,
+    figures,
     form_match,
+    missing_figures,
     named_entities,
     names_person,
     question_form,
@@ -355,3 +357,22 @@ def test_a_who_question_answered_without_a_person_is_weaker(seed_library: Librar
     # Only who-questions are asked for a person.
     other = seed_library.ask("What is the 2+2 dialogue?")
     assert other.evidence is not None and other.evidence.no_person == 0
+
+
+def test_figures_are_figures_written_on_their_own() -> None:
+    assert figures("Police arrested 31 men; more than 1,000 died in 2022, at $5.02 a gallon, 60%.") == {
+        "31", "1000", "5.02", "60"}
+    assert figures("Covid-19, BA.4, a 10-year plan and the 2+2 dialogue") == {"2"}
+    assert missing_figures("Approximately 1 billion people?", "up to one billion Chinese citizens") == 0
+    assert missing_figures("Why were 31 men arrested?", "Police arrested 30 men.") == 1
+    assert missing_figures("Why were the men arrested?", "Police arrested 30 men.") == 0
+
+
+def test_a_question_whose_figures_the_article_lacks_is_weaker(recall_library: Library) -> None:
+    given = recall_library.ask("Which automaker is recalling 2.9 million SUVs?", as_of=date(2016, 2, 19))
+    assert given.answered and given.evidence is not None and given.evidence.missing_figures == 0
+    other = recall_library.ask("Why were 7 million baby swings recalled?", as_of=date(2022, 9, 1))
+    plain = recall_library.ask("Why were baby swings recalled?", as_of=date(2022, 9, 1))
+    assert other.evidence is not None and plain.evidence is not None
+    assert other.evidence.missing_figures == 1 and plain.evidence.missing_figures == 0
+    assert Confidence().value(other.evidence) < Confidence().value(plain.evidence)
