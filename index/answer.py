@@ -537,37 +537,49 @@ def names_person(sentence: str, question: str) -> bool:
     return names_new("PERSON", question, named_entities(sentence))
 
 
-# A figure written on its own: not part of a name or a compound ("Covid-19", "BA.4", "2+2", "10-year", "3D").
-_FIGURE = re.compile(r"(?<![\w.+-])\d[\d,]*(?:\.\d+)?(?![\w-])")
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE = r"(?:\s+(thousand|million|billion|trillion)\b)?"
+# A figure written on its own (not part of a name or a compound: "Covid-19", "BA.4", "2+2", "10-year", "3D"),
+# with its scale ("2.9 million").
+_FIGURE = re.compile(rf"(?<![\w.+-])(\d[\d,]*(?:\.\d+)?)(?![\w-]){_SCALE}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
-
-
-def figures(text: str) -> set[str]:
-    """The figures `text` writes ("31 men", "1,000 people", "$5.02", "age of 94"), without thousands
-    separators, years left out (a year is a time, weighed by the question's window)."""
-    found = {m.group().replace(",", "") for m in _FIGURE.finditer(text)}
-    return {f for f in found if not _YEAR.fullmatch(f)}
-
-
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
           "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
           "twenty"]
 _TENS = ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_FIGURE_WORDS = {word: str(number) for number, word in enumerate(_UNITS)} | {
-    word: str(10 * tens) for tens, word in enumerate(_TENS, 3)}
+_WORD_VALUES = {word: float(number) for number, word in enumerate(_UNITS)} | {
+    word: 10.0 * tens for tens, word in enumerate(_TENS, 3)}
+_FIGURE_WORD = re.compile(rf"\b({'|'.join(_WORD_VALUES)}){_SCALE}", re.IGNORECASE)
+FIGURE_TOLERANCE = 0.1  # a figure rounded in writing ("almost three million" for 2.9 million) still counts
+
+
+def figures(text: str, in_words: bool = False) -> set[float]:
+    """The values of the figures `text` writes ("31 men", "1,000 people", "$5.02", "2.9 million"; with
+    `in_words`, also "one billion", "six months"), years left out (a year is a time, weighed by the
+    question's window)."""
+    found = set()
+    for match in _FIGURE.finditer(text):
+        digits = match.group(1).replace(",", "")
+        if match.group(2) is None and _YEAR.fullmatch(digits):
+            continue
+        found.add(float(digits) * _SCALES.get((match.group(2) or "").lower(), 1.0))
+    if in_words:
+        found |= {_WORD_VALUES[m.group(1).lower()] * _SCALES.get((m.group(2) or "").lower(), 1.0)
+                  for m in _FIGURE_WORD.finditer(text)}
+    return found
 
 
 def missing_figures(question: str, passage: str) -> float:
-    """Share of the question's figures that `passage` does not write, in figures or in words ("1 billion",
-    "one billion"; 0 when the question has none). A question that gives figures ("Police arrested 31 men
-    this week...", "...children as young as 6 months?") tells its story by them: a passage of another
-    story with the same words lacks them."""
+    """Share of the question's figures that `passage` does not write, in figures or in words, give or take
+    `FIGURE_TOLERANCE` ("1 billion": "one billion"; 0 when the question has none). A question that gives
+    figures ("Police arrested 31 men this week...", "...children as young as 6 months?") tells its story by
+    them: a passage of another story with the same words lacks them."""
     asked = figures(question)
     if not asked:
         return 0.0
-    written = figures(passage) | {_FIGURE_WORDS[w] for w in re.findall(r"[a-z]+", passage.lower())
-                                  if w in _FIGURE_WORDS}
-    return len(asked - written) / len(asked)
+    written = figures(passage, in_words=True)
+    missing = [a for a in asked if not any(abs(w - a) <= FIGURE_TOLERANCE * a for w in written)]
+    return len(missing) / len(asked)
 
 
 def publication_day(published: str | None) -> date | None:
