@@ -82,10 +82,16 @@ _FORMS = [
 
 
 def question_form(question: str) -> Form:
+    """The form of the question's first question phrase, in its last sentence when that has one (a
+    question may open with a sentence of context: "Police arrested 31 men ... who planned to riot at an
+    event. Where was the event?"): "Who led South Korea when ..." asks for a person, not a time (on a tie,
+    the first of `_FORMS`: "how much" before "how")."""
     lowered = question.lower()
-    for form, pattern in _FORMS:
-        if pattern.search(lowered):
-            return form
+    for part in (re.split(r"(?<=[.!?])\s+", lowered.strip())[-1], lowered):
+        found = [(match.start(), number, form) for number, (form, pattern) in enumerate(_FORMS)
+                 if (match := pattern.search(part))]
+        if found:
+            return min(found)[2]
     return Form.OTHER
 
 
@@ -201,8 +207,8 @@ def form_match(form: Form, sentence: str, question: str, asked: date | None = No
         numbers = [m.group() for m in _NUMBER.finditer(counted)]
         return float(any(n not in asked_numbers for n in numbers if not n.isdigit()) or
                      any(n not in asked_numbers for n in re.findall(r"\d+", counted)))
-    if form is Form.DATE:
-        return float(any(t.type in ("DATE", "TIME", "DURATION") and t.text not in question
+    if form is Form.DATE:  # a day or a time, not a length of time ("in two decades" says no when)
+        return float(any(t.type in ("DATE", "TIME") and t.text not in question
                          for t in tag(sentence, asked or date.today())))
     if form is Form.CAUSE:
         return float(_CAUSE.search(sentence) is not None)
