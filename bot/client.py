@@ -2,7 +2,7 @@
 
 The client holds what the areas share (settings, the core library, the journal, rate limits, the reindex
 guard, background jobs, error reporting); each area's commands, listeners, loops and persistent views live
-in its cog, loaded in `setup_hook`. The model and the index load once, in `setup_hook`, off the event loop;
+in its cog, loaded in `setup_hook`. The models and the index load once, in `setup_hook`, off the event loop;
 commands then call the core in worker threads (`asyncio.to_thread`) so the gateway heartbeat and other
 interactions never wait on a search or an index build. Nothing the bot sends can ping anyone:
 `AllowedMentions.none()` applies to every message and interaction response.
@@ -29,7 +29,7 @@ from bot.exts import EXTENSIONS
 from bot.journal import Journal
 from bot.render import message
 from bot.settings import ConfigError, Settings, open_library
-from index import Library, UserError
+from index import Library, UserError, english
 
 log = logging.getLogger("briefbot")
 
@@ -90,6 +90,8 @@ class BriefBot(commands.AutoShardedBot):
             if self.library is None:
                 self.library = open_library(self.settings)
             await asyncio.to_thread(self.library.searcher)  # loads the model; indexes on the first run
+            # The language model too (a few seconds), or the first who-question or person's timeline waits.
+            await asyncio.to_thread(english)
             log.info("index loaded: %d sources", len(await asyncio.to_thread(self.library.sources)))
         await self.load_areas()
         if self.sync_on_start:

@@ -33,6 +33,7 @@ _PUBLIC = {
     "index.isolation": ("Skipped",),
     "index.fetch": ("FetchPolicy",),
     "index.embed": ("EncoderError",),
+    "index.language": ("english",),
     "index.errors": ("InvalidInput", "UserError"),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}

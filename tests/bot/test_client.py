@@ -29,7 +29,7 @@ from bot.cli import main
 from bot.client import BriefBot
 from bot.journal import Journal
 from bot.settings import ConfigError
-from index import Library
+from index import Library, english
 from index.store.generations import Generations
 from tests.fake_discord import FakeDiscord
 from tests.helpers import (
@@ -117,6 +117,16 @@ async def test_sharded_bot_identifies_with_configured_shard(library: object, tmp
             identify = await fake.wait_for_gateway(lambda f: f.op == 2, WAIT)
             assert identify.data["shard"] == [1, 2]
             assert identify.data["intents"] == bot.intents.value and bot.intents.message_content
+
+
+async def test_the_language_model_loads_before_the_first_question(library: object, tmp_path: Path) -> None:
+    """A who-question or a person's timeline does not wait seconds for spaCy's model: it loads at start."""
+    english.cache_clear()
+    async with FakeDiscord() as fake:
+        settings = make_settings(tmp_path, guild_ids=[], ask_channels=[])
+        bot = FastBot(settings, library=library, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+        async with fake.run_client(bot, ready_timeout=WAIT):
+            assert english.cache_info().currsize == 1
 
 
 def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
