@@ -593,9 +593,15 @@ def h_ref(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", REF_WORDS[re.sub(r"\s+", " ", m["ref"].lower())]
 
 
+_RATE = re.compile(r"(?:[\d%]|\b(?:million|billion|trillion|thousand|hundred|percent|cents?|dollars?))"
+                   r"(?:\s+[a-z]+)?\s+$")
+
+
 def h_set(m: re.Match[str], ctx: _Ctx) -> Result:
     """'daily', 'every month', 'each Thursday', 'each July'."""
     if m["setw"]:
+        if _RATE.search(ctx.text, max(0, m.start() - 40), m.start()):
+            return None  # "C$17.9 million annually", "8.5% annually": a rate, not a recurring time
         return "SET", SET_WORDS[m["setw"].lower()]
     if m["wd"]:
         return "SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}"

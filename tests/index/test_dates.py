@@ -179,6 +179,13 @@ def test_sets_and_times():
     assert ("10:35 a.m.", "TIME", "2024-06-17T10:35") in found
 
 
+def test_a_set_word_after_an_amount_is_a_rate():
+    text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
+            "the plant would produce 10,000 units annually.")
+    assert values(text) == []
+    assert value_of("The rallies are held here annually.", "annually") == "P1Y"
+
+
 def test_lowercase_month_words_are_not_dates():
     assert values("Protesters march and may rally.") == []
 
