@@ -479,6 +479,7 @@ CONFIDENCE_GRID = {
     "age": [0.0, 0.05, 0.1],
     "no_person": [0.0, 0.2],
     "missing_figures": [0.0, 1.0],
+    "missing_names": [0.0, 1.0],
 }
 
 

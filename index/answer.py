@@ -30,8 +30,8 @@ use ("mentioned", "say", "report", "according") carry no topic; the decision wei
 question's content (by rarity) the answering passage covers, the best sentence's score, the passage's
 cosine, whether the dense and BM25 rankings agree on it, how stale the answering article is against
 the briefings' latest news (`staleness`), for a who-question whether the answering sentence names a
-person at all (`names_person`), and whether the answering passage writes the figures the question gives
-(`missing_figures`).
+person at all (`names_person`), and whether the answering article writes the figures and the names the
+question gives (`missing_figures`, `missing_names`).
 """
 
 from __future__ import annotations
@@ -466,6 +466,7 @@ class Evidence:
     age: float = 0.0  # how stale the answering article is against the briefings' latest news (`staleness`)
     no_person: float = 0.0  # 1: a who-question whose answering sentence names no new person (`names_person`)
     missing_figures: float = 0.0  # share of the question's figures the answering passage lacks (`figures`)
+    missing_names: float = 0.0  # share of the question's names of several words its article lacks (`names`)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
@@ -490,6 +491,7 @@ class Confidence:
     age: float = 0.05  # lost per unit of `staleness`
     no_person: float = 0.2  # lost by a who-question answered without a person
     missing_figures: float = 1.0  # lost with the share of the question's figures the passage lacks
+    missing_names: float = 1.0  # lost with the share of the question's names its article lacks
     threshold: float = 1.26
 
     def value(self, evidence: Evidence) -> float:
@@ -497,7 +499,8 @@ class Confidence:
                 + self.passage * evidence.passage + self.agreement * evidence.agreement
                 + self.form * evidence.form + self.dense * evidence.dense + self.timely * evidence.timely
                 - self.age * evidence.age - self.no_person * evidence.no_person
-                - self.missing_figures * evidence.missing_figures)
+                - self.missing_figures * evidence.missing_figures
+                - self.missing_names * evidence.missing_names)
 
     def answers(self, evidence: Evidence) -> bool:
         """Whether the evidence is enough to answer. A question about a short, named time ("this week", "on
@@ -586,6 +589,26 @@ def missing_figures(question: str, passage: str) -> float:
     written = figures(passage, in_words=True)
     missing = [a for a in asked if not any(abs(w - a) <= FIGURE_TOLERANCE * a for w in written)]
     return len(missing) / len(asked)
+
+
+def names(question: str) -> list[str]:
+    """The names of several capitalized words the question gives after its first word ("Kim Jong Un", "US
+    Capitol", "World Cup"): a name a reader would not paraphrase, unlike "US" for "American"."""
+    found = []
+    for match in _NAME.finditer(question):
+        words = [w for w in match.group().split() if w not in _NOT_NAMES and w[0].isupper()]
+        if match.start() > 0 and len(words) >= 2:
+            found.append(" ".join(words))
+    return found
+
+
+def missing_names(question: str, text: str) -> float:
+    """Share of the question's `names` whose words `text` (the answering article) does not all hold (0 when
+    it gives none): "What did Kim Jong Un say about Putin's visit?" is not answered by an article that never
+    names him, however much it says about the visit."""
+    asked = names(question)
+    held = set(terms(text))
+    return sum(not set(terms(name)) <= held for name in asked) / len(asked) if asked else 0.0
 
 
 def publication_day(published: str | None) -> date | None:

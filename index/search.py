@@ -324,19 +324,21 @@ class Searcher:
             age=selection.staleness(hits[0].source.published, latest),
             no_person=float(selection.question_form(question) is selection.Form.PERSON
                             and not selection.names_person(best.text, question)),
-            missing_figures=self._missing_figures(question, passages[best.passage], by_key))
+            **self._article_evidence(question, passages[best.passage], by_key))
         return hits, evidence
 
-    def _missing_figures(self, question: str, answering: StoredPassage, by_key: dict[int, float]) -> float:
-        """`index.answer.missing_figures` over the answering article as retrieval found it: the answering
-        passage and the other passages of its article among the candidates (`by_key`). A figure may be
-        written in another paragraph of the same report than the one that answers."""
-        if not selection.figures(question):
-            return 0.0
+    def _article_evidence(self, question: str, answering: StoredPassage, by_key: dict[int, float],
+                          ) -> dict[str, float]:
+        """`index.answer.missing_figures` and `missing_names` over the answering article as retrieval found
+        it: the answering passage and the other passages of its article among the candidates (`by_key`). A
+        figure or a name may be written in another paragraph of the same report than the one that answers."""
+        if not selection.figures(question) and not selection.names(question):
+            return {}
         owners = self.store.documents_of(list(by_key))
         same = [key for key, doc in owners.items() if doc == answering.doc_id and key != answering.key]
-        texts = [answering.text, *(p.text for p in self.store.passages(same))]
-        return selection.missing_figures(question, "\n".join(texts))
+        article = "\n".join([answering.text, *(p.text for p in self.store.passages(same))])
+        return {"missing_figures": selection.missing_figures(question, article),
+                "missing_names": selection.missing_names(question, article)}
 
     def _latest(self, as_of: date | None, scopes: Collection[str] | None) -> date | None:
         """The publication day of the newest article of `scopes` (None: all) published by `as_of` (default

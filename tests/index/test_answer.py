@@ -21,7 +21,9 @@ from index.answer import (
     figures,
     form_match,
     missing_figures,
+    missing_names,
     named_entities,
+    names,
     names_person,
     question_form,
     read_entities,
@@ -269,7 +271,6 @@ NOT_YET = {
     'Does Seoul want a winner-takes-all approach to diplomacy?',
     'Which trade deal are Beijing and Seoul renegotiating?',
     'How many troops does China have stationed in North Korea?',
-    "What did Kim Jong Un say about Putin's visit?",
     'How much did the trilateral summit cost?',
     'How many people will attend the dialogue in Seoul?',
     'What agreements did China and South Korea sign at the dialogue?',
@@ -381,3 +382,12 @@ def test_a_question_whose_figures_the_article_lacks_is_weaker(recall_library: Li
     assert other.evidence is not None and plain.evidence is not None
     assert other.evidence.missing_figures == 1 and plain.evidence.missing_figures == 0
     assert Confidence().value(other.evidence) < Confidence().value(plain.evidence)
+
+
+def test_names_of_several_words_must_be_in_the_answering_article() -> None:
+    assert names("What did Kim Jong Un say about Putin's visit?") == ["Kim Jong Un"]
+    # One capitalized word is often paraphrased ("US" by "President Joe Biden"), and the first is no name.
+    assert names("Which US president met the Japanese prime minister in April?") == []
+    article = "Russian President Vladimir Putin will visit North Korea, the Kremlin said."
+    assert missing_names("What did Kim Jong Un say about Putin's visit?", article) == 1
+    assert missing_names("When will Vladimir Putin visit North Korea?", article) == 0
