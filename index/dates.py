@@ -644,10 +644,12 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
         mod = (_g(m, "mod") or "").lower()
         if mod in ("current", "this"):
             return "DATE", f"{dct.year:04d}-Q{cur_q}"
+        if mod in ("previous", "prior", "preceding"):
+            return "DATE", "@Q-1"  # the quarter before the one under discussion
         return "DATE", "@Q0"  # "the quarter": the quarter under discussion
     q = ORDINALS[ordw.lower()]
     year = _year_of(m) or (int(m["year0"]) if _g(m, "year0") else None)
-    yrel = (_g(m, "yrel") or "").lower()
+    yrel = (_g(m, "yrel") or _g(m, "yrel2") or "").lower()
     if yrel:
         year = dct.year + {"this": 0, "last": -1, "next": 1}[yrel.split()[0]]
     if not year:
@@ -678,7 +680,9 @@ def h_period_abbrev(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
-    year = _year_of(m) or ctx.dct.year
+    """'the first half', 'the second half of 1990', 'the first half of last year'."""
+    yrel = (_g(m, "yrel2") or "").lower()
+    year = _year_of(m) or ctx.dct.year + ({"last": -1, "next": 1}.get(yrel, 0))
     return "DATE", f"{year:04d}-H{ORDINALS[m['ord'].lower()]}"
 
 
@@ -835,14 +839,16 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?P<mod>the)\s+(?P<unit>weekend)\b", h_relunit),
     (r"\b(?:(?:the|its|that|this)\s+)?(?:(?P<year0>" + YEAR + r")(?:'s)?\s+|(?P<yrel>this\s+year's"
      r"|last\s+year's|next\s+year's)\s+)?(?:fiscal\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter\b"
-     r"(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r"))?", h_quarter),
+     r"(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r")|\s+of\s+(?P<yrel2>this|last|next)\s+year\b)?",
+     h_quarter),
     (r"\b(?:the|its|that)\s+(?P<year0>" + YEAR + r")\s+(?:fiscal\s+)?(?:quarter|period)\b", h_quarter),
-    (r"\b(?:the\s+)?(?:(?P<mod>latest|current|this|same|last|previous|most\s+recent)\s+)?quarter\b(?![\s-]"
-     r"(?:of\s+(?:a|an|the)|century|mile|point))", h_quarter),
+    (r"\b(?:the\s+)?(?:(?P<mod>latest|current|this|same|last|previous|prior|preceding|most\s+recent)\s+)?"
+     r"quarter\b(?![\s-](?:of\s+(?:a|an|the)|century|mile|point))", h_quarter),
     (r"(?:(?:earlier|later)\s+in\s+|the\s+(?:end|beginning|start|middle)\s+of\s+)?\bthe\s+"
      r"(?:(?P<mod>latest)\s+)?(?:(?:full|fiscal|current|current\s+fiscal|calendar)\s+)?year\b"
      r"(?![\s-]+(?:\d|earlier|ago|two))", h_the_year),
-    (r"\b(?:the\s+)?(?P<ord>first|second|last)\s+half(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r"))?",
+    (r"\b(?:the\s+)?(?P<ord>first|second|last)\s+half(?:\s+of\s+(?:fiscal\s+)?(?P<year>" + YEAR + r")"
+     r"|\s+of\s+(?P<yrel2>this|last|next)\s+year\b)?",
      h_half),
     (r"\b(?:(?:a|one)\s+year\s+(?:ago|earlier|before)|(?:the\s+)?year[\s-](?:earlier|ago)(?:\s+(?:quarter|"
      r"period|nine\s+months|level|results))?)", h_year_ago),
@@ -941,7 +947,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     """Fill the placeholders left by handlers, left to right.
 
     Quarters: "the quarter under discussion" is taken to be the last completed quarter (news reports results
-    after a quarter ends): '@Q0' (that quarter), '@Y1988' (that quarter in 1988) and '@Q-4' (a year before it
+    after a quarter ends): '@Q0' (that quarter), '@Q-1' (the one before it: "the previous quarter"), '@Y1988'
+    (that quarter in 1988) and '@Q-4' (a year before it
     when the text has spoken of quarters so far and its sentence names no longer period such as "the nine
     months", else simply last year). '@Q-4D', a bare "a year earlier",
     compares with the period its sentence has named by its end ("for the quarter ended Sept. 30, net rose
@@ -996,6 +1003,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
         try:
             if v == "@Q0":
                 v = f"{_yyyy(y)}-Q{q}"
+            elif v == "@Q-1":
+                v = f"{_yyyy(y - (q == 1))}-Q{(q - 2) % 4 + 1}"
             elif v == "@Q-4D" and period_end and period_end[0] == ctx.sentence(start):
                 d = period_end[1]
                 v = _iso(_safe_date(_year(d.year - 1), d.month, d.day) or dt.date(d.year - 1, d.month, 28))

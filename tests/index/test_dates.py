@@ -179,6 +179,25 @@ def test_sets_and_times():
     assert ("10:35 a.m.", "TIME", "2024-06-17T10:35") in found
 
 
+def test_a_quarter_or_half_of_last_year_is_one_period_of_that_year():
+    dct = dt.date(1989, 10, 30)
+    assert values("Housing starts fell in the third quarter of last year.", dct) == [
+        ("the third quarter of last year", "DATE", "1988-Q3")]
+    assert value_of("Sales fell in the first half of last year.", "the first half of last year",
+                    dct) == "1988-H1"
+    assert value_of("Profit will rise in the fourth quarter of next year.", "the fourth quarter of next year",
+                    dct) == "1990-Q4"
+
+
+def test_the_previous_quarter_is_the_one_before_the_quarter_under_discussion():
+    text = "Net rose to $5 million in the third quarter from $3 million in the previous quarter."
+    assert value_of(text, "the previous quarter", dt.date(1989, 10, 30)) == "1989-Q2"
+    assert value_of("Sales rose from the prior quarter.", "the prior quarter",
+                    dt.date(1990, 2, 3)) == "1989-Q3"
+    assert value_of("Sales rose from the preceding quarter.", "the preceding quarter",
+                    dt.date(1989, 2, 3)) == "1988-Q3"
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
