@@ -479,9 +479,11 @@ def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_decade(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'the 1990s', 'the nineties' -> '199'."""
+    """'the 1990s', 'the nineties', "the '90s" -> '199'."""
     if m["dec"]:
         return "DATE", m["dec"][:3]
+    if m["dec2"]:  # "the '80s": a decade of the last century
+        return "DATE", "19" + m["dec2"][0]
     words = ["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"]
     return "DATE", str(190 + words.index(m["decw"].lower()) + 2)
 
@@ -820,8 +822,8 @@ RULES: list[tuple[str, Handler]] = [
     (PRE + r"(?:the\s+year\s+)?\b(?P<c>nineteen|two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<rest>(?:" + _TENS
      + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt([k for k, v in NUMBERS.items() if 10 <= v < 20]) + r"|"
      + _UNITS_W + r"))?\b(?!\s+(?:dollars|people|percent|hundred|years))", h_spelled_year),
-    (r"(?:the\s+)?" + PRE + r"(?:(?P<dec>1[6-9]\d0|20\d0)'?s|(?P<decw>twenties|thirties|forties|fifties"
-     r"|sixties|seventies|eighties|nineties))\b", h_decade),
+    (r"(?:the\s+)?" + PRE + r"(?:(?P<dec>1[6-9]\d0|20\d0)'?s|['\u2019](?P<dec2>[2-9]0)s"
+     r"|(?P<decw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b", h_decade),
     (PRE + r"(?:" + _MODS + r"\s+)?\b(?P<season>spring|summer|fall|autumn|winter)\b(?:\s+(?:of\s+)?"
      r"(?P<year>" + YEAR + r"))?", h_season),
     (r"(?:(?P<clock2>" + CLOCK + r"),?\s+(?:(?:on|next|last|this)\s+)?)?(?:(?:early|late)\s+)?"

@@ -198,6 +198,12 @@ def test_the_previous_quarter_is_the_one_before_the_quarter_under_discussion():
                     dt.date(1989, 2, 3)) == "1988-Q3"
 
 
+def test_a_decade_written_with_an_apostrophe():
+    assert values("It was popular in the '80s; in the mid-’90s prices rose.") == [
+        ("the '80s", "DATE", "198"), ("the mid-’90s", "DATE", "199")]
+    assert values("He scored 80s on tests.") == []
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
