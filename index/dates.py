@@ -752,6 +752,9 @@ def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
     letter, mult, clock = UNITS[unit]
     if re.fullmatch(YEAR, m["num"]):
         return None  # "the 1988 quarter" is not 1988 quarters
+    half = _and_a_half(int(m["num"][:-2]), unit) if re.fullmatch(r"\d+\.5", m["num"]) else None
+    if half and not _g(m, "rel"):
+        return half  # "1.5 hours": PT1H30M
     n = _num(m["num"])
     plural = m["unit"].lower().endswith(("s", "centuries"))
     vague = m["num"].lower() in ("a", "an") and plural
@@ -777,6 +780,33 @@ def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
     if n is None or vague:
         return "DURATION", f"P{'T' if clock else ''}X{letter if mult == 1 else ('E' if mult == 10 else 'C')}"
     return "DURATION", f"P{'T' if clock else ''}{n * mult}{letter}"
+
+
+# half of a unit, in the next smaller one (ISO 8601 has no fractions but in the last component; TimeML writes
+# "2 1/2 years" as P2Y6M): (letter, amount, is clock unit); halves of weeks and quarters are not whole units
+HALVES = {"year": ("M", 6, False), "month": ("D", 15, False), "day": ("H", 12, True),
+          "hour": ("M", 30, True), "minute": ("S", 30, True)}
+
+
+def _and_a_half(n: int, unit: str) -> Result:
+    """n and a half units: the whole units and the half in the next smaller unit (P2Y6M, PT1H30M, PT30M)."""
+    letter, mult, clock = UNITS[unit]
+    if mult > 1:  # "two and a half decades": 25 years
+        return "DURATION", f"P{n * mult + mult // 2}Y"
+    if unit not in HALVES:
+        return None
+    half, amount, half_clock = HALVES[unit]
+    whole = f"{n}{letter}" if n else ""
+    if clock:
+        return "DURATION", f"PT{whole}{amount}{half}"
+    return "DURATION", f"P{whole}{'T' if half_clock else ''}{amount}{half}"
+
+
+def h_half_duration(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'2 1/2 years', 'two and a half years', 'a year and a half', 'half an hour', 'a half-hour'."""
+    unit = (m["unit"] or m["unit1"] or m["unit2"]).lower()
+    n = _num(m["num"]) if m["num"] else (1 if m["unit1"] else 0)  # "half an hour": no whole unit
+    return None if n is None else _and_a_half(n, "century" if unit.startswith("centur") else unit.rstrip("s"))
 
 
 def h_bare_units(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -857,6 +887,10 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b" + DURMOD + r"(?P<num>" + NUM + r")[\s-]+(?:(?:more|additional|straight|consecutive|trading)\s+)?"
      r"(?P<unit>" + UNIT + r")\b(?![\s-]+old\b)(?:\s+or\s+so\b)?"
      r"(?:[\s-]+(?P<rel>ago|earlier|from\s+now|long))?", h_duration),
+    (r"\b" + DURMOD + r"(?:(?P<num>" + NUM + r")(?:\s+1/2|\s*\u00bd|[\s-]+and[\s-]+a[\s-]+half)[\s-]+"
+     r"(?P<unit>" + UNIT + r")|(?:a|an|one)[\s-]+(?P<unit1>" + UNIT + r")[\s-]+and[\s-]+a[\s-]+half"
+     r"|(?:half\s+an?|an?\s+half)[\s-]+(?P<unit2>" + UNIT + r"))\b(?![\s-]+(?:old|ago|earlier)\b)",
+     h_half_duration),
     # "for years", "recent months"; "in years", "within weeks" without the preposition
     (r"(?:\b(?:for|recent|coming|past|the\s+coming|the\s+past)\s+|(?<=\bin )|(?<=\bwithin ))"
      r"(?P<unit>years|months|weeks|days|decades|centuries)\b", h_bare_units),
@@ -907,6 +941,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("weekend",), ("quarter",), ("quarter", "period"), ("quarter",), ("year",),
     ("half",), ("year",),
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
+    ("half", "1/2", "\u00bd"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
     ("year", "month"),

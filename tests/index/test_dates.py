@@ -204,6 +204,17 @@ def test_a_decade_written_with_an_apostrophe():
     assert values("He scored 80s on tests.") == []
 
 
+def test_a_duration_and_a_half_puts_the_half_in_the_next_smaller_unit():
+    text = ("He flew 5 1/2 hours, then waited half an hour; the war lasted two and a half years, the talks a "
+            "year and a half, the trial 1.5 days; a minute and a half later it was over.")
+    assert [(t, v) for t, ty, v in values(text) if ty == "DURATION"] == [
+        ("5 1/2 hours", "PT5H30M"), ("half an hour", "PT30M"), ("two and a half years", "P2Y6M"),
+        ("a year and a half", "P1Y6M"), ("1.5 days", "P1DT12H"), ("a minute and a half", "PT1M30S")]
+    assert value_of("It took a half-hour.", "a half-hour") == "PT30M"
+    assert value_of("It lasted about two and a half decades.", "about two and a half decades") == "P25Y"
+    assert values("Half a million people came; it rose 2.5 percent.") == []
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
