@@ -140,7 +140,7 @@ YEAR = r"(?:1[6-9]\d\d|20\d\d)(?![\d%])"
 DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 _TENS = _alt(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
 _UNITS_W = _alt(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
-NUM = (r"(?:\d+(?:\.\d+)?|(?:" + _TENS + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt(
+NUM = (r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|(?:" + _TENS + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt(
     [w for w in NUMBERS if w not in ("a", "an")]) + r"|" + _alt(VAGUE_NUMBERS) + r"|an?)")
 UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|century|centuries)s?"
 # modifiers kept inside the extent but not changing the value
@@ -251,8 +251,8 @@ def _num(tok: str) -> int | None:
     tok = re.sub(r"\s+", " ", tok.lower()).replace("-", " ")
     if tok in VAGUE_NUMBERS:
         return None
-    if re.fullmatch(r"\d+", tok):
-        return int(tok)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})*", tok):  # "1,000 years"
+        return int(tok.replace(",", ""))
     if re.fullmatch(r"\d+\.\d+", tok):
         return None
     if tok in NUMBERS:

@@ -215,6 +215,11 @@ def test_a_duration_and_a_half_puts_the_half_in_the_next_smaller_unit():
     assert values("Half a million people came; it rose 2.5 percent.") == []
 
 
+def test_a_number_with_thousands_separators_is_one_number():
+    assert values("He spent 1,000 days in jail under a 1,000-day plan.") == [
+        ("1,000 days", "DURATION", "P1000D"), ("1,000-day", "DURATION", "P1000D")]
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
