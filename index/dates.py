@@ -600,17 +600,21 @@ _RATE = re.compile(r"(?:[\d%]|\b(?:million|billion|trillion|thousand|hundred|per
 
 
 def h_set(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'daily', 'every month', 'each Thursday', 'each July'."""
+    """'daily', 'every month', 'each Thursday', 'on Sundays', 'each July', 'every summer', 'every other
+    week' (P2W)."""
     if m["setw"]:
         if _RATE.search(ctx.text, max(0, m.start() - 40), m.start()):
             return None  # "C$17.9 million annually", "8.5% annually": a rate, not a recurring time
         return "SET", SET_WORDS[m["setw"].lower()]
-    if m["wd"]:
-        return "SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}"
+    if m["wd"] or m["wds"]:  # "every Sunday morning", "on Sundays"
+        part = m["part"] and "T" + DAYPARTS[m["part"].lower()]
+        return "SET", f"XXXX-WXX-{WEEKDAYS[(m['wd'] or m['wds']).lower()] + 1}{part or ''}"
     if m["mon"]:
         return "SET", f"XXXX-{_month_num(m['mon']):02d}"
+    if m["season"]:
+        return "SET", f"XXXX-{SEASONS[m['season'].lower()]}"
     letter, mult, clock = UNITS[m["unit"].lower()]
-    return "SET", f"P{'T' if clock else ''}{mult}{letter}"
+    return "SET", f"P{'T' if clock else ''}{mult * (2 if m['other'] else 1)}{letter}"
 
 
 def h_relunit(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -863,8 +867,9 @@ RULES: list[tuple[str, Handler]] = [
     (r"(?:(?:early|late|mid|later|earlier)[\s-])?\b(?P<deic>yesterday|today|tomorrow|tonight|last\s+night|this)"
      r"(?:\s+(?P<part>morning|afternoon|evening|night))?\b", h_deictic),
     (r"\b(?P<ref>" + _alt(REF_WORDS) + r")\b", h_ref),
-    (r"\b(?:(?P<setw>" + _alt(SET_WORDS) + r")|(?:every|each|per)\s+(?:(?P<wd>" + WDAY + r")|(?P<mon>" + MON
-     + r")|(?P<unit>minute|hour|day|week|month|quarter|year)))\b", h_set),
+    (r"\b(?:(?P<setw>" + _alt(SET_WORDS) + r")|(?:every|each|per)\s+(?:(?P<wd>" + WDAY + r")" + _DAYTAIL
+     + r"|(?P<mon>" + MON + r")|(?P<season>spring|summer|fall|autumn|winter)|(?P<other>other\s+)?(?P<unit>"
+     r"minute|hour|day|week|month|quarter|year))|(?<!the\s)(?P<wds>" + WDAY + r")s)\b", h_set),
     (r"(?:(?:early|late|mid|earlier|later)[\s-]+)?(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+)?\b"
      r"(?P<mod>" + _alt([k for k in OFFSETS if k not in ("the same", "current")]) + r")\s+"
      r"(?P<unit>week|month|year|quarter|weekend|decade|century)\b", h_relunit),
@@ -937,7 +942,8 @@ _GATES: list[tuple[str, ...] | None] = [
     None, ("/",), _MONTH_KEYS, _MONTH_KEYS, _MONTH_KEYS, None, ("nineteen", "thousand"), _DECADE_KEYS,
     tuple(SEASONS), tuple(WEEKDAYS), ("am", "pm", "a.m", "p.m", "noon", "midday", "midnight"), None,
     tuple(sorted({k.split()[-1] for k in REF_WORDS})),
-    (*SET_WORDS, "every", "each", "per"), ("week", "month", "year", "quarter", "decade", "century"),
+    (*SET_WORDS, "every", "each", "per", *(f"{d}s" for d in WEEKDAYS)),
+    ("week", "month", "year", "quarter", "decade", "century"),
     ("weekend",), ("quarter",), ("quarter", "period"), ("quarter",), ("year",),
     ("half",), ("year",),
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),

@@ -220,6 +220,13 @@ def test_a_number_with_thousands_separators_is_one_number():
         ("1,000 days", "DURATION", "P1000D"), ("1,000-day", "DURATION", "P1000D")]
 
 
+def test_recurring_seasons_weekdays_and_every_other_unit_are_sets():
+    text = "They go every summer and each spring, every Sunday morning, on Mondays and every other week."
+    assert [(t, v) for t, ty, v in values(text) if ty == "SET"] == [
+        ("every summer", "XXXX-SU"), ("each spring", "XXXX-SP"), ("every Sunday morning", "XXXX-WXX-7TMO"),
+        ("Mondays", "XXXX-WXX-1"), ("every other week", "P2W")]
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
