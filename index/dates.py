@@ -462,9 +462,10 @@ def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
     after = ctx.text[m.end():m.end() + 12]
     if re.search(r"[$#.,/\d]\s?$", before) or re.match(r"(?:,\d|\.\d|/\d|-\d{2,}|\s*(?:%|percent|"
                                                         r"people|shares|points|tons|troops|miles|feet|"
-                                                        r"meters|units|members|employees|workers))",
+                                                        r"meters|units|members|employees|workers|"
+                                                        r"GMT|UTC|hours\b|hrs\b|local\s+time))",
                                                         after):
-        return None
+        return None  # ... and clock times: "(1900 GMT)", "at 2000 hours"
     return "DATE", m["year"]
 
 

@@ -227,6 +227,11 @@ def test_recurring_seasons_weekdays_and_every_other_unit_are_sets():
         ("Mondays", "XXXX-WXX-1"), ("every other week", "P2W")]
 
 
+def test_a_clock_time_in_gmt_is_not_a_year():
+    text = "The vote is at 2 p.m. EST (1900 GMT); troops left at 2000 hours."
+    assert values(text, dt.date(1998, 2, 18)) == [("2 p.m. EST", "TIME", "1998-02-18T14:00")]
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
