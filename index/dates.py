@@ -630,6 +630,9 @@ def h_relunit(m: re.Match[str], ctx: _Ctx) -> Result:
     off = OFFSETS.get(mod)
     if off is None:
         return None
+    the = re.search(r"\bthe\s+$", ctx.text[max(0, m.start() - 4):m.start()], re.IGNORECASE)
+    if mod in ("last", "next") and the and re.match(r"\s+of\b", ctx.text[m.end():]):
+        return None  # "the last year of his term", "the next week of the trial": a part of something else
     return "DATE", _shift(ctx.dct, unit, off)
 
 

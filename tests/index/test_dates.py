@@ -232,6 +232,12 @@ def test_a_clock_time_in_gmt_is_not_a_year():
     assert values(text, dt.date(1998, 2, 18)) == [("2 p.m. EST", "TIME", "1998-02-18T14:00")]
 
 
+def test_the_last_year_of_something_is_not_last_year():
+    assert values("In the last year of his term and the last week of the trial, he wept.") == []
+    assert value_of("He died last year of pneumonia.", "last year") == "2023"
+    assert value_of("Sales rose over the past year of work.", "past year") == "2023"
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
