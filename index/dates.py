@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
+from dateutil.easter import easter
+
 
 @dataclass(frozen=True)
 class Timex:
@@ -94,7 +96,9 @@ HOLIDAYS: dict[str, tuple[int, int] | str] = {
     "new year's eve": (12, 31), "independence day": (7, 4), "the fourth of july": (7, 4),
     "halloween": (10, 31), "valentine's day": (2, 14), "veterans day": (11, 11),
     "thanksgiving": "thanksgiving", "thanksgiving day": "thanksgiving", "labor day": "labor",
-    "memorial day": "memorial", "election day": "election",
+    "memorial day": "memorial", "election day": "election", "easter": "easter", "easter sunday": "easter",
+    "easter monday": "easter monday", "good friday": "good friday", "holy saturday": "holy saturday",
+    "palm sunday": "palm sunday",
 }
 # markers of a future reading (phrases, matched as words)
 FUTURE_MARKERS = [
@@ -829,15 +833,29 @@ MOVABLE: dict[str, Callable[[int], dt.date]] = {
     "labor": lambda y: _nth_weekday(y, 9, 0, 1),
     "memorial": lambda y: _nth_weekday(y, 5, 0, -1),
     "election": lambda y: _nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),  # Tuesday after 1st Monday
+    "easter": easter, "easter monday": lambda y: easter(y) + dt.timedelta(days=1),
+    "good friday": lambda y: easter(y) - dt.timedelta(days=2),
+    "holy saturday": lambda y: easter(y) - dt.timedelta(days=1),
+    "palm sunday": lambda y: easter(y) - dt.timedelta(days=7),
 }
 
 
+_NOT_EASTER = re.compile(r"[\s-]+(?:islands?|eggs?|bunny|bunnies|seals?|lil(?:y|ies)|rising|baskets?)\b",
+                         re.IGNORECASE)
+
+
 def h_holiday(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'Christmas', 'Labor Day 1998', 'Easter' (by the tense), 'Easter week' (its ISO week)."""
     rule = HOLIDAYS[re.sub(r"\s+", " ", m["hol"].lower())]
+    if rule == "easter" and _NOT_EASTER.match(ctx.text, m.end()):
+        return None  # "Easter Island", "Easter eggs", the "Easter Rising"
     year = _year_of(m)
     years = [year] if year else _years_around(ctx.dct)
     cands = [dt.date(y, *rule) if isinstance(rule, tuple) else MOVABLE[rule](y) for y in years]
-    return "DATE", _iso(_pick(cands, ctx.dct, ctx.tense(m.start(), m.end())))
+    day = _pick(cands, ctx.dct, ctx.tense(m.start(), m.end()))
+    if m["wk"]:  # "Easter week", "the Christmas weekend": the ISO week (or its weekend) holding the day
+        return "DATE", _week(day) + ("-WE" if m["wk"].lower().endswith("end") else "")
+    return "DATE", _iso(day)
 
 
 # ------------------------------------------------------------------------------------------------- rules
@@ -904,7 +922,7 @@ RULES: list[tuple[str, Handler]] = [
     (r"(?:\b(?:for|recent|coming|past|the\s+coming|the\s+past)\s+|(?<=\bin )|(?<=\bwithin ))"
      r"(?P<unit>years|months|weeks|days|decades|centuries)\b", h_bare_units),
     (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
-     r"(?:\s+(?P<year>" + YEAR + r"))?\b", h_holiday),
+     r"(?:\s+(?P<year>" + YEAR + r"))?(?P<wk>[\s-]+week(?:end)?)?\b", h_holiday),
     (r"\b(?:(?:later|earlier)\s+(?:on\s+)?)?(?P<ana>" + _alt(ANAPHORIC_DAYS) + r")\b(?!['’]s|\s+(?:of|to|when"
      r"|in\s+which))|\b(?:later|earlier)\s+in\s+the\s+day\b", h_anaphoric_day),
     # "it was a great day for Poland": a day judged by its events is the day the text is telling of

@@ -238,6 +238,15 @@ def test_the_last_year_of_something_is_not_last_year():
     assert value_of("Sales rose over the past year of work.", "past year") == "2023"
 
 
+def test_easter_and_its_days_are_movable_holidays():
+    dct = dt.date(2000, 4, 24)  # the Monday after Easter 2000
+    text = "Agents took him on Holy Saturday; Good Friday and Easter Sunday were quiet, as was Easter week."
+    assert [(t, v) for t, _, v in values(text, dct)] == [
+        ("Holy Saturday", "2000-04-22"), ("Good Friday", "2000-04-21"), ("Easter Sunday", "2000-04-23"),
+        ("Easter week", "2000-W16")]
+    assert values("They sailed to Easter Island with Easter eggs.", dct) == []
+
+
 def test_a_set_word_after_an_amount_is_a_rate():
     text = ("The cut eliminates dividends of C$17.9 million annually; sales should rise 8.5% annually; "
             "the plant would produce 10,000 units annually.")
