@@ -386,12 +386,6 @@ def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[d
     return out
 
 
-@functools.cache
-def named_entities(text: str) -> list[tuple[str, str]]:
-    """`selection.named_entities`, each sentence read once for every weighting of the sweep."""
-    return selection.named_entities(text)
-
-
 def pick(found: list, weights: selection.Weights, question: str, timely_first: bool = False,
          ) -> int | None:
     """Index of the candidate `ask` would bold: the best of the shortlist (dense known only there), the
@@ -401,7 +395,7 @@ def pick(found: list, weights: selection.Weights, question: str, timely_first: b
     blind = [dataclasses.replace(c, dense=None) for c in found]
     short = {(c.passage, c.span) for c in selection.shortlist(blind, weights)} if weights.embedded else set()
     pool = [c if (c.passage, c.span) in short else b for c, b in zip(found, blind, strict=True)]
-    pool = selection.read_entities(pool, question, weights, timely_first, named_entities)
+    pool = selection.read_entities(pool, question, weights, timely_first)
     chosen = selection.best(pool, weights, timely_first)
     return next(i for i, c in enumerate(pool) if c is chosen)
 

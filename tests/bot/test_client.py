@@ -10,6 +10,7 @@ next question."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -127,6 +128,20 @@ async def test_the_language_model_loads_before_the_first_question(library: objec
         bot = FastBot(settings, library=library, guild_ready_timeout=0.05)  # type: ignore[arg-type]
         async with fake.run_client(bot, ready_timeout=WAIT):
             assert english.cache_info().currsize == 1
+
+
+async def test_what_is_loaded_at_start_stays_out_of_full_collections(library: object, tmp_path: Path) -> None:
+    """The index and the models live as long as the bot: a full garbage collection, which would walk them
+    all in the middle of a question, leaves them alone."""
+    gc.unfreeze()
+    try:
+        async with FakeDiscord() as fake:
+            settings = make_settings(tmp_path, guild_ids=[], ask_channels=[])
+            bot = FastBot(settings, library=library, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+            async with fake.run_client(bot, ready_timeout=WAIT):
+                assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from index.answer import (
     named_entities,
     names,
     names_person,
+    names_window,
     question_form,
     read_entities,
     staleness,
@@ -174,6 +175,26 @@ def test_which_team_wants_an_organization_read_from_named_entities() -> None:
     # A question for another kind of name reads nothing.
     assert read_entities(found, "Which show won?", Weights(), entities=entities) == found
     assert len(read) == 2
+
+
+def test_entities_are_read_around_the_new_names_only() -> None:
+    """The recognizer reads the new names with a few words either side, not the whole sentence."""
+    question = "Which team won the Stanley Cup?"
+    names = "the Colorado Avalanche beat the Tampa Bay Lightning"
+    sentence = f"In a long season of injuries and doubts, {names} 2-1 on Sunday night in front of 18,000."
+    window = names_window(sentence, question)
+    assert window == f"injuries and doubts, {names} 2-1 on Sunday night"
+    assert entity_form(question, named_entities(window)) == 1.0
+    assert names_window("Fans filled the arena.", question) == "Fans filled the arena."
+
+
+def test_a_sentence_is_read_for_entities_once() -> None:
+    """Questions about one story bring the same passages back: their entities are read by the model once."""
+    named_entities.cache_clear()
+    sentence = "The Colorado Avalanche beat the Tampa Bay Lightning 2-1."
+    assert named_entities(sentence) == named_entities(sentence)
+    assert ("the Tampa Bay Lightning", "ORG") in named_entities(sentence)
+    assert named_entities.cache_info().misses == 1
 
 
 def test_generic_question_words_carry_no_topic() -> None:
