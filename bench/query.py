@@ -55,6 +55,7 @@ from common import (
 )
 
 from index.embed import shared_embedder
+from index.language import english
 from index.question_time import question_window
 from index.scopes import visible
 from index.search import Searcher, SearchSettings
@@ -87,6 +88,7 @@ import bot.cli, bot.client  # noqa: F401,E401  (the front ends' imports: CLI and
 from index.library import Library
 t1 = time.perf_counter()
 from index.embed import shared_embedder
+from index.language import english
 shared_embedder()
 t2 = time.perf_counter()
 library = Library(Path({data!r}))
@@ -195,6 +197,7 @@ def main() -> None:
         by_question: dict[str, list] = {}
         for entry in asks:
             by_question.setdefault(entry[1], []).append(entry)
+        english()  # loaded at start, as the bot's setup_hook does, not by the first who-question measured
         for q, day in quiz[:3]:  # warm-up
             searchers["default"].ask(q, as_of=day)
         gc.freeze()  # what is loaded stays out of the collector's full passes, as in the bot's setup_hook
