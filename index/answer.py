@@ -145,11 +145,16 @@ _NOT_NAMES = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We
               "August", "September", "October", "November", "December", "What", "Why", "How", "When"}
 
 
+def _name_words(match: re.Match) -> list[str]:
+    """The capitalized words of a `_NAME` match that may be a name ("Kim Jong Un" of "On Kim Jong Un")."""
+    return [w for w in match.group().split() if w not in _NOT_NAMES and w[0].isupper()]
+
+
 def _new_name_matches(sentence: str, question_terms: set[str]) -> list[tuple[re.Match, str]]:
     """Capitalized names in `sentence` with a word the question does not use, with where they are."""
     found = []
     for match in _NAME.finditer(sentence):
-        words = [w for w in match.group().split() if w not in _NOT_NAMES and w[0].isupper()]
+        words = _name_words(match)
         if words and any(t not in question_terms for t in terms(" ".join(words))):
             found.append((match, " ".join(words)))
     return found
@@ -618,7 +623,7 @@ def names(question: str) -> list[str]:
     Capitol", "World Cup"): a name a reader would not paraphrase, unlike "US" for "American"."""
     found = []
     for match in _NAME.finditer(question):
-        words = [w for w in match.group().split() if w not in _NOT_NAMES and w[0].isupper()]
+        words = _name_words(match)
         if match.start() > 0 and len(words) >= 2:
             found.append(" ".join(words))
     return found
