@@ -88,7 +88,6 @@ import bot.cli, bot.client  # noqa: F401,E401  (the front ends' imports: CLI and
 from index.library import Library
 t1 = time.perf_counter()
 from index.embed import shared_embedder
-from index.language import english
 shared_embedder()
 t2 = time.perf_counter()
 library = Library(Path({data!r}))
