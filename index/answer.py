@@ -438,7 +438,7 @@ def named_entities(text: str) -> tuple[tuple[str, str], ...]:
     """The named entities of `text` (text, label) by spaCy's `en_core_web_md` entity recognizer alone (it
     has its own token vectors): 2-9 ms for a sentence on a loaded machine, as much as the rest of the
     answer's selection. Kept per sentence: questions about one story, from one user or many, bring the
-    same passages back, and a who-question's evidence reads the sentence selection read."""
+    same passages back."""
     from index.language import english
 
     nlp = english()
