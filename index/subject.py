@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
+# the forms of each person's pronoun: "his" cannot refer back to a topic that the briefings call "she"
 PRONOUNS = {"she": {"she", "her", "hers", "herself"}, "he": {"he", "him", "his", "himself"},
-            "they": {"they", "them", "their", "theirs", "themselves"}}
+            "it": {"it", "its", "itself"}, "they": {"they", "them", "their", "theirs", "themselves"}}
+PERSON_OF = {form: person for person, forms in PRONOUNS.items() for form in forms}  # "hers" -> "she"
 PERSONAL = (None, "he", "she")  # the pronoun of a topic that may be a person (None: the briefings use none)
-_ALL_PRONOUNS = set().union(*PRONOUNS.values())
 _CORE = {"nsubj", "nsubjpass", "dobj"}
 _AT_THE_TIME = {"when", "as", "while"}
 _RELATIVE = {"who", "whom", "whose", "that", "which"}
@@ -141,7 +142,7 @@ def _is_or_holds(actor: Token, is_person, own: set[str]) -> bool:
         return False
     heads = [actor, *(c for c in actor.children if c.dep_ == "appos")]
     someone_else = any((h.ent_type_ == "PERSON" and not is_person(h))
-                       or (h.lower_ in _ALL_PRONOUNS and h.lower_ not in own) for h in heads)
+                       or (h.lower_ in PERSON_OF and h.lower_ not in own) for h in heads)
     return not (someone_else and all(t.dep_ == "poss" for t in held))
 
 

@@ -41,10 +41,7 @@ TOPIC_MIN_SCORE = 0.25  # passage cosine an event needs, with a topic word in it
 TOPIC_STRONG_SCORE = 0.45  # passage cosine that is enough on its own (a topic that names no one)
 LEDE_SENTENCES = 2  # an article's first sentences are about what its title names
 _PRONOUN = re.compile(r"(?:He|She|It|They|His|Her|Its|Their)\b")
-# a pronoun's person: "his" cannot refer back to a topic that the briefings call "she"
-_PERSONS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she", "it": "it",
-            "its": "it", "they": "they", "them": "they", "their": "they"}
-_ANY_PRONOUN = re.compile(r"\b(?:" + "|".join(_PERSONS) + r")\b", re.IGNORECASE)
+_ANY_PRONOUN = re.compile(r"\b(?:" + "|".join(sorted(subject.PERSON_OF)) + r")\b", re.IGNORECASE)
 SAME_EVENT_OTHER_DATE = 0.8  # cosine of two outlets' sentences reporting one event on different dates
 DISAGREEMENT_WINDOW = {"day": 7, "month": 62, "year": 731}  # days between two dates of one event
 # English month abbreviations, whatever the process locale (strftime's %b follows it)
@@ -254,7 +251,7 @@ def _person_of(names: list[str], passages: Collection[StoredPassage]) -> str | N
             at = [_name_in(name, sentence) for name in names]
             if all(at):
                 after = max(m.end() for m in at)
-                counts.update(_PERSONS[p.lower()] for p in _ANY_PRONOUN.findall(sentence, after))
+                counts.update(subject.PERSON_OF[p.lower()] for p in _ANY_PRONOUN.findall(sentence, after))
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -267,7 +264,7 @@ def _context(event: StoredEvent, passage: StoredPassage | None, title: str, pers
     starts = [passage.start + s for s, _ in passage.sentences]
     here = starts.index(event.start) if event.start in starts else 0
     pronoun = _PRONOUN.match(event.text)
-    refers_back = pronoun and here > 0 and person in (None, _PERSONS[pronoun.group().lower()])
+    refers_back = pronoun and here > 0 and person in (None, subject.PERSON_OF[pronoun.group().lower()])
     before = passage.text[slice(*passage.sentences[here - 1])] if refers_back else ""
     lede = passage.start == 0 and here < LEDE_SENTENCES
     # an untitled article's stand-in title is its file name: its first sentence says what it is about
