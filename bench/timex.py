@@ -7,15 +7,24 @@ report half, never looked at, whose figure is the one that counts. It measures o
 the share of gold DATE timexes with a full calendar-day value (YYYY-MM-DD) whose text does not contain
 the year ("Tuesday", "Sept. 30", "yesterday") that the tagger resolves exactly -- the dates an index must
 get right from the publication date alone; on the TimeML training set also against the gold with the
-corrections listed, each with its reason, in bench/timeml_errata.json. Prints a small table and one JSON
-object.
+corrections listed, each with its reason, in bench/timeml_errata.json.
 
-Usage: python bench/timex.py [GOLD_DIR] [--errors dev]   (default: ../shared/eval/timeml-train)
+A second figure, "real news", scores the same tagger on today's news, which TimeML (1989-2000 newswire) is
+not: 147 timexes hand-labelled in one window of each of 48 articles drawn at random (seed 20261130) from
+the RealTime QA corpus (../shared/corpus), valued as TimeML would value them given the article's
+publication date. bench/timex_news.json keeps only the article ids, the windows' and timexes' character
+offsets into the article text, the timexes' own words and their values (the labelling conventions are in
+its "about"); the text is read from ../shared at run time. The articles are split in halves by a hash of
+their id, like the TimeML documents: rules may be written against the dev half's errors (`--errors
+news-dev`), the report half is only scored. Prints a small table and one JSON object.
+
+Usage: python bench/timex.py [GOLD_DIR] [--errors dev|news-dev]   (default: ../shared/eval/timeml-train)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import importlib.util
 import json
@@ -28,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SCORER = SHARED / "tools" / "score_timex.py"
 ERRATA = Path(__file__).resolve().with_name("timeml_errata.json")
+NEWS_LABELS = Path(__file__).resolve().with_name("timex_news.json")
+CORPUS = SHARED / "corpus" / "realtimeqa-articles.jsonl.gz"
 ADAPTER = [str(Path(sys.executable).with_name("briefbot")), "timex", "--jsonl"]
 sys.path.insert(0, str(ROOT))
 
@@ -90,25 +101,51 @@ def half_of(doc_id: str, gold: Path) -> str:
     return "dev" if hashlib.sha1(path.encode()).digest()[0] % 2 == 0 else "report"
 
 
+def news_documents() -> dict[str, list[dict]]:
+    """The hand-labelled real-news windows as scorer documents by half: the whole article text (the tagger
+    reads all of it, as the index does), its gold timexes, and the labelled window as the scored range."""
+    labels = json.loads(NEWS_LABELS.read_text(encoding="utf-8"))["articles"]
+    wanted = {a["id"]: a for a in labels}
+    texts = {}
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as stream:
+        for line in stream:
+            if (record := json.loads(line))["doc_id"] in wanted:
+                texts[record["doc_id"]] = record["text"]
+    halves: dict[str, list[dict]] = {"dev": [], "report": []}
+    for a in labels:
+        text = texts[a["id"]]
+        for t in a["timexes"]:
+            if text[t["start"]:t["end"]] != t["text"]:
+                sys.exit(f"{a['id']}@{t['start']}: the corpus text is not {t['text']!r} there")
+        halves[a["half"]].append({"id": "news:" + a["id"], "dct": a["dct"], "text": text,
+                                  "timexes": a["timexes"], "ranges": [tuple(a["window"])]})
+    return halves
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", nargs="?", type=Path, default=SHARED / "eval" / "timeml-train")
-    parser.add_argument("--errors", choices=["dev"], help="print the misses and wrong values of the dev half")
+    parser.add_argument("--errors", choices=["dev", "news-dev"],
+                        help="print the misses and wrong values of a dev half (TimeML's or the real news')")
     args = parser.parse_args()
     gold = args.gold
 
     scorer = _load_scorer()
     docs = scorer.load(str(gold))
-    feed = "".join(json.dumps({"id": d["id"], "dct": d["dct"], "text": d["text"]}) + "\n" for d in docs)
+    news = news_documents()
+    feed = "".join(json.dumps({"id": d["id"], "dct": d["dct"], "text": d["text"]}) + "\n"
+                   for d in docs + news["dev"] + news["report"])
     out = subprocess.run(ADAPTER, input=feed, capture_output=True, text=True, check=True).stdout
     system = {o["id"]: o["timexes"] for o in map(json.loads, out.splitlines()) if o}
     halves = {name: [d for d in docs if half_of(d["id"], gold) == name] for name in ("dev", "report")}
     if args.errors:
-        scorer.score(halves[args.errors], system, show_errors=True)
+        scorer.score(news["dev"] if args.errors == "news-dev" else halves["dev"], system, show_errors=True)
         return
     figures = scorer.score(docs, system)
     figures["halves"] = {name: scorer.score(part, system) for name, part in halves.items()}
+    figures["news"] = scorer.score(news["dev"] + news["report"], system)
+    figures["news"]["halves"] = {name: scorer.score(part, system) for name, part in news.items()}
     errata = load_errata(gold)
     ok, day, corrected, total = no_year_day_accuracy(docs, system, gold, errata)
     figures["no_year_day_accuracy"] = round(100 * ok / total, 2) if total else 0.0
@@ -124,6 +161,12 @@ def main() -> None:
     for key, name in [("relaxed_f1", "relaxed extent F1"), ("strict_f1", "strict extent F1"),
                       ("type_f1", "type F1"), ("value_f1", "value F1")]:
         print(f"{name:<40}{figures[key]:>8.2f}{dev[key]:>8.2f}{report[key]:>8.2f}")
+    news_all = figures["news"]
+    nd, nr = news_all["halves"]["dev"], news_all["halves"]["report"]
+    print(f"{'real news: windows / gold timexes':<40}{news_all['docs']:>4}/{news_all['gold']:<3}"
+          f"{nd['docs']:>4}/{nd['gold']:<3}{nr['docs']:>4}/{nr['gold']:<3}")
+    for key, name in [("relaxed_f1", "real news: relaxed extent F1"), ("value_f1", "real news: value F1")]:
+        print(f"{name:<40}{news_all[key]:>8.2f}{nd[key]:>8.2f}{nr[key]:>8.2f}")
     rows = [(f"no-year day accuracy ({ok}/{total})", figures["no_year_day_accuracy"]),
             (f"  same calendar day ({day}/{total})", figures["no_year_same_day_accuracy"])]
     if errata:
