@@ -46,6 +46,7 @@ from functools import lru_cache
 
 from index.dates import tag
 from index.lexical import stemmer, terms
+from index.numbers import NUMBER_WORDS
 from index.paragraphs import prose_spans
 
 
@@ -579,12 +580,7 @@ _SCALE = r"(?:\s+(thousand|million|billion|trillion)\b)?"
 # with its scale ("2.9 million").
 _FIGURE = re.compile(rf"(?<![\w.+-])(\d[\d,]*(?:\.\d+)?)(?![\w-]){_SCALE}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-          "twenty"]
-_TENS = ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_WORD_VALUES = {word: float(number) for number, word in enumerate(_UNITS)} | {
-    word: 10.0 * tens for tens, word in enumerate(_TENS, 3)}
+_WORD_VALUES = {"zero": 0.0} | {word: float(value) for word, value in NUMBER_WORDS.items()}
 _FIGURE_WORD = re.compile(rf"\b({'|'.join(_WORD_VALUES)}){_SCALE}", re.IGNORECASE)
 FIGURE_TOLERANCE = 0.1  # a figure rounded in writing ("almost three million" for 2.9 million) still counts
 

@@ -32,6 +32,8 @@ from functools import cache, cached_property
 
 from dateutil.easter import easter
 
+from index.numbers import NUMBER_WORDS, ONES, TENS
+
 
 @dataclass(frozen=True)
 class Timex:
@@ -56,11 +58,8 @@ SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter
 SEASON_MONTH = {"SP": 4, "SU": 7, "FA": 10, "WI": 1}  # a month inside each season, for ordering
 DAYPARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "overnight": "NI"}
 NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
-    "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12,
+    "a": 1, "an": 1, **NUMBER_WORDS, "hundred": 100, "a hundred": 100, "a couple of": 2, "couple of": 2,
+    "a dozen": 12, "dozen": 12,
 }
 VAGUE_NUMBERS = {"a few", "few", "several", "many", "the few", "a number of", "numerous"}
 NTH = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
@@ -142,8 +141,8 @@ MON = r"(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|Mar(?:ch|\.)|Apr(?:il|\.)|May|June?|Ju
 WDAY = r"(?:" + _alt(WEEKDAYS) + r")"
 YEAR = r"(?:1[6-9]\d\d|20\d\d)(?![\d%])"
 DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
-_TENS = _alt(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-_UNITS_W = _alt(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+_TENS = _alt(TENS)
+_UNITS_W = _alt(ONES)
 NUM = (r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|(?:" + _TENS + r")(?:[\s-](?:" + _UNITS_W + r"))?|" + _alt(
     [w for w in NUMBERS if w not in ("a", "an")]) + r"|" + _alt(VAGUE_NUMBERS) + r"|an?)")
 UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|century|centuries)s?"
