@@ -26,7 +26,7 @@ import bisect
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -1001,6 +1001,29 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+# A blank line ends a paragraph, and no time expression runs across one ("until March 30\n\nMarch 12: ...").
+_BLANK = re.compile(r"\n[^\S\n]*\n")
+
+
+def _matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of a rule in `text`, none across a blank line: a match that crosses one is matched again
+    paragraph by paragraph."""
+    for m in rx.finditer(text):
+        if "\n" not in m.group() or not _BLANK.search(m.group()):
+            yield m
+            continue
+        start = m.start()
+        for blank in [*_BLANK.finditer(text, m.start(), m.end()), None]:
+            yield from rx.finditer(text, start, blank.start() if blank else m.end())
+            if blank:
+                start = blank.end()
+
+
+# Web addresses hold dates and words ("usatoday.com/story/nation-now/2019/02/20/usa-today-...") that name no
+# time of the text's
+_URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu)/\S*")
+_URL_GATE = ("://", "www.", ".com/", ".org/", ".net/", ".gov/", ".edu/")
+
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T.*)?")
 # "for the nine months, net fell from a year earlier": a period of several quarters, compared with last year's
 _SEVERAL_QUARTERS = re.compile(r"\b(?:nine|six)\s+months\b|\bfirst\s+half\b|\byear\s+to\s+date\b",
@@ -1123,13 +1146,16 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
     for pattern, handler, gate in _GATED_RULES:
         if gate and not any(w in folded for w in gate):
             continue
-        for m in _rule(pattern).finditer(text):
+        for m in _matches(_rule(pattern), text):
             # a rule may mark the extent with a `span` group when context around it is needed to match
             s, e = _trim(text, *(m.span("span") if m.groupdict().get("span") else m.span()))
             if e > s:
                 cands.append((s, e, m, handler))
     cands.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
     taken = bytearray(len(text) + 1)
+    if any(w in folded for w in _URL_GATE):
+        for url in _URL.finditer(text):
+            taken[url.start():url.end()] = b"\x01" * (url.end() - url.start())
     found: list[Timex] = []
     for s, e, m, handler in cands:
         if any(taken[s:e]):
