@@ -469,7 +469,18 @@ def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
                                                         r"GMT|UTC|hours\b|hrs\b|local\s+time))",
                                                         after):
         return None  # ... and clock times: "(1900 GMT)", "at 2000 hours"
+    if (_NOT_YEAR_BEFORE.search(ctx.text, max(0, m.start() - 12), m.start())
+            or _ADDRESS.match(ctx.text, m.end())):
+        return None  # a phone number, a numbered bill or section, a street address
     return "DATE", m["year"]
+
+
+# "602-267-1600", "section 2062", "House Bill 2050", "1711 Main St.", "1607 E Harding Ave.": numbers of
+# listings and laws, not years
+_NOT_YEAR_BEFORE = re.compile(r"(?:(?<!\d)\d{3}-|\b(?:sections?|bill|HB|SB|route|highway|room|suite|flight"
+                              r"|chapter|article|exit|box|rule|interstate|form|pages?)\s+)$", re.IGNORECASE)
+_ADDRESS = re.compile(r"\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){1,3}(?:St|Street|Ave"
+                      r"|Avenue|Road|Rd|Blvd|Boulevard|Drive|Dr|Lane|Ln|Highway|Hwy|Pkwy|Parkway)\b")
 
 
 def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:

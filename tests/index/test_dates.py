@@ -632,3 +632,9 @@ def test_web_addresses_hold_no_time_expressions():
     text = ("Read it at https://www.usatoday.com/story/news/nation-now/2019/02/20/usa-today-summer-2019/ or "
             "facebook.com/events/today; the fair will open Tuesday.")
     assert values(text) == [("Tuesday", "DATE", "2024-06-18")]
+
+
+def test_phone_numbers_laws_and_street_numbers_are_not_years():
+    text = ("Call 602-267-1600 or visit 1711 Main St. and 1607 E Harding Ave.; section 2062 of the Act and "
+            "House Bill 2050 failed in 2019.")
+    assert values(text) == [("2019", "DATE", "2019")]
