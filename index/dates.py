@@ -460,27 +460,25 @@ def h_month(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
-    """'2002', 'fiscal 1989', 'mid-1996'; rejects numbers that look like amounts."""
-    before = ctx.text[max(0, m.start() - 2):m.start()]
-    after = ctx.text[m.end():m.end() + 12]
-    if re.search(r"[$#.,/\d]\s?$", before) or re.match(r"(?:,\d|\.\d|/\d|-\d{2,}|\s*(?:%|percent|"
-                                                        r"people|shares|points|tons|troops|miles|feet|"
-                                                        r"meters|units|members|employees|workers|"
-                                                        r"GMT|UTC|hours\b|hrs\b|local\s+time))",
-                                                        after):
-        return None  # ... and clock times: "(1900 GMT)", "at 2000 hours"
+    """'2002', 'fiscal 1989', 'mid-1996'; rejects numbers that look like amounts, clock times, phone, law and
+    street numbers."""
     if (_NOT_YEAR_BEFORE.search(ctx.text, max(0, m.start() - 12), m.start())
-            or _ADDRESS.match(ctx.text, m.end())):
-        return None  # a phone number, a numbered bill or section, a street address
+            or _NOT_YEAR_AFTER.match(ctx.text, m.end())):
+        return None
     return "DATE", m["year"]
 
 
-# "602-267-1600", "section 2062", "House Bill 2050", "1711 Main St.", "1607 E Harding Ave.": numbers of
-# listings and laws, not years
-_NOT_YEAR_BEFORE = re.compile(r"(?:(?<!\d)\d{3}-|\b(?:sections?|bill|HB|SB|route|highway|room|suite|flight"
-                              r"|chapter|article|exit|box|rule|interstate|form|pages?)\s+)$", re.IGNORECASE)
-_ADDRESS = re.compile(r"\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){1,3}(?:St|Street|Ave"
-                      r"|Avenue|Road|Rd|Blvd|Boulevard|Drive|Dr|Lane|Ln|Highway|Hwy|Pkwy|Parkway)\b")
+# Amounts and counts ("$2000", "1,999", "2000 people"), clock times ("(1900 GMT)", "at 2000 hours"), and the
+# numbers of listings and laws ("602-267-1600", "section 2062", "House Bill 2050", "1711 Main St.", "1607 E
+# Harding Ave."); but "2020-2022" is two years
+_NOT_YEAR_BEFORE = re.compile(r"(?:[$#.,/\d]\s?|(?<!\d)\d{3}-|\b(?:sections?|bill|HB|SB|route|highway"
+                              r"|room|suite|flight|chapter|article|exit|box|rule|interstate|form|pages?)\s+)\Z",
+                              re.IGNORECASE)
+_NOT_YEAR_AFTER = re.compile(r",\d|\.\d|/\d|-(?!" + YEAR + r")\d{2,}|\s*(?:%|percent|people|shares|points"
+                             r"|tons|troops|miles|feet|meters|units|members|employees|workers|GMT|UTC|hours\b|hrs\b"
+                             r"|local\s+time)|\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){1,3}"
+                             r"(?:St|Street|Ave|Avenue|Road|Rd|Blvd|Boulevard|Drive|Dr|Lane|Ln|Highway|Hwy|Pkwy"
+                             r"|Parkway)\b")
 
 
 def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:

@@ -638,3 +638,9 @@ def test_phone_numbers_laws_and_street_numbers_are_not_years():
     text = ("Call 602-267-1600 or visit 1711 Main St. and 1607 E Harding Ave.; section 2062 of the Act and "
             "House Bill 2050 failed in 2019.")
     assert values(text) == [("2019", "DATE", "2019")]
+
+
+def test_both_years_of_a_year_range_are_dates():
+    text = "It recalls 2020-2022 Palisade vehicles; he played in the NFL from 1992-2006."
+    assert [v for _, _, v in values(text)] == ["2020", "2022", "1992", "2006"]
+    assert values("Call 555-2020-1234.") == []
