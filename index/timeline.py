@@ -202,7 +202,8 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
     "His first address as king" after a sentence where the King speaks to Truss), or, for the first
     sentences of an article, in its title; and in an article whose title holds the names, what a topic
     without names keeps: a live blog on Hurricane Ian tells of "the storm" long after it last names Ian.
-    Of a person's, a sentence that names her keeps only her own events (`_own_events`).
+    Of a person's, a sentence that names her keeps only her own events, and one kept for its title must
+    mention her (`_own_events`).
     """
     related = searcher.related(topic, RELATED_CANDIDATES, scopes=scopes)
     names = topic_names(topic)
@@ -219,16 +220,24 @@ def _about(searcher: Searcher, topic: str, events: list[StoredEvent], scopes: Co
     passages = {p.key: p for p in searcher.store.passages(sorted({e.key for e in near}))}
     documents = searcher.store.documents
     person = _person_of(names, passages.values())
-    kept = [e for e in near
-            if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person))
-            or (_names_in(names, documents[e.doc_id].title) and close(e))]
-    return _own_events(kept, names, person)
+    kept, by_title = [], []
+    for e in near:
+        if _names_in(names, _context(e, passages.get(e.key), documents[e.doc_id].title, person)):
+            kept.append(e)
+        elif _names_in(names, documents[e.doc_id].title) and close(e):
+            kept.append(e)
+            by_title.append(e)
+    return _own_events(kept, names, person, by_title, _words_of(topic))
 
 
-def _own_events(events: list[StoredEvent], names: list[str], person: str | None) -> list[StoredEvent]:
+def _own_events(events: list[StoredEvent], names: list[str], person: str | None,
+                by_title: list[StoredEvent], words: list[str]) -> list[StoredEvent]:
     """Of a person's events, those that are hers (`index.subject`): not someone else's act that names her.
 
-    Only sentences that name her are parsed and judged (a topic the briefings call "it" is no person).
+    Only sentences that name her are parsed and judged (a topic the briefings call "it" is no person). A
+    sentence kept only because its article's title names her (`by_title`) must at least mention her, by her
+    pronoun or a word of her name ("the King", "Xi"): the rest of an article about a person tells of others
+    too ("The video was also posted to Neymar's account on Thursday").
     """
     if person not in subject.PERSONAL:
         return events
@@ -238,7 +247,15 @@ def _own_events(events: list[StoredEvent], names: list[str], person: str | None)
         return events
     others = {id(e) for e, doc in zip(named, docs, strict=True)
               if not subject.tells_of(doc, e.timex, names, person)}
+    own = subject.PRONOUNS.get(person or "", set())
+    others.update(id(e) for e in by_title if not any(_name_in(word, e.text) for word in words)
+                  and own.isdisjoint(w.lower() for w in re.findall(r"\w+", e.text)))
     return [e for e in events if id(e) not in others]
+
+
+def _words_of(topic: str) -> list[str]:
+    """The capitalised words of a topic, as a text may name its person by any of them ("King" Charles)."""
+    return [w for w in re.findall(r"[A-Z][\w'’.&-]*", topic) if w.lower() not in STOPWORDS]
 
 
 def _person_of(names: list[str], passages: Collection[StoredPassage]) -> str | None:

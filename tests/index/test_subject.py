@@ -52,6 +52,37 @@ def test_someone_elses_act_that_names_her_is_not_hers(sentence: str, timex: str)
     assert not tells_of(doc, timex, TRUSS, "she")
 
 
+MOSS = ["Moss"]
+
+
+@pytest.mark.parametrize(("sentence", "timex"), [
+    # what a relative clause or an appositive says of the subject does not make its act hers
+    ("Gray, who often dines with Moss, told reporters on Monday that the deal was off.", "Monday"),
+    ("Gray, a longtime thorn in Moss's side, on Monday filed a lawsuit against the council.", "Monday"),
+    ("Moss took over the firm from her father, who died on Tuesday after a long illness.", "Tuesday"),
+    # a clause with its own subject that completes a noun is not an argument of the trigger
+    ("Gray responded on Saturday to reports that a new film depicts Moss as a villain.", "Saturday"),
+])
+def test_what_describes_someone_else_is_not_her_event(sentence: str, timex: str) -> None:
+    [doc] = parse([sentence])
+    assert not tells_of(doc, timex, MOSS, "she")
+
+
+@pytest.mark.parametrize(("sentence", "timex", "hers"), [
+    # "today" dating a present "be" with a predicate means "these days": no event
+    ("Moss is the face of the party today.", "today", False),
+    ("This is the question facing Moss today.", "today", False),
+    ("They say Moss has changed, from being a rebel in her youth to the voice of the party today.", "today",
+     False),
+    # ... but an act of hers today is one
+    ("Moss is expected to address the party today.", "today", True),
+    ("Moss said today that she would stay on.", "today", True),
+])
+def test_today_dates_a_state_or_an_event(sentence: str, timex: str, hers: bool) -> None:
+    [doc] = parse([sentence])
+    assert tells_of(doc, timex, MOSS, "she") is hers
+
+
 def test_a_sentence_that_does_not_name_her_is_not_judged() -> None:
     [doc] = parse(["He said on Tuesday that the country would be fine."])
     assert tells_of(doc, "Tuesday", TRUSS, "she")

@@ -205,3 +205,16 @@ def test_a_persons_timeline_leaves_out_others_acts_that_name_her(tmp_path: Path)
     assert any(q.startswith("She spoke to President Biden") for q in quotes)
     assert any(q.startswith("Truss fired Kwasi Kwarteng") for q in quotes)
     assert not any("Johnson" in q for q in quotes)
+
+
+def test_a_sentence_of_her_article_that_does_not_mention_her_is_not_her_event(tmp_path: Path) -> None:
+    """An article titled for Truss also tells of others: a sentence in it that names her by neither name nor
+    pronoun is left out; one that mentions her ("her chairmanship") stays."""
+    quotes = truss_quotes(
+        tmp_path, "Liz Truss takes office as Britain's prime minister", APPOINTED,
+        "Truss named her cabinet on Thursday, keeping the finance ministry for a close ally. Hundreds of "
+        "protesters marched through central London on Friday. On Saturday the new cabinet met for the first "
+        "time under her chairmanship.")
+    assert any(q.startswith("Truss named her cabinet") for q in quotes)
+    assert any(q.startswith("On Saturday the new cabinet met") for q in quotes)
+    assert not any("protesters" in q for q in quotes)
