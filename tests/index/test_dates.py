@@ -644,3 +644,10 @@ def test_both_years_of_a_year_range_are_dates():
     text = "It recalls 2020-2022 Palisade vehicles; he played in the NFL from 1992-2006."
     assert [v for _, _, v in values(text)] == ["2020", "2022", "1992", "2006"]
     assert values("Call 555-2020-1234.") == []
+
+
+def test_an_hour_or_a_month_after_an_amount_is_a_rate():
+    text = "She makes $12.70 an hour, drives 60 miles an hour and pays $1,200 a month."
+    assert values(text) == []
+    assert [(t, v) for t, _, v in values("They work 13 hours a day for an hour's pay.")][:2] == [
+        ("13 hours", "PT13H"), ("a day", "P1D")]
