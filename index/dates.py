@@ -493,8 +493,8 @@ def h_spelled_year(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_decade(m: re.Match[str], ctx: _Ctx) -> Result:
     """'the 1990s', 'the nineties', "the '90s" -> '199'."""
-    if m["dec"]:
-        return "DATE", m["dec"][:3]
+    if m["dec"]:  # "the 1700s", "the 1800s": a century ("the 2000s" is the decade)
+        return "DATE", m["dec"][:2] if m["dec"].endswith("00") and m["dec"] < "2000" else m["dec"][:3]
     if m["dec2"]:  # "the '80s": a decade of the last century
         return "DATE", "19" + m["dec2"][0]
     words = ["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"]

@@ -651,3 +651,8 @@ def test_an_hour_or_a_month_after_an_amount_is_a_rate():
     assert values(text) == []
     assert [(t, v) for t, _, v in values("They work 13 hours a day for an hour's pay.")][:2] == [
         ("13 hours", "PT13H"), ("a day", "P1D")]
+
+
+def test_hundreds_before_2000_are_centuries():
+    text = "The town dates to the 1700s; it grew in the late 1800s and the 1990s, and shrank in the 2000s."
+    assert [v for _, _, v in values(text)] == ["17", "18", "199", "200"]
