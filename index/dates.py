@@ -553,7 +553,7 @@ def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
         # by tense; with no tense marker, the nearer of the two (ties to the past)
         days = delta if tense == "future" or (tense is None and delta < 7 - delta) else delta - 7
     d = _add_days(dct, days)
-    if _g(m, "part") and not (_g(m, "clock") or _g(m, "clock2")):
+    if _g(m, "part") and m["part"].lower() == "night" and not (_g(m, "clock") or _g(m, "clock2")):
         typ, value = "DATE", _iso(d)  # "Friday night": annotated as the day in TimeBank/AQUAINT news
     else:
         typ, value = _with_time(m, _iso(d))

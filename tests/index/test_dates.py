@@ -527,7 +527,7 @@ def test_possessive_weekday_is_past_unless_the_text_placed_it():
 def test_bare_weekday_names_one_day_per_story():
     # DCT Monday: the past tense alone would make the first Tuesday last week's
     text = "The secretary headed Tuesday to Africa. Her first stop is scheduled for Tuesday morning."
-    assert [v for _, _, v in values(text)] == ["2024-06-18", "2024-06-18"]
+    assert [v for _, _, v in values(text)] == ["2024-06-18", "2024-06-18TMO"]
 
 
 def test_evaluative_day_is_the_day_the_text_tells_of():
@@ -656,3 +656,10 @@ def test_an_hour_or_a_month_after_an_amount_is_a_rate():
 def test_hundreds_before_2000_are_centuries():
     text = "The town dates to the 1700s; it grew in the late 1800s and the 1990s, and shrank in the 2000s."
     assert [v for _, _, v in values(text)] == ["17", "18", "199", "200"]
+
+
+def test_a_weekday_morning_afternoon_or_evening_is_a_time():
+    text = "The nominees were announced Friday morning and feted Saturday evening; on Friday night they left."
+    assert values(text) == [  # TimeBank's news values "night" as the day
+        ("Friday morning", "TIME", "2024-06-14TMO"), ("Saturday evening", "TIME", "2024-06-15TEV"),
+        ("Friday night", "DATE", "2024-06-14")]
