@@ -94,3 +94,19 @@ def test_a_storm_is_no_person_though_the_tagger_reads_its_name_as_one() -> None:
                           TRUSS, "she")
     assert not names_a_person(ian, ["Ian"], "it")
 
+
+
+@pytest.mark.parametrize(("sentence", "timex", "hers"), [
+    # a date after a closing quotation mark dates the clause outside the quotation, where the parser often
+    # hangs it inside (on the quotation's last clause)
+    ("Moss has said that she will accept the results of the vote “as long they are fair and clean,” in an "
+     "interview with the BBC this month.", "this month", True),
+    ("Gray described Moss as “a singer that wants to be a mayor” during a rally Friday night in Leeds, "
+     "praising the band she led as “one of the best of all time.”", "Friday night", True),
+    ("Moss promised “a review that will be ready soon” during an interview on Friday.", "Friday", True),
+    # ... and a date inside the quotation, the quoted clause
+    ("“Gray will resign on Friday,” Moss said.", "Friday", False),
+])
+def test_a_date_after_a_quotation_dates_the_clause_outside_it(sentence: str, timex: str, hers: bool) -> None:
+    [doc] = parse([sentence])
+    assert tells_of(doc, timex, MOSS, "she") is hers
