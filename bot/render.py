@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote as percent_encode
 
 import discord
@@ -438,28 +437,6 @@ def _quotes_value(event: TimelineEntry) -> str:
             break
         lines.append("> " + clip(quote.quote, share - len(who) - 2) + who)
     return "\n".join(lines) or ELLIPSIS
-
-
-def embed_length(embed: discord.Embed | dict[str, Any]) -> int:
-    """The characters Discord counts towards the 6000 total (title, description, fields, footer, author)."""
-    data = embed.to_dict() if isinstance(embed, discord.Embed) else embed
-    fields = data.get("fields", [])
-    return (len(data.get("title", "")) + len(data.get("description", ""))
-            + sum(len(f["name"]) + len(f["value"]) for f in fields)
-            + len(data.get("footer", {}).get("text", "")) + len(data.get("author", {}).get("name", "")))
-
-
-def within_limits(embed: discord.Embed) -> bool:
-    """True if `embed` satisfies every Discord embed limit (used by tests and as a last-line assert)."""
-    data = embed.to_dict()
-    fields = data.get("fields", [])
-    return (len(data.get("title", "")) <= LIMITS.title
-            and len(data.get("description", "")) <= LIMITS.description
-            and len(fields) <= LIMITS.fields
-            and all(len(f["name"]) <= LIMITS.field_name and len(f["value"]) <= LIMITS.field_value
-                    for f in fields)
-            and len(data.get("footer", {}).get("text", "")) <= LIMITS.footer
-            and embed_length(data) <= LIMITS.total)
 
 
 def message(text: str) -> str:

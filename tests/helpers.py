@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.cli import main
 from bot.client import BriefBot
+from bot.render import LIMITS
 from bot.secrets import forget_secrets
 from bot.settings import DiscordConfig, SearchConfig, ServersConfig, Settings, SourcesConfig
 from index import Library
@@ -151,6 +153,23 @@ def embed_text(embed: dict) -> str:
     parts = [embed.get("title", ""), embed.get("description", "")]
     parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
     return "\n".join(parts).replace("\\", "")
+
+
+def within_limits(embed: discord.Embed) -> bool:
+    """Whether `embed` keeps every Discord embed limit (`bot.render.LIMITS`; the total counts title,
+    description, fields, footer and author)."""
+    data = embed.to_dict()
+    fields = data.get("fields", [])
+    total = (len(data.get("title", "")) + len(data.get("description", ""))
+             + sum(len(f["name"]) + len(f["value"]) for f in fields)
+             + len(data.get("footer", {}).get("text", "")) + len(data.get("author", {}).get("name", "")))
+    return (len(data.get("title", "")) <= LIMITS.title
+            and len(data.get("description", "")) <= LIMITS.description
+            and len(fields) <= LIMITS.fields
+            and all(len(f["name"]) <= LIMITS.field_name and len(f["value"]) <= LIMITS.field_value
+                    for f in fields)
+            and len(data.get("footer", {}).get("text", "")) <= LIMITS.footer
+            and total <= LIMITS.total)
 
 
 def bold_spans(markdown: str) -> list[str]:

@@ -23,12 +23,12 @@ from bot.render import (
     timeline_embed,
     timeline_quote_pages,
     timeline_quotes_embed,
-    within_limits,
 )
 from index.registry import SourceEntry
 from index.search import NOT_COVERED, Answer, Hit
 from index.store import DocumentInfo
 from index.timeline import Timeline, TimelineEntry, TimelineQuote
+from tests.helpers import within_limits
 
 SCMP = DocumentInfo("d1", "seeds", "Chinese officials' trip", "South China Morning Post", "2024-06-17",
                     "https://www.scmp.com/news/article/1")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.render import answer_embed, page_of, within_limits
+from bot.render import answer_embed, page_of
 from index.search import Answer, Hit
 from index.store import DocumentInfo
+from tests.helpers import within_limits
 
 SYNTAX = ["@everyone", "@here", "<@123456789012345678>", "<@&1>", "<#2>", "[x](https://e.example)", "**",
           "__", "~~", "||", "`", "\\", "> ", "# ", "\n", "\r", "\x00", "\u200b", "\u202e", "…", ". "]
