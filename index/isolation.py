@@ -12,9 +12,9 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-STAGES = ("read", "clean", "passages", "dates", "embedding")
+Stage = Literal["read", "clean", "passages", "dates", "embedding"]
 _REASON_MAX = 200
 T = TypeVar("T")
 
@@ -24,7 +24,7 @@ class Skipped:
     """A document (or a whole file) left out: where it is, the stage that failed, why, and the traceback."""
 
     where: str  # "<file>", "<file>:<line>" or a document id
-    stage: str  # one of STAGES
+    stage: Stage
     reason: str  # one line
     detail: str = ""  # the traceback, for --debug and logs
 
@@ -45,12 +45,12 @@ def reason(exc: BaseException) -> str:
     return line if len(line) <= _REASON_MAX else line[:_REASON_MAX - 1] + "…"
 
 
-def skipped(where: str, stage: str, exc: BaseException) -> Skipped:
+def skipped(where: str, stage: Stage, exc: BaseException) -> Skipped:
     """The record of `exc` raised while `stage` ran on the document at `where` (call it in the handler)."""
     return Skipped(where, stage, reason(exc), "".join(traceback.format_exception(exc)))
 
 
-def attempt(where: str, stage: str, work: Callable[[], T]) -> T | Skipped:
+def attempt(where: str, stage: Stage, work: Callable[[], T]) -> T | Skipped:
     """`work()`, or the `Skipped` record of its failure."""
     try:
         return work()

@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from index.clean import clean
 from index.errors import UserError
-from index.isolation import Skipped, attempt
+from index.isolation import Skipped, Stage, attempt
 from index.scopes import OPERATOR
 
 T = TypeVar("T")
@@ -172,10 +172,10 @@ class Articles:
     def warn(self, where: str, message: str) -> None:
         self.result.warnings.append(f"{where}: {message}")
 
-    def skip(self, where: str, stage: str, reason: str) -> None:
+    def skip(self, where: str, stage: Stage, reason: str) -> None:
         self.result.skipped.append(Skipped(where, stage, reason))
 
-    def attempt(self, where: str, stage: str, work: Callable[[], T]) -> T | None:
+    def attempt(self, where: str, stage: Stage, work: Callable[[], T]) -> T | None:
         """`work()`, or None with `where` skipped for the reason it failed."""
         outcome = attempt(where, stage, work)
         if isinstance(outcome, Skipped):
