@@ -581,7 +581,8 @@ _SCALE = r"(?:\s+(thousand|million|billion|trillion)\b)?"
 _FIGURE = re.compile(rf"(?<![\w.+-])(\d[\d,]*(?:\.\d+)?)(?![\w-]){_SCALE}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD_VALUES = {"zero": 0.0} | {word: float(value) for word, value in NUMBER_WORDS.items()}
-_FIGURE_WORD = re.compile(rf"\b({'|'.join(_WORD_VALUES)}){_SCALE}", re.IGNORECASE)
+# a whole word: "seventeen" is not "seven", nor "tenant" ten
+_FIGURE_WORD = re.compile(rf"\b({'|'.join(_WORD_VALUES)})\b{_SCALE}", re.IGNORECASE)
 FIGURE_TOLERANCE = 0.1  # a figure rounded in writing ("almost three million" for 2.9 million) still counts
 
 

@@ -389,6 +389,8 @@ def test_figures_are_figures_written_on_their_own() -> None:
         31, 1000, 5.02, 60}
     assert figures("Covid-19, BA.4, a 10-year plan and the 2+2 dialogue; 2.9 million cars") == {2, 2.9e6}
     assert figures("six months and one billion people", in_words=True) == {6, 1e9}
+    assert figures("seventeen people, sixty days, the eleventh tenant", in_words=True) == {17, 60}
+    assert missing_figures("Why were 7 people arrested?", "Police arrested seventeen people.") == 1
     assert missing_figures("Approximately 1 billion people?", "up to one billion Chinese citizens") == 0
     assert missing_figures("Who recalled 2.9 million cars?", "It recalls almost three million cars.") == 0
     assert missing_figures("Why were 31 men arrested?", "Police arrested 25 men.") == 1
