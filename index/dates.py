@@ -529,6 +529,13 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", f"{_yyyy(y)}-{s}"
 
 
+# "the session begins Monday", "the exhibit opens on Saturday", "his next court appearance is Friday": a
+# present-tense verb right before a bare weekday is a schedule, and news schedules what is still to come
+_SCHEDULED = re.compile(r"\b(?:opens|begins|starts|ends|kicks\s+off|airs|premieres|closes|launches|resumes"
+                        r"|expires|debuts|takes\s+effect|goes\s+into\s+effect|continues|concludes|arrives"
+                        r"|heads|is|are)\s+(?:on\s+)?\Z", re.IGNORECASE)
+
+
 def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
     """'Tuesday', 'last Friday', 'next Monday', 'Wednesday night', '10 p.m. Wednesday', "Tuesday's talks"."""
     if re.search(r"\b[Tt]he\s+$", ctx.text[max(0, m.start() - 5):m.start()]) and \
@@ -549,7 +556,8 @@ def h_weekday(m: re.Match[str], ctx: _Ctx) -> Result:
     elif possessive:  # "Wednesday's ruling": already happened (unless the text has placed that Wednesday)
         days = delta - 7
     else:
-        tense = ctx.tense(m.start(), m.end())
+        scheduled = _SCHEDULED.search(ctx.text, max(0, m.start() - 30), m.start())
+        tense = "future" if scheduled else ctx.tense(m.start(), m.end())
         # by tense; with no tense marker, the nearer of the two (ties to the past)
         days = delta if tense == "future" or (tense is None and delta < 7 - delta) else delta - 7
     d = _add_days(dct, days)

@@ -663,3 +663,11 @@ def test_a_weekday_morning_afternoon_or_evening_is_a_time():
     assert values(text) == [  # TimeBank's news values "night" as the day
         ("Friday morning", "TIME", "2024-06-14TMO"), ("Saturday evening", "TIME", "2024-06-15TEV"),
         ("Friday night", "DATE", "2024-06-14")]
+
+
+def test_a_present_tense_schedule_before_a_weekday_is_ahead():
+    dct = dt.date(2024, 6, 19)  # a Wednesday
+    text = ("The session begins Monday. The exhibit opens on Saturday, the museum said. His next court "
+            "appearance is Friday, police said.")
+    assert [v for _, _, v in values(text, dct)] == ["2024-06-24", "2024-06-22", "2024-06-21"]
+    assert value_of("The IRS began accepting returns Monday.", "Monday", dct) == "2024-06-17"
