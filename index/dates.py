@@ -402,10 +402,23 @@ def h_slash(m: re.Match[str], ctx: _Ctx) -> Result:
     return ("DATE", _iso(d)) if d else None
 
 
+# Days that name an event in today's news, before the words that show they name it: (month, day) -> (year, the
+# words after the day)
+NAMED_DAYS = {
+    (1, 6): (2021, re.compile(r"(?:th)?\s+(?:committee|select\s+committee|panel|attacks?|insurrection|capitol"
+                              r"|riots?|rioters|hearings?|rally|defendants|investigation|probe|mob|siege"
+                              r"|prosecutions?|pardons?)\b", re.IGNORECASE)),
+    (9, 11): (2001, re.compile(r"(?:th)?\s+(?:attacks?|terrorist|terror|hijack|memorial)", re.IGNORECASE)),
+}
+
+
 def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
     """'June 18, 2024', '18 June', 'Sept. 30' (year from tense when absent); '5 p.m. EST Nov. 9' (a TIME)."""
     mo, day = _month_num(m["mon"]), int(re.match(r"\d+", m["day"]).group())
     year = _year_of(m)
+    named = NAMED_DAYS.get((mo, day))
+    if not year and named and named[1].match(ctx.text, m.end()) and ctx.dct.year > named[0]:
+        year = named[0]  # "the Jan. 6 committee", "the Sept. 11 attacks": the day that names the event
     if year:
         d = _safe_date(year, mo, day)
     else:

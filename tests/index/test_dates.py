@@ -671,3 +671,10 @@ def test_a_present_tense_schedule_before_a_weekday_is_ahead():
             "appearance is Friday, police said.")
     assert [v for _, _, v in values(text, dct)] == ["2024-06-24", "2024-06-22", "2024-06-21"]
     assert value_of("The IRS began accepting returns Monday.", "Monday", dct) == "2024-06-17"
+
+
+def test_a_day_that_names_an_event_is_that_events_day():
+    dct = dt.date(2022, 10, 13)
+    text = "The Jan. 6 panel heard of the Jan. 6th attack and the Sept. 11 attacks. The House meets Jan. 6."
+    assert [v for _, _, v in values(text, dct)] == ["2021-01-06", "2021-01-06", "2001-09-11", "2023-01-06"]
+    assert value_of("The Jan. 6 rally will be held.", "Jan. 6", dt.date(2020, 12, 20)) == "2021-01-06"
