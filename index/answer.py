@@ -124,9 +124,10 @@ _COUNTRY_NAMES = {"U.S.", "US", "USA", "America", "UK", "Britain", "Great Britai
                   "Philippines", "the Philippines", "Czech Republic", "Congo", "Vatican"}
 
 
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|" \
-                r"fifty|hundred|thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|" \
-                r"billions|half|twice|once|double|triple|percent|per cent)"
+_NUMBER_WORDS = "(?:" + "|".join([
+    *NUMBER_WORDS, "hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "hundreds",
+    "thousands", "millions", "billions", "half", "twice", "once", "double", "triple", "percent",
+    "per cent"]) + ")"
 _NUMBER = re.compile(rf"\d|[$€£¥%]|\b{_NUMBER_WORDS}\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$€£¥₩]|\b(?:dollars?|euros?|pounds?|yen|yuan|won|rupees?|francs?|cents?|pence|"
                     r"million|billion|trillion|percent|per cent)\b|%", re.IGNORECASE)

@@ -67,6 +67,7 @@ def test_form_match_wants_what_the_question_does_not_already_say() -> None:
     assert form_match(Form.AMOUNT, "It took two years.", "How much does it cost?") == 0.5
     assert form_match(Form.NUMBER, "On March 3, 2025, it opened.", "How many lanes does it have?") == 0.0
     assert form_match(Form.NUMBER, "The 2+2 dialogue meets.", "How often does the 2+2 dialogue meet?") == 0.0
+    assert form_match(Form.NUMBER, "Seventeen lanes cross it.", "How many lanes does it have?") == 1.0
     assert form_match(Form.PERSON, "Spokesman Lin Jian said so.", "Who is the spokesman?") == 1.0
     assert form_match(Form.PERSON, "The spokesman said so.", "Who is the spokesman?") == 0.0
     assert form_match(Form.PLACE, "They will be in Seoul on Tuesday.", "Where will they meet?") == 1.0
