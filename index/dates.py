@@ -633,7 +633,7 @@ _RATE = re.compile(r"(?:[\d%]|\b(?:million|billion|trillion|thousand|hundred|per
                    r"(?:\s+[a-z]+)?\s+$")
 
 
-_AFTER_UNIT = re.compile(r"\b(?:" + UNIT + r")\s+\Z", re.IGNORECASE)
+_AFTER_UNIT = re.compile(r"\b(?:" + UNIT + r"|times)\s+\Z", re.IGNORECASE)
 
 
 def h_set(m: re.Match[str], ctx: _Ctx) -> Result:
@@ -819,7 +819,7 @@ def h_duration(m: re.Match[str], ctx: _Ctx) -> Result:
     if (unit in ("hour", "day", "week", "month") and m.group().lower().startswith(("a ", "an "))
             and _RATE.search(ctx.text, max(0, m.start() - 40), m.start())
             and not _AFTER_UNIT.search(ctx.text, max(0, m.start() - 20), m.start())):
-        return None  # "$15 an hour", "60 miles an hour", "$1,200 a month": rates ("13 hours a day" is a SET)
+        return None  # "$15 an hour", "60 miles an hour", "$1,200 a month": rates ("3 times a day" is a SET)
     if unit in ("quarter", "second") and m["num"].lower() in ("a", "an") and not m.group().lower().startswith(
             ("the ", "every ")):
         return None  # "a quarter of", "a second time": fractions and ordinals

@@ -651,6 +651,7 @@ def test_an_hour_or_a_month_after_an_amount_is_a_rate():
     assert values(text) == []
     assert [(t, v) for t, _, v in values("They work 13 hours a day for an hour's pay.")][:2] == [
         ("13 hours", "PT13H"), ("a day", "P1D")]
+    assert values("Take it 3 times a day.") == [("a day", "DURATION", "P1D")]  # a frequency, not a rate
 
 
 def test_hundreds_before_2000_are_centuries():
