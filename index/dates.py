@@ -419,6 +419,11 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
     named = NAMED_DAYS.get((mo, day))
     if not year and named and named[1].match(ctx.text, m.end()) and ctx.dct.year > named[0]:
         year = named[0]  # "the Jan. 6 committee", "the Sept. 11 attacks": the day that names the event
+    if not year and (end := _RANGE_END.match(ctx.text, m.end())):
+        # "from May 13 to May 16, 2021", "June 17-19, 2021", "Dec. 28 to Jan. 3, 2019": the range's year, the
+        # year before when the first day comes later in the calendar than the last
+        last = (_month_num(end["mon"]) if end["mon"] else mo, int(re.match(r"\d+", end["day"]).group()))
+        year = int(end["year"]) - ((mo, day) > last)
     if year:
         d = _safe_date(year, mo, day)
     else:
@@ -432,6 +437,9 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 _ENDED = re.compile(r"\bended\s+(?:on\s+)?$", re.IGNORECASE)
+# the end of a range of days, with its year: "-19, 2021", " to May 16, 2021"
+_RANGE_END = re.compile(r"\s*(?:-|–|\s(?:to|through|until|till|and)\s)\s*(?:(?P<mon>" + MON + r")\s+)?"
+                        r"(?P<day>" + DAYNUM + r"),?\s+(?P<year>" + YEAR + r")")
 # "by February", "until January": a deadline month lies ahead
 _DEADLINE = re.compile(r"\b(?:by|until|till)\s+$", re.IGNORECASE)
 MONTH_BIAS = 300  # days: a month name on the side the tense argues against is rarely meant

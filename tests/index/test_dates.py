@@ -679,3 +679,9 @@ def test_a_day_that_names_an_event_is_that_events_day():
     text = "The Jan. 6 panel heard of the Jan. 6th attack and the Sept. 11 attacks. The House meets Jan. 6."
     assert [v for _, _, v in values(text, dct)] == ["2021-01-06", "2021-01-06", "2001-09-11", "2023-01-06"]
     assert value_of("The Jan. 6 rally will be held.", "Jan. 6", dt.date(2020, 12, 20)) == "2021-01-06"
+
+
+def test_the_first_day_of_a_range_takes_the_year_written_at_its_end():
+    text = "It ran from May 13 to May 16, 2021, then June 17-19, 2021, and between Dec. 28 and Jan. 3, 2019."
+    assert [v for _, _, v in values(text)] == [
+        "2021-05-13", "2021-05-16", "2021-06-17", "2021-06-19", "2018-12-28", "2019-01-03"]
