@@ -634,6 +634,8 @@ def h_deictic(m: re.Match[str], ctx: _Ctx) -> Result:
 
 
 def h_ref(m: re.Match[str], ctx: _Ctx) -> Result:
+    if ctx.text.startswith("-", m.end()) and m["ref"].lower() == "now":
+        return None  # "the now-defunct paper", "the now-deleted video": an adjective of the thing, not a time
     return "DATE", REF_WORDS[re.sub(r"\s+", " ", m["ref"].lower())]
 
 

@@ -685,3 +685,8 @@ def test_the_first_day_of_a_range_takes_the_year_written_at_its_end():
     text = "It ran from May 13 to May 16, 2021, then June 17-19, 2021, and between Dec. 28 and Jan. 3, 2019."
     assert [v for _, _, v in values(text)] == [
         "2021-05-13", "2021-05-16", "2021-06-17", "2021-06-19", "2018-12-28", "2019-01-03"]
+
+
+def test_now_in_a_hyphenated_adjective_is_no_time():
+    assert values("The now-defunct paper ran the now-deleted video.") == []
+    assert value_of("It is now closed.", "now") == "PRESENT_REF"
