@@ -306,6 +306,9 @@ _AS_SOON_AS = re.compile(r"\bas\s+soon\s+as\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECA
 _ABBREV = re.compile(r"(?:(?<![\w.])(?:" + "|".join(ABBREVIATIONS) + r")|(?<![\w.])[A-Z])\.$", re.IGNORECASE)
 
 
+_CLAUSE = re.compile(r"\b(?:that|which|who|because|if|although)\b", re.IGNORECASE)
+
+
 class _Ctx:
     """Per-document state: the text, DCT and sentence boundaries for tense guesses."""
 
@@ -353,13 +356,17 @@ class _Ctx:
 
     def tense(self, start: int, end: int) -> str | None:
         """Guess the tense governing the span: the nearest tense marker in its sentence wins (markers after
-        the span count double: the governing verb usually comes first); a postponing verb right before the
-        span ("delayed until Tuesday") means the future."""
+        the span count double: the governing verb usually comes first, and those of a clause that follows it,
+        after "that", "which", "who"..., do not count); a postponing verb right before the span ("delayed
+        until Tuesday") means the future."""
         lo, hi = self.sentence_span(start)
         if _POSTPONED.search(self.text, max(lo, start - 60), start):
             return "future"
         best: tuple[int, str] | None = None
-        for w in _WORD.finditer(self.text, lo, hi):
+        # the verbs of a clause that follows the span are not its own ("his statement in July that the
+        # ballroom would not interfere")
+        clause = _CLAUSE.search(self.text, end, hi)
+        for w in _WORD.finditer(self.text, lo, clause.start() if clause else hi):
             if start <= w.start() < end:
                 continue
             kind = self._marker(w, w.end() <= start)

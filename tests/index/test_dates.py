@@ -690,3 +690,10 @@ def test_the_first_day_of_a_range_takes_the_year_written_at_its_end():
 def test_now_in_a_hyphenated_adjective_is_no_time():
     assert values("The now-defunct paper ran the now-deleted video.") == []
     assert value_of("It is now closed.", "now") == "PRESENT_REF"
+
+
+def test_the_verbs_of_a_following_clause_do_not_place_a_date():
+    dct = dt.date(2025, 10, 22)
+    text = "The work contradicts his statement in July that the ballroom would not touch the building."
+    assert value_of(text, "July", dct) == "2025-07"
+    assert value_of("The summit in July will decide it.", "July", dct) == "2026-07"
