@@ -18,9 +18,10 @@ quotation mark dates the clause outside the quotation, wherever the parser hangs
 
 Measured in bench/timeline.py (bench/README.md, "Whose event"): Liz Truss 0.829 -> 0.935 precision with no
 labelled sentence lost; on held-out people it trades recall for precision (three stories pooled: 0.906 ->
-0.929, recall 29/29 -> 26/29), mostly where the parser attaches the date to the wrong clause. The
-descriptions and "today" (round 2, dev on all labelled stories): Truss 0.935 -> 1.000 with the title rule of
-`index.timeline`, Bolsonaro 0.708 -> 0.850, King Charles 0.581 -> 0.750, no labelled sentence lost.
+0.929, recall 29/29 -> 26/29), mostly where the parser attaches the date to the wrong clause. Round 2
+(descriptions, "today", quotations; with the title rule of `index.timeline`; every labelled story dev):
+Truss 0.935 -> 1.000, Bolsonaro 0.708 -> 0.857, King Charles 0.581 -> 0.750, Herschel Walker 0.833 ->
+0.857, no labelled sentence lost (recall 94/104 -> 96/104 over six people).
 
 Whether a topic is a person is the named-entity tagger's reading of the topic's name in the sentences that
 name it (the topic alone is too short to read: "Hurricane Fiona" alone is tagged a person).
