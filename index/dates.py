@@ -1046,6 +1046,25 @@ _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k
 _CASED = re.compile(MON + "|" + "|".join(w.capitalize() for w in WEEKDAYS))
 
 
+# Words that are lowercase inside a sentence unless they are part of a name: "the Daily Mail", "The Tonight
+# Show", "USA Today", "NBC's Today show"
+_LOWER_DATE_WORDS = {"today", "tonight", "tomorrow", "yesterday", "now", *SET_WORDS}
+_PREV_WORD = re.compile(r"(\S+)[^\S\n]+\Z")
+_NEXT_CAPITAL = re.compile(r"[^\S\n]+[A-Z][a-z]")
+
+
+def _in_name(text: str, s: int, e: int) -> bool:
+    """Whether the candidate at s..e is a capitalized date word inside a name: capitalized in the middle of a
+    sentence, next to another capitalized word ("Daily News", "USA Today")."""
+    word = re.match(r"[A-Za-z]+", text[s:e])
+    if not word or not word.group()[0].isupper() or word.group().lower() not in _LOWER_DATE_WORDS:
+        return False
+    prev = _PREV_WORD.search(text, max(0, s - 30), s)
+    if not prev or prev.group(1)[-1] in ".!?:;\"“”'‘’()—–-" or prev.group(1)[0] in "\"“‘(":
+        return False  # a sentence (or a quote, or a clause after a dash) begins with it
+    return prev.group(1)[0].isupper() or bool(_NEXT_CAPITAL.match(text, s + word.end()))
+
+
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     """Drop leading 'the'-less whitespace and trailing punctuation/space from a span."""
     while e > s and text[e - 1] in " \t\n,;:":
@@ -1215,7 +1234,7 @@ def tag(text: str, dct: dt.date) -> list[Timex]:
         if any(taken[s:e]):
             continue
         names = [m.group(k) for k in ("mon", "wd") if m.groupdict().get(k)]
-        if any(not _CASED.match(n) for n in names):
+        if any(not _CASED.match(n) for n in names) or _in_name(text, s, e):
             continue
         try:
             res = handler(m, ctx)

@@ -697,3 +697,9 @@ def test_the_verbs_of_a_following_clause_do_not_place_a_date():
     text = "The work contradicts his statement in July that the ballroom would not touch the building."
     assert value_of(text, "July", dct) == "2025-07"
     assert value_of("The summit in July will decide it.", "July", dct) == "2026-07"
+
+
+def test_a_capitalized_date_word_inside_a_name_is_no_time():
+    text = "He read the Daily Mail, watched The Tonight Show and told USA Today and NBC's Today show."
+    assert values(text) == []
+    assert [t for t, _, _ in values('Today is fine, he said Today was. "Today we rise."')] == ["Today"] * 3
