@@ -15,7 +15,10 @@ name by article id and the first 8 hex digits of the SHA-1 of the sentence (no a
 Entries the labels do not judge are printed (`--unjudged`) so they can be labelled: a figure counts
 only once every entry is judged.
 
-Usage: python bench/timeline.py [--unjudged] [--data-dir DIR]
+The people among the stories are also pooled (one row: their judged entries and labelled sentences added
+up). `--labels FILE` reads another labels file of the same form (stories labelled apart from this one).
+
+Usage: python bench/timeline.py [--unjudged] [--data-dir DIR] [--labels FILE]
 """
 
 from __future__ import annotations
@@ -53,10 +56,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--unjudged", action="store_true", help="print the entries the labels do not judge")
     parser.add_argument("--data-dir", type=Path, help="an index of the Sep-Oct 2022 articles built already")
+    parser.add_argument("--labels", type=Path, default=LABELS,
+                        help="the labelled stories (default: bench/timeline_topics.json)")
     args = parser.parse_args()
-    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    labels = json.loads(args.labels.read_text(encoding="utf-8"))
     lib = library(args.data_dir)
     result, rows = {"topics": {}}, []
+    people = {"judged": 0, "good": 0, "found": 0, "labelled_in": 0}
     for story in labels["stories"]:
         belongs, other = set(story["in"]), set(story["out"]) | set(story.get("captions", []))
         timeline = lib.timeline(story["topic"], story["since"], story["until"])
@@ -79,6 +85,16 @@ def main() -> None:
         figures["role"] = story["role"]
         rows.append([story["topic"], story["kind"], story["role"], len(timeline.events), judged,
                      figures["precision"], f"{recall_hits}/{len(belongs)}", captions])
+        if story["kind"] == "person":
+            for name, value in (("judged", judged), ("good", good), ("found", recall_hits),
+                                ("labelled_in", len(belongs))):
+                people[name] += value
+    if people["judged"]:
+        result["people_pooled"] = {"precision": round(people["good"] / people["judged"], 3),
+                                   "precision_of": f"{people['good']}/{people['judged']}",
+                                   "recall_of": f"{people['found']}/{people['labelled_in']}"}
+        rows.append(["people (pooled)", "person", "", "", people["judged"],
+                     people["good"] / people["judged"], f"{people['found']}/{people['labelled_in']}", ""])
     emit(result, "Topic timelines on labelled stories (Sep-Oct 2022 corpus articles)",
          ["topic", "kind", "role", "entries", "judged", "precision", "recall (pooled)", "captions"], rows)
 
