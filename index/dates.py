@@ -529,6 +529,17 @@ def h_decade(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", str(190 + words.index(m["decw"].lower()) + 2)
 
 
+CENTURY_ORDINALS = [*NTH, "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth",
+                    "nineteenth", "twentieth", "twenty-first", "twenty-second"]
+
+
+def h_century(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'the 19th century', 'the early twentieth century', 'the 21st century' -> '18', '19', '20'."""
+    word = m["ord"].lower()
+    n = int(word[:-2]) if word[0].isdigit() else CENTURY_ORDINALS.index(re.sub(r"\s+", "-", word)) + 1
+    return ("DATE", f"{n - 1:02d}") if 1 <= n <= 100 else None
+
+
 def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
     """'last summer', 'this spring', 'the winter of 1994'."""
     s = SEASONS[m["season"].lower()]
@@ -999,6 +1010,8 @@ RULES: list[tuple[str, Handler]] = [
     (r"(?-i:\b(?:(?:fiscal\s+)?(?P<period>Q[1-4]|H[12])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:FY\s?)?(?P<year>"
      + YEAR + r"|'?\d\d(?![\d%])))?|(?P<fy>FY)\s?(?P<year2>" + YEAR + r"|\d\d(?![\d%]))))\b",
      h_period_abbrev),
+    (r"\b(?:the\s+)?" + PRE + r"(?P<ord>\d{1,2}(?:st|nd|rd|th)|twenty[\s-]+(?:first|second)|" + _alt(
+        [w for w in CENTURY_ORDINALS if "-" not in w]) + r")[\s-]+century\b", h_century),
     # "will soon begin", "may soon seek", "soon will": soon in a future statement (not "soon became")
     (r"(?:(?:\b(?:will|may|might|could|would|should|to)|'ll)\s+(?:(?:also|very)\s+)?"
      r"|(?=soon\s+(?:will|to)\b))\b(?P<span>soon)\b", lambda m, ctx: ("DATE", "FUTURE_REF")),
@@ -1027,7 +1040,7 @@ _GATES: list[tuple[str, ...] | None] = [
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
-    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("soon",), ("current",),
+    ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("century",), ("soon",), ("current",),
 ]
 _GATED_RULES = [(p, h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]
 

@@ -703,3 +703,9 @@ def test_a_capitalized_date_word_inside_a_name_is_no_time():
     text = "He read the Daily Mail, watched The Tonight Show and told USA Today and NBC's Today show."
     assert values(text) == []
     assert [t for t, _, _ in values('Today is fine, he said Today was. "Today we rise."')] == ["Today"] * 3
+
+
+def test_an_ordinal_century_is_that_century():
+    text = "It appeared in the 19th century, grew in the early twentieth century and is a 21st-century pest."
+    assert values(text) == [("the 19th century", "DATE", "18"), ("the early twentieth century", "DATE", "19"),
+                            ("21st-century", "DATE", "20")]
