@@ -774,7 +774,8 @@ def h_year_ago(m: re.Match[str], ctx: _Ctx) -> Result:
 ANAPHORIC_DAYS = {
     "that day": 0, "that same day": 0, "the same day": 0, "that very day": 0,
     "the next day": 1, "the following day": 1, "the day after": 1, "the next morning": 1,
-    "the following morning": 1,
+    "the following morning": 1, "that night": 0, "that same night": 0, "the same night": 0,
+    "the next night": 1, "the following night": 1, "the night before": -1, "the previous night": -1,
     "the previous day": -1, "the preceding day": -1, "the day before": -1, "the day earlier": -1,
 }
 
@@ -1037,7 +1038,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
     ("half", "1/2", "\u00bd"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
-    (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning"), ("day",), ("then",),
+    (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning", "night"), ("day",), ("then",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
     ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("century",), ("soon",), ("current",),

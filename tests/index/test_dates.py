@@ -709,3 +709,9 @@ def test_an_ordinal_century_is_that_century():
     text = "It appeared in the 19th century, grew in the early twentieth century and is a 21st-century pest."
     assert values(text) == [("the 19th century", "DATE", "18"), ("the early twentieth century", "DATE", "19"),
                             ("21st-century", "DATE", "20")]
+
+
+def test_that_night_and_the_night_before_follow_the_last_date():
+    text = "He died on May 3. That night, the city mourned; the riots had begun the night before."
+    assert values(text) == [("May 3", "DATE", "2024-05-03"), ("That night", "DATE", "2024-05-03"),
+                            ("the night before", "DATE", "2024-05-02")]
