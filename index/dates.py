@@ -959,7 +959,8 @@ RULES: list[tuple[str, Handler]] = [
      r"minute|hour|day|week|month|quarter|year))|(?<!the\s)(?P<wds>" + WDAY + r")s)\b", h_set),
     (r"(?:(?:early|late|mid|earlier|later)[\s-]+)?(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+)?\b"
      r"(?P<mod>" + _alt([k for k in OFFSETS if k not in ("the same", "current")]) + r")\s+"
-     r"(?P<unit>week|month|year|quarter|weekend|decade|century)\b", h_relunit),
+     r"(?:(?P<fiscal>fiscal|financial)\s+(?=year))?(?P<unit>week|month|year|quarter|weekend|decade|century)\b",
+     h_relunit),
     (r"\b(?P<mod>the)\s+(?P<unit>weekend)\b", h_relunit),
     (r"\b(?:(?:the|its|that|this)\s+)?(?:(?P<year0>" + YEAR + r")(?:'s)?\s+|(?P<yrel>this\s+year's"
      r"|last\s+year's|next\s+year's)\s+)?(?:fiscal\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter\b"

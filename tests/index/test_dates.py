@@ -715,3 +715,9 @@ def test_that_night_and_the_night_before_follow_the_last_date():
     text = "He died on May 3. That night, the city mourned; the riots had begun the night before."
     assert values(text) == [("May 3", "DATE", "2024-05-03"), ("That night", "DATE", "2024-05-03"),
                             ("the night before", "DATE", "2024-05-02")]
+
+
+def test_last_or_next_fiscal_year_is_that_year():
+    text = "Profit fell last fiscal year; growth will slow in the next fiscal year and this financial year."
+    assert [(t, v) for t, _, v in values(text)] == [
+        ("last fiscal year", "2023"), ("next fiscal year", "2025"), ("this financial year", "2024")]
