@@ -92,8 +92,8 @@ SET_WORDS = {
 # (month, day) or a rule name for movable holidays
 HOLIDAYS: dict[str, tuple[int, int] | str] = {
     "christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24), "new year's day": (1, 1),
-    "new year's eve": (12, 31), "independence day": (7, 4), "the fourth of july": (7, 4),
-    "halloween": (10, 31), "valentine's day": (2, 14), "veterans day": (11, 11),
+    "new year's eve": (12, 31), "boxing day": (12, 26), "independence day": (7, 4),
+    "the fourth of july": (7, 4), "halloween": (10, 31), "valentine's day": (2, 14), "veterans day": (11, 11),
     "thanksgiving": "thanksgiving", "thanksgiving day": "thanksgiving", "labor day": "labor",
     "memorial day": "memorial", "election day": "election", "easter": "easter", "easter sunday": "easter",
     "easter monday": "easter monday", "good friday": "good friday", "holy saturday": "holy saturday",
@@ -1006,7 +1006,7 @@ RULES: list[tuple[str, Handler]] = [
      r"(?P<span>(?P<day>"
      + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_day_range),
     # "by the end of the month": the DCT's month (TimeML marks the part with a modifier, not the value)
-    (r"\bthe\s+(?:end|beginning|start|middle)\s+of\s+the\s+(?P<unit>month|week)\b",
+    (r"\bthe\s+(?:end|beginning|start|middle)\s+of\s+the\s+(?P<unit>month|week|decade|century)\b",
      lambda m, ctx: ("DATE", _shift(ctx.dct, m["unit"].lower(), 0))),
     # "Q3 2023", "fiscal Q4", "H1 2024", "FY2023": the abbreviations of financial news
     (r"(?-i:\b(?:(?:fiscal\s+)?(?P<period>Q[1-4]|H[12])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:FY\s?)?(?P<year>"
@@ -1041,7 +1041,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning", "night"), ("day",), ("then",),
     ("year", "month"),
-    ("day",), ("year",), _MONTH_KEYS, ("month", "week"),
+    ("day",), ("year",), _MONTH_KEYS, ("month", "week", "decade", "century"),
     ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("century",), ("soon",), ("current",),
 ]
 _GATED_RULES = [(p, h, g) for (p, h), g in zip(RULES, _GATES, strict=True)]

@@ -721,3 +721,9 @@ def test_last_or_next_fiscal_year_is_that_year():
     text = "Profit fell last fiscal year; growth will slow in the next fiscal year and this financial year."
     assert [(t, v) for t, _, v in values(text)] == [
         ("last fiscal year", "2023"), ("next fiscal year", "2025"), ("this financial year", "2024")]
+
+
+def test_the_end_of_the_decade_and_boxing_day():
+    text = "Prices will rise by the end of the decade; the campaign runs until Boxing Day."
+    assert [(t, v) for t, _, v in values(text)] == [
+        ("the end of the decade", "202"), ("Boxing Day", "2024-12-26")]
