@@ -132,8 +132,10 @@ ABBREVIATIONS = ["mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt"
 
 
 def _alt(words: object) -> str:
-    """Regex alternation of words (longest first, spaces match any whitespace)."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    """Regex alternation of words (longest first, spaces match any whitespace, an apostrophe either the
+    straight or the typographic one: "Valentine’s Day")."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+").replace("'", "['’]")
+                    for w in sorted(words, key=len, reverse=True))
 
 
 MON = r"(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|Mar(?:ch|\.)|Apr(?:il|\.)|May|June?|July?|Aug(?:ust|\.)" \
@@ -280,7 +282,8 @@ def _nth_weekday(y: int, m: int, wd: int, nth: int) -> dt.date:
 
 # Tense cues. Tables above; the patterns below refine single markers by their neighbours.
 _SENT = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'(]?[A-Z])|\n\s*\n|\n(?=\s)")
-_WORD = re.compile(r"(?<![\w'])(?:" + _alt(FUTURE_MARKERS) + r")(?!\w)|[A-Za-z]+(?:'[a-z]+)?", re.IGNORECASE)
+_WORD = re.compile(r"(?<![\w'’])(?:" + _alt(FUTURE_MARKERS) + r")(?!\w)|[A-Za-z]+(?:['’][a-z]+)?",
+                   re.IGNORECASE)
 _FUTURE = {re.sub(r"\s+", " ", w) for w in FUTURE_MARKERS}
 # "next to", "due to the rain": spatial / causal uses of future markers
 _NOT_FUTURE_AFTER = {"next": re.compile(r"\s+to\b"),
@@ -333,7 +336,7 @@ class _Ctx:
 
     def _marker(self, w: re.Match[str], before: bool) -> str | None:
         """Tense a word signals ('past' | 'future' | None); `before`: the word precedes the expression."""
-        word = re.sub(r"\s+", " ", w.group().lower())
+        word = re.sub(r"\s+", " ", w.group().lower()).replace("’", "'")
         superseded = _PLUPERFECT.search(self.text, max(0, w.start() - 20), w.start())
         if word in PLAN_WORDS:
             return "future" if before and not superseded else "past"
@@ -911,7 +914,7 @@ _NOT_EASTER = re.compile(r"[\s-]+(?:islands?|eggs?|bunny|bunnies|seals?|lil(?:y|
 
 def h_holiday(m: re.Match[str], ctx: _Ctx) -> Result:
     """'Christmas', 'Labor Day 1998', 'Easter' (by the tense), 'Easter week' (its ISO week)."""
-    rule = HOLIDAYS[re.sub(r"\s+", " ", m["hol"].lower())]
+    rule = HOLIDAYS[re.sub(r"\s+", " ", m["hol"].lower()).replace("’", "'")]
     if rule == "easter" and _NOT_EASTER.match(ctx.text, m.end()):
         return None  # "Easter Island", "Easter eggs", the "Easter Rising"
     year = _year_of(m)

@@ -727,3 +727,9 @@ def test_the_end_of_the_decade_and_boxing_day():
     text = "Prices will rise by the end of the decade; the campaign runs until Boxing Day."
     assert [(t, v) for t, _, v in values(text)] == [
         ("the end of the decade", "202"), ("Boxing Day", "2024-12-26")]
+
+
+def test_typographic_apostrophes_read_like_straight_ones():
+    dct = dt.date(2024, 6, 19)  # a Wednesday
+    assert values("We’ll meet Tuesday.", dct) == [("Tuesday", "DATE", "2024-06-25")]
+    assert value_of("Valentine’s Day gifts sold.", "Valentine’s Day", dt.date(2024, 2, 20)) == "2024-02-14"
