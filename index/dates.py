@@ -548,8 +548,9 @@ def h_season(m: re.Match[str], ctx: _Ctx) -> Result:
     s = SEASONS[m["season"].lower()]
     year = _year_of(m)
     mod = (_g(m, "mod") or "").lower()
-    if not year and not mod and m["season"].lower() == "fall":
-        return None
+    part = re.match(r"(?:early|late|mid)", m.group(), re.IGNORECASE)
+    if not year and not mod and not part and m["season"].lower() == "fall":
+        return None  # "the fall of Rome", "a fall in prices" ("late fall" is the season)
     if year:
         return "DATE", f"{year:04d}-{s}"
     dct = ctx.dct

@@ -733,3 +733,7 @@ def test_typographic_apostrophes_read_like_straight_ones():
     dct = dt.date(2024, 6, 19)  # a Wednesday
     assert values("We’ll meet Tuesday.", dct) == [("Tuesday", "DATE", "2024-06-25")]
     assert value_of("Valentine’s Day gifts sold.", "Valentine’s Day", dt.date(2024, 2, 20)) == "2024-02-14"
+
+
+def test_early_or_late_fall_is_the_season():
+    assert values("It reopened in late fall, after a fall in prices.") == [("late fall", "DATE", "2023-FA")]
