@@ -892,7 +892,7 @@ def h_half_duration(m: re.Match[str], ctx: _Ctx) -> Result:
 
 def h_bare_units(m: re.Match[str], ctx: _Ctx) -> Result:
     """'for years', 'recent months', 'the coming weeks' -> vague durations."""
-    unit = m["unit"].lower()
+    unit = (m["unit"] or m["ahead"]).lower()
     letter = {"years": "Y", "months": "M", "weeks": "W", "days": "D", "decades": "E", "centuries": "C"}[unit]
     return "DURATION", f"PX{letter}"
 
@@ -990,7 +990,8 @@ RULES: list[tuple[str, Handler]] = [
      h_half_duration),
     # "for years", "recent months"; "in years", "within weeks" without the preposition
     (r"(?:\b(?:for|recent|coming|past|the\s+coming|the\s+past)\s+|(?<=\bin )|(?<=\bwithin ))"
-     r"(?P<unit>years|months|weeks|days|decades|centuries)\b", h_bare_units),
+     r"(?P<unit>years|months|weeks|days|decades|centuries)\b"
+     r"|\bthe\s+(?P<ahead>years|months|weeks|days|decades)\s+ahead\b", h_bare_units),
     (r"\b(?P<hol>" + _alt([h for h in HOLIDAYS if not h.startswith("the ")]) + r"|the\s+fourth\s+of\s+july)"
      r"(?:\s+(?P<year>" + YEAR + r"))?(?P<wk>[\s-]+week(?:end)?)?\b", h_holiday),
     (r"\b(?:(?:later|earlier)\s+(?:on\s+)?)?(?P<ana>" + _alt(ANAPHORIC_DAYS) + r")\b(?!['’]s|\s+(?:of|to|when"

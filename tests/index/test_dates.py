@@ -737,3 +737,8 @@ def test_typographic_apostrophes_read_like_straight_ones():
 
 def test_early_or_late_fall_is_the_season():
     assert values("It reopened in late fall, after a fall in prices.") == [("late fall", "DATE", "2023-FA")]
+
+
+def test_the_months_ahead_is_a_vague_duration():
+    assert values("In the months ahead and the years ahead, prices will rise.") == [
+        ("the months ahead", "DURATION", "PXM"), ("the years ahead", "DURATION", "PXY")]
