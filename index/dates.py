@@ -97,7 +97,10 @@ HOLIDAYS: dict[str, tuple[int, int] | str] = {
     "thanksgiving": "thanksgiving", "thanksgiving day": "thanksgiving", "labor day": "labor",
     "memorial day": "memorial", "election day": "election", "easter": "easter", "easter sunday": "easter",
     "easter monday": "easter monday", "good friday": "good friday", "holy saturday": "holy saturday",
-    "palm sunday": "palm sunday",
+    "palm sunday": "palm sunday", "juneteenth": (6, 19), "cinco de mayo": (5, 5),
+    "black friday": "black friday", "cyber monday": "cyber monday", "martin luther king jr. day": "mlk",
+    "martin luther king day": "mlk", "mlk day": "mlk", "presidents day": "presidents",
+    "presidents' day": "presidents", "mother's day": "mother", "father's day": "father",
 }
 # markers of a future reading (phrases, matched as words)
 FUTURE_MARKERS = [
@@ -906,6 +909,10 @@ MOVABLE: dict[str, Callable[[int], dt.date]] = {
     "good friday": lambda y: easter(y) - dt.timedelta(days=2),
     "holy saturday": lambda y: easter(y) - dt.timedelta(days=1),
     "palm sunday": lambda y: easter(y) - dt.timedelta(days=7),
+    "black friday": lambda y: _nth_weekday(y, 11, 3, 4) + dt.timedelta(days=1),
+    "cyber monday": lambda y: _nth_weekday(y, 11, 3, 4) + dt.timedelta(days=4),
+    "mlk": lambda y: _nth_weekday(y, 1, 0, 3), "presidents": lambda y: _nth_weekday(y, 2, 0, 3),
+    "mother": lambda y: _nth_weekday(y, 5, 6, 2), "father": lambda y: _nth_weekday(y, 6, 6, 3),
 }
 
 

@@ -742,3 +742,10 @@ def test_early_or_late_fall_is_the_season():
 def test_the_months_ahead_is_a_vague_duration():
     assert values("In the months ahead and the years ahead, prices will rise.") == [
         ("the months ahead", "DURATION", "PXM"), ("the years ahead", "DURATION", "PXY")]
+
+
+def test_holidays_of_todays_news():
+    text = ("Shoppers lined up on Black Friday and Cyber Monday; Juneteenth, MLK Day, Presidents’ Day, "
+            "Mother’s Day, Father's Day and Cinco de Mayo followed.")
+    assert [v for _, _, v in values(text)] == ["2023-11-24", "2023-11-27", "2024-06-19", "2024-01-15",
+                                                "2024-02-19", "2024-05-12", "2024-06-16", "2024-05-05"]
