@@ -783,6 +783,8 @@ ANAPHORIC_DAYS = {
     "the next day": 1, "the following day": 1, "the day after": 1, "the next morning": 1,
     "the following morning": 1, "that night": 0, "that same night": 0, "the same night": 0,
     "the next night": 1, "the following night": 1, "the night before": -1, "the previous night": -1,
+    "that morning": 0, "that afternoon": 0, "that evening": 0, "the next afternoon": 1, "the next evening": 1,
+    "the following afternoon": 1, "the following evening": 1, "the previous evening": -1,
     "the previous day": -1, "the preceding day": -1, "the day before": -1, "the day earlier": -1,
 }
 
@@ -1051,7 +1053,8 @@ _GATES: list[tuple[str, ...] | None] = [
     ("second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "centur"),
     ("half", "1/2", "\u00bd"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
-    (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning", "night"), ("day",), ("then",),
+    (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning", "night", "afternoon", "evening"),
+    ("day",), ("then",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week", "decade", "century"),
     ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("century",), ("soon",), ("current",),

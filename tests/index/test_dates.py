@@ -715,6 +715,8 @@ def test_that_night_and_the_night_before_follow_the_last_date():
     text = "He died on May 3. That night, the city mourned; the riots had begun the night before."
     assert values(text) == [("May 3", "DATE", "2024-05-03"), ("That night", "DATE", "2024-05-03"),
                             ("the night before", "DATE", "2024-05-02")]
+    text = "He died on May 3. Later that evening, the city mourned; the next afternoon was calm."
+    assert [v for _, _, v in values(text)] == ["2024-05-03", "2024-05-03", "2024-05-04"]
 
 
 def test_last_or_next_fiscal_year_is_that_year():
