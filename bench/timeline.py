@@ -7,8 +7,13 @@ rules, dev, or only to check them, held out) the timeline is laid out as `/timel
 does, and each entry is judged by its first quote (the one its headline comes from), which the labels
 name by article id and the first 8 hex digits of the SHA-1 of the sentence (no article text is stored):
 
-* precision: entries whose first quote belongs to the story, of the entries the labels judge;
-* recall: quoted sentences of the story found in some entry, of those the labels list (a pooled recall:
+* precision (takes part): entries whose first quote is labelled `in`, of the entries the labels judge; for
+  a person, `in` is the strict reading: she takes part in the dated happening (does it, has it done to her,
+  is its target or partner);
+* precision (on the story): entries whose first quote is labelled `in` or `story`, of the same entries: the
+  issue's own measure, whether the entry belongs to the story (`story` lists the `out` sentences that do:
+  reactions to her acts, moves for or against her, her race's polls; the labels' "about" defines it);
+* recall: quoted sentences labelled `in` found in some entry, of those the labels list (a pooled recall:
   the labels list the story's sentences found by this filter and by the one before it);
 * captions: entries whose first quote is a photo caption (must be 0).
 
@@ -16,7 +21,8 @@ Entries the labels do not judge are printed (`--unjudged`) so they can be labell
 only once every entry is judged.
 
 The people among the stories are also pooled (one row: their judged entries and labelled sentences added
-up). `--labels FILE` reads another labels file of the same form (stories labelled apart from this one).
+up), for both precisions. `--labels FILE` reads another labels file of the same form (stories labelled
+apart from this one).
 
 Usage: python bench/timeline.py [--unjudged] [--data-dir DIR] [--labels FILE]
 """
@@ -62,41 +68,49 @@ def main() -> None:
     labels = json.loads(args.labels.read_text(encoding="utf-8"))
     lib = library(args.data_dir)
     result, rows = {"topics": {}}, []
-    people = {"judged": 0, "good": 0, "found": 0, "labelled_in": 0}
+    people = {"judged": 0, "good": 0, "on_story": 0, "found": 0, "labelled_in": 0}
     for story in labels["stories"]:
         belongs, other = set(story["in"]), set(story["out"]) | set(story.get("captions", []))
+        on_story = belongs | set(story.get("story", []))
         timeline = lib.timeline(story["topic"], story["since"], story["until"])
-        judged = good = captions = 0
+        judged = good = near = captions = 0
         found = {key(q) for e in timeline.events for q in e.quotes}
         for entry in timeline.events:
             first = key(entry.quotes[0])
             if first in belongs or first in other:
                 judged += 1
                 good += first in belongs
+                near += first in on_story
                 captions += first in story.get("captions", [])
             elif args.unjudged:
                 print(f"UNJUDGED {story['topic']!r} {first} {entry.date} {entry.quotes[0].quote[:160]}")
         recall_hits = len(belongs & found)
         figures = {"entries": len(timeline.events), "judged": judged,
                    "precision": round(good / judged, 3) if judged else None,
+                   "precision_on_story": round(near / judged, 3) if judged else None,
                    "recall": round(recall_hits / len(belongs), 3) if belongs else None,
                    "captions": captions, "labelled_in": len(belongs)}
         result["topics"][story["topic"]] = figures
         figures["role"] = story["role"]
         rows.append([story["topic"], story["kind"], story["role"], len(timeline.events), judged,
-                     figures["precision"], f"{recall_hits}/{len(belongs)}", captions])
+                     figures["precision"], figures["precision_on_story"], f"{recall_hits}/{len(belongs)}",
+                     captions])
         if story["kind"] == "person":
-            for name, value in (("judged", judged), ("good", good), ("found", recall_hits),
-                                ("labelled_in", len(belongs))):
+            for name, value in (("judged", judged), ("good", good), ("on_story", near),
+                                ("found", recall_hits), ("labelled_in", len(belongs))):
                 people[name] += value
     if people["judged"]:
         result["people_pooled"] = {"precision": round(people["good"] / people["judged"], 3),
                                    "precision_of": f"{people['good']}/{people['judged']}",
+                                   "precision_on_story": round(people["on_story"] / people["judged"], 3),
+                                   "precision_on_story_of": f"{people['on_story']}/{people['judged']}",
                                    "recall_of": f"{people['found']}/{people['labelled_in']}"}
         rows.append(["people (pooled)", "person", "", "", people["judged"],
-                     people["good"] / people["judged"], f"{people['found']}/{people['labelled_in']}", ""])
+                     people["good"] / people["judged"], people["on_story"] / people["judged"],
+                     f"{people['found']}/{people['labelled_in']}", ""])
     emit(result, "Topic timelines on labelled stories (Sep-Oct 2022 corpus articles)",
-         ["topic", "kind", "role", "entries", "judged", "precision", "recall (pooled)", "captions"], rows)
+         ["topic", "kind", "role", "entries", "judged", "precision (takes part)", "precision (on the story)",
+          "recall (pooled)", "captions"], rows)
 
 
 if __name__ == "__main__":
