@@ -1020,7 +1020,8 @@ RULES: list[tuple[str, Handler]] = [
      r"(?P<span>(?P<day>"
      + DAYNUM + r")(?:,?\s+(?P<year>" + YEAR + r"))?)\b(?!\s*(?:%|percent|p\.m|a\.m|cents))", h_day_range),
     # "by the end of the month": the DCT's month (TimeML marks the part with a modifier, not the value)
-    (r"\bthe\s+(?:end|beginning|start|middle)\s+of\s+the\s+(?P<unit>month|week|decade|century)\b",
+    (r"\b(?:the\s+(?:end|beginning|start|middle)\s+of|(?:earlier|later)\s+in)\s+the\s+"
+     r"(?P<unit>month|week|decade|century)\b",
      lambda m, ctx: ("DATE", _shift(ctx.dct, m["unit"].lower(), 0))),
     # "Q3 2023", "fiscal Q4", "H1 2024", "FY2023": the abbreviations of financial news
     (r"(?-i:\b(?:(?:fiscal\s+)?(?P<period>Q[1-4]|H[12])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:FY\s?)?(?P<year>"

@@ -751,3 +751,9 @@ def test_holidays_of_todays_news():
             "Mother’s Day, Father's Day and Cinco de Mayo followed.")
     assert [v for _, _, v in values(text)] == ["2023-11-24", "2023-11-27", "2024-06-19", "2024-01-15",
                                                 "2024-02-19", "2024-05-12", "2024-06-16", "2024-05-05"]
+
+
+def test_earlier_or_later_in_the_week_is_that_week():
+    text = "Earlier in the week, the platforms removed it; later in the month they met."
+    assert [(t, v) for t, _, v in values(text)] == [
+        ("Earlier in the week", "2024-W25"), ("later in the month", "2024-06")]
