@@ -806,6 +806,13 @@ def h_anaphoric_period(m: re.Match[str], ctx: _Ctx) -> Result:
     return "DATE", f"@A{m['unit'].lower()[0]}{ANAPHORIC_SHIFT[mod]:+d}"
 
 
+def h_anaphoric_week(m: re.Match[str], ctx: _Ctx) -> Result:
+    """'that week', 'the same week', 'the following week', 'the week before': the week of the anchor date,
+    like 'that day' -> '@K+n'."""
+    word = (m["wmod"] or m["ba"] or "").lower()
+    return "DATE", f"@K{ {'following': 1, 'after': 1, 'previous': -1, 'before': -1}.get(word, 0):+d}"
+
+
 def h_then(m: re.Match[str], ctx: _Ctx) -> Result:
     """'until then', 'by then': the anchor date, when the text has named one (else no timex)."""
     return "DATE", "@THEN"
@@ -1009,6 +1016,9 @@ RULES: list[tuple[str, Handler]] = [
     (r"\b(?:it|this|that)(?:\s+(?:is|was|will\s+be|has\s+been)|['’]s)\s+[\"“]?an?\s+(?:[a-z]+\s+){1,2}"
      r"(?P<span>day)\b(?=\s*(?:[.,;:!?\"”]|['’](?!s\b)|for\b|of\b|in\b))", lambda m, ctx: ("DATE", "@D+0")),
     (r"\b(?:until|till|by)\s+(?P<span>then)\b", h_then),
+    (r"\b(?:(?:later|earlier)\s+)?(?:that(?:\s+same)?|the\s+same|the\s+(?P<wmod>following|previous))\s+week\b"
+     r"(?!['’]s|\s+(?:of|a\s+year|last\s+year))|\bthe\s+week\s+(?P<ba>before|after)\b(?!\s+(?:next|last))",
+     h_anaphoric_week),
     (r"\b(?:(?:later|earlier)\s+(?:in\s+)?)?(?:that(?:\s+same)?|the\s+same|the\s+(?P<mod>following|previous"
      r"|preceding|prior))\s+(?P<unit>year|month)\b(?!['’]s|\s+(?:of|to|when|in\s+which))",
      h_anaphoric_period),
@@ -1055,7 +1065,7 @@ _GATES: list[tuple[str, ...] | None] = [
     ("half", "1/2", "\u00bd"),
     ("years", "months", "weeks", "days", "decades", "centuries"),
     (*sorted({k.split()[-1] for k in HOLIDAYS}), "july"), ("day", "morning", "night", "afternoon", "evening"),
-    ("day",), ("then",),
+    ("day",), ("then",), ("week",),
     ("year", "month"),
     ("day",), ("year",), _MONTH_KEYS, ("month", "week", "decade", "century"),
     ("q1", "q2", "q3", "q4", "h1", "h2", "fy"), ("century",), ("soon",), ("current",),
@@ -1149,10 +1159,11 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
     most recent value that names one (the DCT's at first), plus n.
 
     Days: the anchor is the most recent full calendar date resolved so far (the DCT at first); '@D+n' is the
-    anchor plus n days, '@THEN' the anchor itself (dropped when the text has named no date yet). "The day
-    before" / "the day after" directly followed by a day ("the day before Tuesday's hearing") joins it into
-    one timex, shifted from it; right after a date and a comma
-    ("Oct. 12, the day before the crash") it is an appositive naming that date.
+    anchor plus n days, '@K+n' the week n weeks from the anchor's ("that week", "the following week"),
+    '@THEN' the anchor itself (dropped when the text has named no date yet). "The day before" / "the day
+    after" directly followed by a day ("the day before Tuesday's hearing") joins it into one timex, shifted
+    from it; right after a date and a comma ("Oct. 12, the day before the crash") it is an appositive naming
+    that date.
 
     Weekdays come first, in their own pass: '@S<wd>=<value>' records the first date given to each weekday
     name, '@W<wd>=<value>' (a possessive, "Tuesday's talks") takes the recorded date when there is one.
@@ -1223,6 +1234,8 @@ def _resolve_refs(found: list[Timex], ctx: _Ctx) -> list[Timex]:
                 else:
                     year, month = _month_add(int(periods["m"][:4]), int(periods["m"][5:7]), n)
                     v = f"{_year(year):04d}-{month:02d}"
+            elif v.startswith("@K"):
+                v = _week(_add_days(anchor, 7 * int(v[2:])))
             elif v == "@THEN":
                 if not named:
                     continue

@@ -757,3 +757,10 @@ def test_earlier_or_later_in_the_week_is_that_week():
     text = "Earlier in the week, the platforms removed it; later in the month they met."
     assert [(t, v) for t, _, v in values(text)] == [
         ("Earlier in the week", "2024-W25"), ("later in the month", "2024-06")]
+
+
+def test_that_week_and_the_following_week_follow_the_last_date():
+    text = "He died on May 3. That week the city mourned; the following week was calm, the week before wet."
+    assert [(t, v) for t, _, v in values(text)] == [
+        ("May 3", "2024-05-03"), ("That week", "2024-W18"), ("the following week", "2024-W19"),
+        ("the week before", "2024-W17")]
