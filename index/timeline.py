@@ -237,7 +237,9 @@ def _own_events(events: list[StoredEvent], names: list[str], person: str | None,
     Only sentences that name her are parsed and judged (a topic the briefings call "it" is no person). A
     sentence kept only because its article's title names her (`by_title`) must at least mention her, by her
     pronoun or a word of her name ("the King", "Xi"): the rest of an article about a person tells of others
-    too ("The video was also posted to Neymar's account on Thursday").
+    too ("The video was also posted to Neymar's account on Thursday"). One that mentions her by a word of her
+    name is judged as one that names her, with her words as names: "I like Elon," Trump told Fox News on
+    Friday is Trump's.
     """
     if person not in subject.PERSONAL:
         return events
@@ -250,6 +252,9 @@ def _own_events(events: list[StoredEvent], names: list[str], person: str | None,
     own = subject.PRONOUNS.get(person or "", set())
     others.update(id(e) for e in by_title if not any(_name_in(word, e.text) for word in words)
                   and own.isdisjoint(w.lower() for w in re.findall(r"\w+", e.text)))
+    worded = [e for e in by_title if id(e) not in others and not any(_name_in(n, e.text) for n in names)]
+    others.update(id(e) for e, doc in zip(worded, subject.parse([e.text for e in worded]), strict=True)
+                  if not subject.tells_of(doc, e.timex, words, person))
     return [e for e in events if id(e) not in others]
 
 

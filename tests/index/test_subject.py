@@ -110,3 +110,26 @@ def test_a_storm_is_no_person_though_the_tagger_reads_its_name_as_one() -> None:
 def test_a_date_after_a_quotation_dates_the_clause_outside_it(sentence: str, timex: str, hers: bool) -> None:
     [doc] = parse([sentence])
     assert tells_of(doc, timex, MOSS, "she") is hers
+
+
+@pytest.mark.parametrize(("sentence", "timex", "hers"), [
+    # the first person of a quotation is its speaker
+    ("“We gather today to remember the Queen,” Moss said.", "today", True),
+    ("“I will sign the order on Monday,” Moss told reporters.", "Monday", True),
+    ("“We gather today to remember the Queen,” Gray said of Moss.", "today", False),
+])
+def test_the_first_person_of_a_quotation_is_its_speaker(sentence: str, timex: str, hers: bool) -> None:
+    [doc] = parse([sentence])
+    assert tells_of(doc, timex, MOSS, "she") is hers
+
+
+@pytest.mark.parametrize("sentence", [
+    # a reported clause tells of her when she is the subject or object of its verbs, not when she is in a
+    # noun phrase of it or the subject of a reported state (an adjective)
+    "Gray said on Friday that the council had shown its commitment to freeing Moss.",
+    "Moss is “concerned” about the plans for the port, said Gray in a speech on Thursday.",
+])
+def test_a_reported_clause_tells_of_her_only_through_its_verbs(sentence: str) -> None:
+    [doc] = parse([sentence])
+    timex = "Friday" if "Friday" in sentence else "Thursday"
+    assert not tells_of(doc, timex, MOSS, "she")

@@ -218,3 +218,16 @@ def test_a_sentence_of_her_article_that_does_not_mention_her_is_not_her_event(tm
     assert any(q.startswith("Truss named her cabinet") for q in quotes)
     assert any(q.startswith("On Saturday the new cabinet met") for q in quotes)
     assert not any("protesters" in q for q in quotes)
+
+
+def test_a_sentence_of_her_article_that_mentions_her_by_one_word_is_judged_like_one_that_names_her(
+        tmp_path: Path) -> None:
+    """In an article titled for Liz Truss, a sentence that calls her "Liz" only is hers when its dated
+    clause is hers ("'We will cut taxes on Monday,' Liz told her cabinet": the first person is the
+    speaker), not when it is someone else's act that names her ("Liz's predecessor Johnson")."""
+    quotes = truss_quotes(
+        tmp_path, "Liz Truss takes office as Britain's prime minister", APPOINTED,
+        "Liz's predecessor Johnson spoke at a charity dinner in London on Friday. “We will cut taxes on "
+        "Monday,” Liz told her new cabinet at its first meeting.")
+    assert any(q.startswith("“We will cut taxes on Monday") for q in quotes)
+    assert not any("charity dinner" in q for q in quotes)
