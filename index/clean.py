@@ -41,6 +41,19 @@ _FURNITURE = [
     r"[―—–]\s*(?-i:(?:[A-Z][\w.'’-]*\s*){1,4},\s*(?:[A-Z][\w.'’-]*\s*){1,5})",
     r"(?:read|see|watch) (?:more|also|next)\b.{0,120}",
     r"click here\b.*|follow us\b.*|download (?:the|our) app\b.*",
+    # newsletter notes ("A version of this story appeared in the October 14 edition of CNN's Royal News",
+    # after an editor's note or a dateline) and a newsletter's section label ("Other news today: ...")
+    r"(?:editor['’]?s note:\s*)*(?:[\w ,.]{0,40}\(cnn[\w ]*\)\s*)?a version of this (?:story|article) "
+    r"(?:was |has been )?(?:first |originally |initially |previously |also )?"
+    r"(?:appear(?:s|ed)|ran|published|posted|aired)\b.*",
+    r"(?:this (?:story|article) |it )(?:also |first |originally )?appear(?:s|ed) in\b.{0,80}\bnewsletter\b.*",
+    r"other news today\b.{0,300}",
+    # TV promotions, whole or split by the sentence splitter after "p.m.": "Watch 'X' on CNN at 9 p.m. ET
+    # Tuesday." -> "Watch 'X' on CNN at 9 p.m." + "ET Tuesday." (a channel, not a weekday, follows "on")
+    r"watch\b.{0,200}\bon (?!(?-i:[A-Z]\w*day)\b)(?-i:[A-Z]).{0,80}\bat \d{1,2}(?::\d\d)? [ap]\.m\."
+    r"(?:\s*(?-i:[ECMP][SD]?T)\b.{0,40})?",
+    r"watch\b.{0,200}\bat \d{1,2}(?::\d\d)? [ap]\.m\.\s*(?-i:[ECMP][SD]?T)\b.{0,40}",
+    r"(?-i:[ECMP][SD]?T)(?:/(?-i:P[SD]?T))?(?:\s+(?:on\s+)?(?-i:[A-Z]\w*day))?\s*\.?",
     r".*\bmarkets? (?:open|close)s? in \d.*",
     # Ticker and table rows: no letters at all, only figures and signs.
     r"[^A-Za-z]*",

@@ -38,3 +38,22 @@ def test_promotions_credits_and_bylines_are_furniture() -> None:
                  "Reporting by the Times showed the mayor knew.",
                  "— Biden, speaking in Florida, said the state would rebuild."]:
         assert not is_furniture(line), line
+
+
+def test_newsletter_notes_and_tv_promotions_are_furniture() -> None:
+    for line in ["A version of this story appeared in the May 3 edition of CNN's Garden News, a weekly letter.",
+                 "Editor’s Note: A version of this article first appeared in CNN’s Tea Time newsletter. Sign up.",
+                 "Lisbon (CNN) A version of this story was initially published in 2019.",
+                 "It also appears in CNN’s Morning Bell newsletter.",
+                 "Other news today: a bridge reopens and a review of the autumn films.",
+                 "Watch 'Harbour Lights' on CNN at 8 p.m. ET Sunday.",
+                 "Watch the full debate with Jane Roe on CNN Tonight at 10 p.m.",
+                 "ET Sunday.",
+                 "ET/PT."]:
+        assert is_furniture(line), line
+    for line in ["A version of this story is told by every family in the valley, the mayor said.",
+                 "The leaked version of this story appeared on Monday, officials said.",
+                 "Watch the video, which shows the ferry sinking on Tuesday, the coast guard said.",
+                 "Watch the parade on Main Street, which begins at 7 p.m. on Saturday.",
+                 "Other news outlets reported the vote on Tuesday."]:
+        assert not is_furniture(line), line
