@@ -496,10 +496,17 @@ def h_month(m: re.Match[str], ctx: _Ctx) -> Result:
 def h_year(m: re.Match[str], ctx: _Ctx) -> Result:
     """'2002', 'fiscal 1989', 'mid-1996'; rejects numbers that look like amounts, clock times, phone, law and
     street numbers."""
-    if (_NOT_YEAR_BEFORE.search(ctx.text, max(0, m.start() - 12), m.start())
-            or _NOT_YEAR_AFTER.match(ctx.text, m.end())):
+    if _NOT_YEAR_BEFORE.search(ctx.text, max(0, m.start() - 12), m.start()):
+        return None
+    season = _SEASON_END.match(ctx.text, m.end())
+    next_year = season and int(season[1]) == (int(m["year"]) + 1) % 100
+    if _NOT_YEAR_AFTER.match(ctx.text, m.end()) and not next_year:
         return None
     return "DATE", m["year"]
+
+
+# "the 2015-16 season", "the 2021/22 school year": a span of two years whose second is written with two digits
+_SEASON_END = re.compile(r"[-–/](\d\d)(?!\d|[-/.,]\d)")
 
 
 # Amounts and counts ("$2000", "1,999", "2000 people"), clock times ("(1900 GMT)", "at 2000 hours"), and the

@@ -764,3 +764,9 @@ def test_that_week_and_the_following_week_follow_the_last_date():
     assert [(t, v) for t, _, v in values(text)] == [
         ("May 3", "2024-05-03"), ("That week", "2024-W18"), ("the following week", "2024-W19"),
         ("the week before", "2024-W17")]
+
+
+def test_the_first_year_of_a_season_written_with_two_digits_is_a_date():
+    text = ("He starred in the 2015-16 season and the 2021/22 school year; call 2015-16-17 or see the "
+            "2015-17 plan.")
+    assert values(text) == [("2015", "DATE", "2015"), ("2021", "DATE", "2021")]
