@@ -419,8 +419,8 @@ def h_slash(m: re.Match[str], ctx: _Ctx) -> Result:
 # words after the day)
 NAMED_DAYS = {
     (1, 6): (2021, re.compile(r"(?:th)?\s+(?:committee|select\s+committee|panel|attacks?|insurrection|capitol"
-                              r"|riots?|rioters|hearings?|rally|defendants|investigation|probe|mob|siege"
-                              r"|prosecutions?|pardons?)\b", re.IGNORECASE)),
+                              r"|riots?|rioters|hearings?|rally|defendants?|investigation|investigators|probe|mob"
+                              r"|siege|raid|prosecutions?|pardons?)\b", re.IGNORECASE)),
     (9, 11): (2001, re.compile(r"(?:th)?\s+(?:attacks?|terrorist|terror|hijack|memorial)", re.IGNORECASE)),
 }
 
@@ -445,10 +445,13 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
             cands = [c for c in cands if c.weekday() == WEEKDAYS[m["wd"].lower()]] or cands
         if _ENDED.search(ctx.text, max(0, m.start() - 12), m.start()):
             cands = [c for c in cands if c <= ctx.dct] or cands  # "the year ended Jan. 31": a closed period
-        d = _pick(cands, ctx.dct, ctx.tense(m.start(), m.end())) if cands else None
+        d = _pick(cands, ctx.dct, ctx.tense(m.start(), m.end()), bias=DAY_BIAS) if cands else None
     return _with_time(m, _iso(d)) if d else None
 
 
+# days: in a past-tense sentence, a day 4 months ahead is less likely than one 8 months back ("he was at the
+# Capitol on Jan. 6", written in September), as is the reverse in a future one
+DAY_BIAS = 150
 _ENDED = re.compile(r"\bended\s+(?:on\s+)?$", re.IGNORECASE)
 # the end of a range of days, with its year: "-19, 2021", " to May 16, 2021"
 _RANGE_END = re.compile(r"\s*(?:-|–|\s(?:to|through|until|till|and)\s)\s*(?:(?P<mon>" + MON + r")\s+)?"

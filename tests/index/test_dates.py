@@ -770,3 +770,11 @@ def test_the_first_year_of_a_season_written_with_two_digits_is_a_date():
     text = ("He starred in the 2015-16 season and the 2021/22 school year; call 2015-16-17 or see the "
             "2015-17 plan.")
     assert values(text) == [("2015", "DATE", "2015"), ("2021", "DATE", "2021")]
+
+
+def test_a_day_in_a_past_sentence_is_the_one_months_back_rather_than_months_ahead():
+    dct = dt.date(2022, 9, 14)
+    assert value_of("He was at the Capitol on Jan. 6 and left at noon.", "Jan. 6", dct) == "2022-01-06"
+    assert value_of("He will speak in Ohio on Jan. 6.", "Jan. 6", dct) == "2023-01-06"
+    text = "The House Jan. 6 investigators met; the Jan. 6 raid failed."
+    assert [v for _, _, v in values(text, dct)] == ["2021-01-06", "2021-01-06"]
