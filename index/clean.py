@@ -48,6 +48,19 @@ _FURNITURE = [
     r"(?:appear(?:s|ed)|ran|published|posted|aired)\b.*",
     r"(?:this (?:story|article) |it )(?:also |first |originally )?appear(?:s|ed) in\b.{0,80}\bnewsletter\b.*",
     r"other news today\b.{0,300}",
+    # the outlet's own newsletter promotions, alone or ending a byline: "Sign up for CNN's Wonder Theory
+    # science newsletter. Explore the universe...", "What's everyone talking about? Sign up for our trending
+    # newsletter...", "SPORTS NEWSLETTER: Sign up now...", "Get our On Politics newsletter". An imperative,
+    # not a report: "signed up" stays, and a gerund only after "by"/"consider" ("...or subscribing to our
+    # Emergency Updates newsletter" in a county's storm notice is news)
+    r".{0,300}\b(?:sign up|subscribe|register|(?:by|consider) (?:signing up|subscribing))\b.{0,80}"
+    r"\bnewsletters?\b.{0,300}",
+    r".{0,300}\bnewsletters?\b.{0,120}\b(?:sign up|subscribe)\b.{0,300}",
+    r".{0,200}\b(?:get|join|follow|try) our\b.{0,60}\bnewsletters?\b.{0,300}",
+    # a sign-up box's lines ("Would you like to receive The WeekDay newsletter?", "The WeekDay newsletter
+    # provides you with...", "We will use the details you have shared to manage your newsletter subscription")
+    r"would you like to receive\b.{0,80}\bnewsletter\b.{0,20}|.{0,80}\bnewsletter provides you with\b.{0,200}"
+    r"|.{0,200}\bmanage your newsletter subscription\b.{0,300}",
     # TV promotions, whole or split by the sentence splitter after "p.m.": "Watch 'X' on CNN at 9 p.m. ET
     # Tuesday." -> "Watch 'X' on CNN at 9 p.m." + "ET Tuesday." (a channel, not a weekday, follows "on")
     r"watch\b.{0,200}\bon (?!(?-i:[A-Z]\w*day)\b)(?-i:[A-Z]).{0,80}\bat \d{1,2}(?::\d\d)? [ap]\.m\."

@@ -57,3 +57,27 @@ def test_newsletter_notes_and_tv_promotions_are_furniture() -> None:
                  "Watch the parade on Main Street, which begins at 7 p.m. on Saturday.",
                  "Other news outlets reported the vote on Tuesday."]:
         assert not is_furniture(line), line
+
+
+def test_newsletter_promotions_are_furniture() -> None:
+    for line in ["Sign up for CNN’s Star Gazer science newsletter. Explore the universe with news on "
+                 "fascinating discoveries, telescope launches, comet sightings, odd meteorites and more.",
+                 "What's everyone talking about? Sign up for our buzzing newsletter to get the latest "
+                 "news of the day",
+                 "Contact Jo Roe at jroe@example.com. Follow her on X @joroe. Read more on the harbour and "
+                 "sign up for our ferries newsletter.",
+                 "Want more tips? Consider signing up for his weekly newsletter, Garden Hour, at "
+                 "example.com.",
+                 "HARBOUR NEWSLETTER: Sign up now to get the ferry schedule delivered daily",
+                 "Get our Garden Hour newsletter in your inbox for tips on every season's planting",
+                 "Would you like to receive The Harbourside newsletter ?",
+                 "The Harbourside newsletter provides you with a weekly digest of ferry news.",
+                 "We will use the details you have shared to manage your newsletter subscription."]:
+        assert is_furniture(line), line
+    for line in ["Residents can sign up for the county's alert system at the library, officials said.",
+                 "More than 40,000 readers signed up for the newsletter in its first week, the company said.",
+                 "Stay safe by following the county on social media or subscribing to our Storm Updates "
+                 "newsletter at example.gov, the county said.",
+                 "Lopez confirmed the wedding in her newsletter on Sunday.",
+                 "The mayor wrote in the town's newsletter that the bridge would reopen in May."]:
+        assert not is_furniture(line), line
