@@ -415,13 +415,18 @@ def h_slash(m: re.Match[str], ctx: _Ctx) -> Result:
     return ("DATE", _iso(d)) if d else None
 
 
-# Days that name an event in today's news, before the words that show they name it: (month, day) -> (year, the
-# words after the day)
+# Days that name an event in today's news, before or after the words that show they name it: (month, day) ->
+# (year, the words after the day, the words before it)
 NAMED_DAYS = {
     (1, 6): (2021, re.compile(r"(?:th)?\s+(?:committee|select\s+committee|panel|attacks?|insurrection|capitol"
                               r"|riots?|rioters|hearings?|rally|defendants?|investigation|investigators|probe|mob"
-                              r"|siege|raid|prosecutions?|pardons?)\b", re.IGNORECASE)),
-    (9, 11): (2001, re.compile(r"(?:th)?\s+(?:attacks?|terrorist|terror|hijack|memorial)", re.IGNORECASE)),
+                              r"|siege|raid|prosecutions?|pardons?)\b", re.IGNORECASE),
+             # "rioters stormed the Capitol on Jan. 6", "the violence at the U.S. Capitol on January 6"
+             re.compile(r"\b(?:storm|breach|attack|riot|insurrection|violence|siege|overr[au]n)\w*\s+(?:at\s+|on\s+"
+                        r"|of\s+)?(?:the\s+)?(?:U\.S\.\s+)?Capitol\s+(?:building\s+|complex\s+)?on\s+\Z",
+                        re.IGNORECASE)),
+    (9, 11): (2001, re.compile(r"(?:th)?\s+(?:attacks?|terrorist|terror|hijack|memorial)", re.IGNORECASE),
+              re.compile(r"\b(?:terror(?:ist)?\s+attacks?\s+(?:of|on)|attacks\s+of)\s+\Z", re.IGNORECASE)),
 }
 
 
@@ -429,9 +434,10 @@ def h_month_day(m: re.Match[str], ctx: _Ctx) -> Result:
     """'June 18, 2024', '18 June', 'Sept. 30' (year from tense when absent); '5 p.m. EST Nov. 9' (a TIME)."""
     mo, day = _month_num(m["mon"]), int(re.match(r"\d+", m["day"]).group())
     year = _year_of(m)
-    named = NAMED_DAYS.get((mo, day))
-    if not year and named and named[1].match(ctx.text, m.end()) and ctx.dct.year > named[0]:
-        year = named[0]  # "the Jan. 6 committee", "the Sept. 11 attacks": the day that names the event
+    named_year, after, before = NAMED_DAYS.get((mo, day), (None, None, None))
+    if not year and named_year and ctx.dct.year > named_year and (
+            after.match(ctx.text, m.end()) or before.search(ctx.text, max(0, m.start() - 80), m.start())):
+        year = named_year  # "the Jan. 6 committee", "the Sept. 11 attacks": the day that names the event
     if not year and (end := _RANGE_END.match(ctx.text, m.end())):
         # "from May 13 to May 16, 2021", "June 17-19, 2021", "Dec. 28 to Jan. 3, 2019": the range's year, the
         # year before when the first day comes later in the calendar than the last

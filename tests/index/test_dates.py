@@ -778,3 +778,10 @@ def test_a_day_in_a_past_sentence_is_the_one_months_back_rather_than_months_ahea
     assert value_of("He will speak in Ohio on Jan. 6.", "Jan. 6", dct) == "2023-01-06"
     text = "The House Jan. 6 investigators met; the Jan. 6 raid failed."
     assert [v for _, _, v in values(text, dct)] == ["2021-01-06", "2021-01-06"]
+
+
+def test_the_capitol_attack_and_the_terror_attacks_name_their_day_before_it_too():
+    dct = dt.date(2023, 9, 14)
+    text = ("Rioters stormed the U.S. Capitol on Jan. 6; since the terrorist attacks of Sept. 11 the city "
+            "changed. Congress meets in the Capitol on Jan. 6 to count the votes. He flew home on Sept. 11.")
+    assert [v for _, _, v in values(text, dct)] == ["2021-01-06", "2001-09-11", "2024-01-06", "2023-09-11"]
