@@ -61,6 +61,13 @@ _FURNITURE = [
     # provides you with...", "We will use the details you have shared to manage your newsletter subscription")
     r"would you like to receive\b.{0,80}\bnewsletter\b.{0,20}|.{0,80}\bnewsletter provides you with\b.{0,200}"
     r"|.{0,200}\bmanage your newsletter subscription\b.{0,300}",
+    # subscription appeals, alone or ending a byline: "Support local journalism. Subscribe to azcentral.com
+    # today.", "Thank you for supporting our journalism. You can subscribe to our print edition...", "Join our
+    # Watch Party! Sign up to receive ... right in your inbox"; a subscription word must follow "support ...
+    # journalism" unless the line opens with it ("The grant will support local journalism" is news)
+    r".{0,200}\bsupport(?:ing)? (?:local |our |quality |independent )?journalism\b.{0,200}\bsubscri.{0,300}",
+    r"support local journalism\b.{0,80}",
+    r".{0,200}\b(?:sign up|subscribe)\b.{0,120}\b(?:in|to|into) your (?:e-?mail )?inbox\b.{0,300}",
     # TV promotions, whole or split by the sentence splitter after "p.m.": "Watch 'X' on CNN at 9 p.m. ET
     # Tuesday." -> "Watch 'X' on CNN at 9 p.m." + "ET Tuesday." (a channel, not a weekday, follows "on")
     r"watch\b.{0,200}\bon (?!(?-i:[A-Z]\w*day)\b)(?-i:[A-Z]).{0,80}\bat \d{1,2}(?::\d\d)? [ap]\.m\."

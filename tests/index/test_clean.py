@@ -72,12 +72,17 @@ def test_newsletter_promotions_are_furniture() -> None:
                  "Get our Garden Hour newsletter in your inbox for tips on every season's planting",
                  "Would you like to receive The Harbourside newsletter ?",
                  "The Harbourside newsletter provides you with a weekly digest of ferry news.",
-                 "We will use the details you have shared to manage your newsletter subscription."]:
+                 "We will use the details you have shared to manage your newsletter subscription.",
+                 "Support local journalism. Subscribe to the Harbour Gazette today.",
+                 "Thank you for supporting our journalism. You can subscribe to our print edition here.",
+                 "Join our Garden Club! Sign up to receive the Gazette's planting tips right in your inbox"]:
         assert is_furniture(line), line
     for line in ["Residents can sign up for the county's alert system at the library, officials said.",
                  "More than 40,000 readers signed up for the newsletter in its first week, the company said.",
                  "Stay safe by following the county on social media or subscribing to our Storm Updates "
                  "newsletter at example.gov, the county said.",
                  "Lopez confirmed the wedding in her newsletter on Sunday.",
-                 "The mayor wrote in the town's newsletter that the bridge would reopen in May."]:
+                 "The mayor wrote in the town's newsletter that the bridge would reopen in May.",
+                 "The grant will support local journalism in three rural counties, the foundation said.",
+                 "Scam emails that land in your inbox often ask you to sign up for a prize."]:
         assert not is_furniture(line), line
