@@ -705,6 +705,9 @@ def h_set(m: re.Match[str], ctx: _Ctx) -> Result:
     return "SET", f"P{'T' if clock else ''}{mult * (2 if m['other'] else 1)}{letter}"
 
 
+_OF = re.compile(r"\s+of\b")  # "the last year of his term"
+
+
 def h_relunit(m: re.Match[str], ctx: _Ctx) -> Result:
     """'last week', 'this month', 'next year', 'the past year', 'earlier this month', 'the weekend'."""
     mod = re.sub(r"\s+", " ", (_g(m, "mod") or "").lower())
@@ -717,8 +720,8 @@ def h_relunit(m: re.Match[str], ctx: _Ctx) -> Result:
     off = OFFSETS.get(mod)
     if off is None:
         return None
-    the = re.search(r"\bthe\s+$", ctx.text[max(0, m.start() - 4):m.start()], re.IGNORECASE)
-    if mod in ("last", "next") and the and re.match(r"\s+of\b", ctx.text[m.end():]):
+    if (mod in ("last", "next") and _OF.match(ctx.text, m.end())
+            and re.search(r"\bthe\s+$", ctx.text[max(0, m.start() - 4):m.start()], re.IGNORECASE)):
         return None  # "the last year of his term", "the next week of the trial": a part of something else
     return "DATE", _shift(ctx.dct, unit, off)
 
@@ -748,7 +751,7 @@ def h_quarter(m: re.Match[str], ctx: _Ctx) -> Result:
     year = _year_of(m) or (int(m["year0"]) if _g(m, "year0") else None)
     yrel = (_g(m, "yrel") or _g(m, "yrel2") or "").lower()
     if yrel:
-        year = dct.year + {"this": 0, "last": -1, "next": 1}[yrel.split()[0]]
+        year = dct.year + OFFSETS[yrel.split()[0]]
     if not year:
         # a quarter not yet begun is last year's, unless the sentence speaks of the future
         year = dct.year
@@ -779,7 +782,7 @@ def h_period_abbrev(m: re.Match[str], ctx: _Ctx) -> Result:
 def h_half(m: re.Match[str], ctx: _Ctx) -> Result:
     """'the first half', 'the second half of 1990', 'the first half of last year'."""
     yrel = (_g(m, "yrel2") or "").lower()
-    year = _year_of(m) or ctx.dct.year + ({"last": -1, "next": 1}.get(yrel, 0))
+    year = _year_of(m) or ctx.dct.year + OFFSETS.get(yrel, 0)
     return "DATE", f"{year:04d}-H{ORDINALS[m['ord'].lower()]}"
 
 
@@ -934,8 +937,8 @@ MOVABLE: dict[str, Callable[[int], dt.date]] = {
     "good friday": lambda y: easter(y) - dt.timedelta(days=2),
     "holy saturday": lambda y: easter(y) - dt.timedelta(days=1),
     "palm sunday": lambda y: easter(y) - dt.timedelta(days=7),
-    "black friday": lambda y: _nth_weekday(y, 11, 3, 4) + dt.timedelta(days=1),
-    "cyber monday": lambda y: _nth_weekday(y, 11, 3, 4) + dt.timedelta(days=4),
+    "black friday": lambda y: MOVABLE["thanksgiving"](y) + dt.timedelta(days=1),
+    "cyber monday": lambda y: MOVABLE["thanksgiving"](y) + dt.timedelta(days=4),
     "mlk": lambda y: _nth_weekday(y, 1, 0, 3), "presidents": lambda y: _nth_weekday(y, 2, 0, 3),
     "mother": lambda y: _nth_weekday(y, 5, 6, 2), "father": lambda y: _nth_weekday(y, 6, 6, 3),
 }
