@@ -225,8 +225,8 @@ def _phrase(noun: Token) -> list[Token]:
 
 def _argument(verb: Token, is_person, names: Sequence[str]) -> bool:
     """Whether the person is among the verb's own arguments and their phrases (objects, prepositional
-    phrases, complements), not in a clause of its own or in its subject (the subject is `_acts`'); or the
-    subject or object of a clause it reports ("announced Monday it had chosen Liz Truss")."""
+    phrases, complements), not in a clause of its own or in its subject (the subject is `_is_or_holds`');
+    or the subject or object of a clause it reports ("announced Monday it had chosen Liz Truss")."""
     stack = [c for c in verb.children if c.dep_ not in _SUBJECTS | {"agent"}]
     while stack:
         token = stack.pop()

@@ -252,7 +252,8 @@ def _own_events(events: list[StoredEvent], names: list[str], person: str | None,
     own = subject.PRONOUNS.get(person or "", set())
     others.update(id(e) for e in by_title if not any(_name_in(word, e.text) for word in words)
                   and own.isdisjoint(w.lower() for w in re.findall(r"\w+", e.text)))
-    worded = [e for e in by_title if id(e) not in others and not any(_name_in(n, e.text) for n in names)]
+    named_ids = {id(e) for e in named}
+    worded = [e for e in by_title if id(e) not in others and id(e) not in named_ids]
     others.update(id(e) for e, doc in zip(worded, subject.parse([e.text for e in worded]), strict=True)
                   if not subject.tells_of(doc, e.timex, words, person))
     return [e for e in events if id(e) not in others]
