@@ -576,7 +576,7 @@ def names_person(sentence: str, question: str) -> bool:
 
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_SCALE = r"(?:\s+(thousand|million|billion|trillion)\b)?"
+_SCALE = rf"(?:\s+({'|'.join(_SCALES)})\b)?"
 # A figure written on its own (not part of a name or a compound: "Covid-19", "BA.4", "2+2", "10-year", "3D"),
 # with its scale ("2.9 million").
 _FIGURE = re.compile(rf"(?<![\w.+-])(\d[\d,]*(?:\.\d+)?)(?![\w-]){_SCALE}", re.IGNORECASE)

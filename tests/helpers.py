@@ -160,16 +160,13 @@ def within_limits(embed: discord.Embed) -> bool:
     description, fields, footer and author)."""
     data = embed.to_dict()
     fields = data.get("fields", [])
-    total = (len(data.get("title", "")) + len(data.get("description", ""))
-             + sum(len(f["name"]) + len(f["value"]) for f in fields)
-             + len(data.get("footer", {}).get("text", "")) + len(data.get("author", {}).get("name", "")))
     return (len(data.get("title", "")) <= LIMITS.title
             and len(data.get("description", "")) <= LIMITS.description
             and len(fields) <= LIMITS.fields
             and all(len(f["name"]) <= LIMITS.field_name and len(f["value"]) <= LIMITS.field_value
                     for f in fields)
             and len(data.get("footer", {}).get("text", "")) <= LIMITS.footer
-            and total <= LIMITS.total)
+            and len(embed) <= LIMITS.total)  # discord.py's own count of the same parts
 
 
 def bold_spans(markdown: str) -> list[str]:
