@@ -375,8 +375,9 @@ def candidate_sets(searcher: Searcher, cases: list[dict], k: int = 10) -> list[d
         fused = searcher._order(dense, lexical)
         chosen, by_key = searcher._chosen(query, fused, k)
         rarity = searcher.store.keywords.rarity(selection.content_terms(question))
-        _, _, found = searcher._answer_candidates(question, chosen, by_key, fused, case["as_of"], window,
-                                                  rarity)
+        owners = searcher.store.documents_of([key for key, _ in fused])
+        _, _, found = searcher._answer_candidates(question, chosen, by_key, fused, owners, case["as_of"],
+                                                  window, rarity)
         vectors = searcher.encode_cached([c.text for c in found]) if found else []
         found = selection.with_dense(found, {(c.passage, c.span): float(v @ query)
                                              for c, v in zip(found, vectors, strict=True)})

@@ -283,7 +283,9 @@ class Searcher:
             return [], None
         weights = self.settings.weights
         rarity = self.store.keywords.rarity(selection.content_terms(question))
-        passages, found, top = self._answer_candidates(question, chosen, by_key, fused, as_of, window, rarity)
+        owners = self.store.documents_of([key for key, _ in fused])  # read by further passages and evidence
+        passages, found, top = self._answer_candidates(question, chosen, by_key, fused, owners, as_of, window,
+                                                       rarity)
         short = selection.shortlist(top, weights)
         if short and weights.dense:
             vectors = self.encode_cached([c.text for c in short])
@@ -324,17 +326,17 @@ class Searcher:
             age=selection.staleness(hits[0].source.published, latest),
             no_person=float(selection.question_form(question) is selection.Form.PERSON
                             and not selection.names_person(best.text, question)),
-            **self._article_evidence(question, passages[best.passage], by_key))
+            **self._article_evidence(question, passages[best.passage], owners))
         return hits, evidence
 
-    def _article_evidence(self, question: str, answering: StoredPassage, by_key: dict[int, float],
+    def _article_evidence(self, question: str, answering: StoredPassage, owners: dict[int, str],
                           ) -> dict[str, float]:
         """`index.answer.missing_figures` and `missing_names` over the answering article as retrieval found
-        it: the answering passage and the other passages of its article among the candidates (`by_key`). A
-        figure or a name may be written in another paragraph of the same report than the one that answers."""
+        it: the answering passage and the other passages of its article among the candidates (`owners`: the
+        article of each). A figure or a name may be written in another paragraph of the same report than the
+        one that answers."""
         if not selection.figures(question) and not selection.names(question):
             return {}
-        owners = self.store.documents_of(list(by_key))
         same = [key for key, doc in owners.items() if doc == answering.doc_id and key != answering.key]
         article = "\n".join([answering.text, *(p.text for p in self.store.passages(same))])
         return {"missing_figures": selection.missing_figures(question, article),
@@ -355,13 +357,13 @@ class Searcher:
 
     def _answer_candidates(
         self, question: str, chosen: list[_Chosen], by_key: dict[int, float], fused: list[tuple[int, float]],
-        as_of: date | None, window: Window | None, rarity: dict[str, float],
+        owners: dict[int, str], as_of: date | None, window: Window | None, rarity: dict[str, float],
     ) -> tuple[list[StoredPassage], list[selection.Candidate], list[selection.Candidate]]:
         """The passages answer selection reads (the chosen ones, then the further passages of the first
         chosen articles, see `SearchSettings.further_passages`), the candidate sentences of them all with
         their cheap signals, and the candidates the answer is chosen from (those of the first
         `answer_passages` chosen passages and of the further ones)."""
-        passages = [c.passage for c in chosen] + self._further(chosen, fused)
+        passages = [c.passage for c in chosen] + self._further(chosen, fused, owners)
         texts = []
         for number, p in enumerate(passages):
             doc = self.store.documents[p.doc_id]
@@ -375,15 +377,15 @@ class Searcher:
         top = [c for c in found if c.passage < self.settings.answer_passages or c.passage >= len(chosen)]
         return passages, found, top
 
-    def _further(self, chosen: list[_Chosen], fused: list[tuple[int, float]]) -> list[StoredPassage]:
+    def _further(self, chosen: list[_Chosen], fused: list[tuple[int, float]], owners: dict[int, str],
+                 ) -> list[StoredPassage]:
         """Up to `further_passages` passages of each of the first `further_articles` chosen articles that
-        were not chosen, in the fused order."""
+        were not chosen, in the fused order (`owners`: the article of each fused passage)."""
         articles = {c.passage.doc_id for c in chosen[: self.settings.further_articles]}
         if not articles or not self.settings.further_passages:
             return []
         taken = {c.passage.key for c in chosen}
         rest = [key for key, _ in fused if key not in taken]
-        owners = self.store.documents_of(rest)
         count: dict[str, int] = {}
         keys = []
         for key in rest:
